@@ -1,0 +1,105 @@
+"""The ``lianchuang`` command: provision the database, import data, serve the map.
+
+Errors the user can fix are printed as one line (``error: …``) with exit status 2; a
+rejected import prints its full report and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+
+from layers import db
+from layers.errors import LianchuangError, ValidationFailed
+
+
+class _Group(click.Group):
+    """Turn the project's own errors into a clear message instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ValidationFailed as exc:
+            report = exc.report
+            if ctx.meta.get("json"):
+                click.echo(report.to_json())
+            else:
+                click.echo(report.to_text(), err=True)
+            sys.exit(1)
+        except sa.exc.OperationalError as exc:
+            click.echo(f"error: {db.unreachable(exc)}", err=True)
+            sys.exit(2)
+        except (LianchuangError, ValueError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+def main() -> None:
+    """联创 Lianchuang: campaign projects, parks, roads and water sources on one map."""
+
+
+@main.group("db")
+def database() -> None:
+    """Set up the PostGIS database."""
+
+
+@database.command("init")
+def db_init() -> None:
+    """Provision PostGIS (local when DATABASE_URL is unset) and apply migrations."""
+    from layers.provision import init_database
+
+    init_database(log=lambda line: click.echo(line, err=True))
+
+
+@database.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+def db_revision(message: str) -> None:
+    """Write a migration for the difference between the layer specs and the database."""
+    from layers.migrate import revision
+
+    revision(db.database_url(), message)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--layer", help="Catalogue layer the file holds (default: the file's name).")
+@click.option("--crs", help="CRS of the coordinates when the file has no .prj, or to override "
+                            "it: EPSG:4490, EPSG:4545, ..., or gcj02 for Amap/Gaode.")
+@click.option("--encoding", help="Text encoding of a Shapefile's .dbf, e.g. GBK or UTF-8.")
+@click.option("--id-field", help="Column holding stable feature ids (default: fid).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Import the valid features and report the rejected ones.")
+@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_command(ctx: click.Context, paths: tuple[Path, ...], layer, crs, encoding, id_field,
+                   skip_invalid: bool, dry_run: bool, as_json: bool) -> None:
+    """Import layer files (Shapefile, GeoPackage, GeoJSON), folders of them, or a project
+    ledger (projects.csv / .xlsx).  One transaction: all or nothing."""
+    from layers.importer import ImportOptions, import_paths
+
+    ctx.meta["json"] = as_json
+    options = ImportOptions(layer=layer, crs=crs, encoding=encoding, id_field=id_field,
+                            skip_invalid=skip_invalid, dry_run=dry_run,
+                            actor=f"import ({getpass.getuser()})")
+    report = import_paths(db.get_engine(), list(paths), options)
+    click.echo(report.to_json() if as_json else report.to_text())
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the API and the planners' web map."""
+    from api.app import serve as run
+
+    run(host, port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The ``lianchuang`` command as a user runs it: exit codes and messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.files import bowtie, park, square, write_layer
+
+
+def _run(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_import_prints_a_summary_and_exits_0(clean_db, database_url, tmp_path):
+    path = write_layer(tmp_path, "parks", [park("P1"), park("P2")], [square(), bowtie()])
+
+    done = _run(database_url, "import", str(path))
+
+    assert done.returncode == 0, done.stderr
+    assert "read 2, inserted 2, updated 0, unchanged 0, repaired 1, rejected 0" in done.stdout
+    assert "committed" in done.stdout
+
+
+def test_import_json_report(clean_db, database_url, tmp_path):
+    path = write_layer(tmp_path, "parks", [park("P1")], [square()])
+
+    done = _run(database_url, "import", "--json", str(path))
+
+    assert json.loads(done.stdout)["sources"][0]["inserted"] == 1
+
+
+def test_missing_prj_exits_2_with_one_line_naming_crs(clean_db, database_url, tmp_path):
+    path = write_layer(tmp_path, "parks", [park("P1")], [square()], crs=None)
+
+    done = _run(database_url, "import", str(path))
+
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: parks.shp has no CRS") and "--crs" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_rejected_features_exit_1_with_the_report(clean_db, database_url, tmp_path):
+    path = write_layer(tmp_path, "parks", [park("P1", park_class="G99")], [square()])
+
+    done = _run(database_url, "import", str(path))
+
+    assert done.returncode == 1
+    assert "rejected: id P1 / row 1 / park_class" in done.stderr
+    assert "NOT imported" in done.stderr
+
+
+def test_missing_file_is_a_clear_error(database_url, tmp_path):
+    done = _run(database_url, "import", str(tmp_path / "nope.shp"))
+
+    assert done.returncode == 2 and "no such file" in done.stderr
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path):
+    path = write_layer(tmp_path, "parks", [park("P1")], [square()])
+
+    done = _run("postgresql://nobody@127.0.0.1:1/none", "import", str(path))
+
+    assert done.returncode == 2
+    assert "cannot reach the database" in done.stderr and "Traceback" not in done.stderr
