@@ -224,6 +224,32 @@ LAYERS: tuple[LayerSpec, ...] = (
         description_en="Community (residents' committee) areas with population",
     ),
     LayerSpec(
+        "residential_land", "居住用地", "Residential land", ("polygon",),
+        (
+            FieldSpec("name", "text", "名称", "Name", max_length=100),
+            FieldSpec("community", "text", "所在社区", "Community", max_length=50),
+            FieldSpec("population", "integer", "居住人口", "Residents", minimum=0),
+        ),
+        LayerStyle(color="#f9a825", fill_color="#fff59d", weight=1, fill_opacity=0.35),
+        description_zh="居住用地（R 类），用于公园绿地服务半径覆盖率",
+        description_en="Residential land (class R), for the park service-radius coverage",
+    ),
+    LayerSpec(
+        "streets", "街道路网", "Street network", ("line",),
+        (
+            FieldSpec("name", "text", "名称", "Name", max_length=100),
+            FieldSpec("road_class", "text", "道路等级", "Road class", required=True,
+                      choices=ROAD_CLASSES),
+            FieldSpec("oneway", "boolean", "单行", "One-way"),
+            FieldSpec("speed_kmh", "real", "限速（km/h）", "Speed (km/h)", minimum=1,
+                      maximum=130),
+        ),
+        LayerStyle(color="#90a4ae", weight=1.5),
+        description_zh="县城可通行道路网（巡查路线规划用）；单行道沿线要素方向通行",
+        description_en="The town's drivable streets, for inspection routes; one-way streets "
+                       "run in the direction the line is drawn",
+    ),
+    LayerSpec(
         "facilities", "环卫及市政设施", "Sanitation and municipal facilities", ("point",),
         (
             _NAME,
