@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import shapely
 import sqlalchemy as sa
-from geoalchemy2.shape import from_shape
-from sqlalchemy.dialects.postgresql import insert
 from tqdm import tqdm
 
 from layers import ledger
@@ -26,6 +26,7 @@ from layers.report import ImportReport, SourceReport
 from layers.sources import SourceRef, discover, read_source
 from layers.validate import validate_layer
 
+#: How many rows the progress bar advances by.
 BATCH_SIZE = 1000
 #: Files with more features than this show a progress bar (on a terminal).
 PROGRESS_THRESHOLD = 5000
@@ -55,8 +56,8 @@ def import_paths(engine: sa.Engine, paths: list[Path], options: ImportOptions = 
     report = ImportReport(dry_run=options.dry_run)
     staged = [_stage_layer(ref, options, report) for ref in refs if not ref.is_ledger]
     with engine.begin() as conn:
-        for ref, frame, source in staged:
-            _write_layer(conn, ref, frame, source)
+        for n, (ref, frame, source) in enumerate(staged):
+            _write_layer(conn, ref, frame, source, staging=f"_import_{n}")
         for ref in refs:
             if ref.is_ledger:
                 report.sources.append(ledger.import_ledger(conn, ref.path, options.actor))
@@ -83,37 +84,47 @@ def _stage_layer(ref: SourceRef, options: ImportOptions, report: ImportReport
 
 
 def _write_layer(conn: sa.Connection, ref: SourceRef, frame: gpd.GeoDataFrame,
-                 source: SourceReport) -> None:
+                 source: SourceReport, staging: str) -> None:
+    """COPY the features into a temporary table, then upsert them from there in one statement.
+
+    COPY is what makes large files fast (an INSERT per row, even batched, spends most of
+    its time building and parsing SQL); the upsert leaves rows whose values are all equal
+    untouched, and its RETURNING tells inserted rows (xmax = 0) from updated ones.
+    """
     table = layer_table(ref.target)
     attributes = [c for c in frame.columns if c not in ("fid", "geom")]
-    stmt = insert(table)
+    columns = ["fid", *attributes, "geom", "source"]
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE {staging} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DROP")
+    _copy_rows(conn, staging, columns, frame, attributes, ref)
     compared = [*attributes, "geom"]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["fid"],
-        set_={c: stmt.excluded[c] for c in [*compared, "source"]}
-        | {"imported_at": sa.func.now()},
-        where=sa.tuple_(*(table.c[c] for c in compared)).is_distinct_from(
-            sa.tuple_(*(stmt.excluded[c] for c in compared))
-        ),
-    ).returning(sa.literal_column("xmax = 0").label("inserted"))
-    rows = _rows(frame, attributes, ref.path.name)
-    bar = tqdm(total=len(rows), desc=ref.label, unit="feature", disable=None,
-               leave=False) if len(rows) > PROGRESS_THRESHOLD else None
-    for start in range(0, len(rows), BATCH_SIZE):
-        batch = rows[start:start + BATCH_SIZE]
-        flags = conn.execute(stmt, batch).scalars().all()
-        source.inserted += sum(flags)
-        source.updated += len(flags) - sum(flags)
-        if bar:
-            bar.update(len(batch))
+    outcome = conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"SELECT {', '.join(columns)} FROM {staging} "
+        f"ON CONFLICT (fid) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in [*compared, "source"])
+        + ", imported_at = now() "
+        f"WHERE ({', '.join(f'{table.name}.{c}' for c in compared)}) IS DISTINCT FROM "
+        f"({', '.join(f'EXCLUDED.{c}' for c in compared)}) "
+        "RETURNING xmax = 0"
+    ).scalars().all()
+    source.inserted = sum(outcome)
+    source.updated = len(outcome) - source.inserted
+    source.unchanged = len(frame) - len(outcome)
+
+
+def _copy_rows(conn: sa.Connection, staging: str, columns: list[str],
+               frame: gpd.GeoDataFrame, attributes: list[str], ref: SourceRef) -> None:
+    geoms = shapely.to_wkb(shapely.set_srid(np.asarray(frame.geometry.array), STORAGE_SRID),
+                           hex=True, include_srid=True)
+    values = [frame[c].to_numpy(dtype=object) for c in ["fid", *attributes]]
+    bar = tqdm(total=len(frame), desc=ref.label, unit="feature", disable=None,
+               leave=False) if len(frame) > PROGRESS_THRESHOLD else None
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {staging} ({', '.join(columns)}) FROM STDIN") as copy:
+        for i, row in enumerate(zip(*values, geoms)):
+            copy.write_row((*row, ref.path.name))
+            if bar and i % BATCH_SIZE == 0:
+                bar.update(min(BATCH_SIZE, len(frame) - i))
     if bar:
         bar.close()
-    source.unchanged = len(rows) - source.inserted - source.updated
-
-
-def _rows(frame: gpd.GeoDataFrame, attributes: list[str], source: str) -> list[dict]:
-    records = frame[["fid", *attributes]].astype(object).to_dict("records")
-    for record, geom in zip(records, frame.geometry.array):
-        record["geom"] = from_shape(geom, srid=STORAGE_SRID)
-        record["source"] = source
-    return records
