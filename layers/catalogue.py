@@ -40,6 +40,38 @@ PROJECT_CATEGORIES: tuple[Choice, ...] = (
     Choice("civility", "文明创建", "Civility campaign"),
 )
 
+#: Account roles, least to most privileged.
+ROLES: tuple[Choice, ...] = (
+    Choice("viewer", "查看", "Viewer"),
+    Choice("inspector", "督查员", "Inspector"),
+    Choice("planner", "规划/部门管理员", "Planner"),
+    Choice("admin", "系统管理员", "Administrator"),
+)
+
+#: Problem-report categories (Open311 services), from the campaign documents' work items.
+REPORT_CATEGORIES: tuple[Choice, ...] = (
+    Choice("garbage", "垃圾堆积", "Garbage accumulation"),
+    Choice("illegal_dumping", "乱倒垃圾/建筑垃圾", "Illegal dumping"),
+    Choice("water_source_sign", "水源地界碑警示标识缺失", "Missing water-source marker or sign"),
+    Choice("water_source_pollution", "水源地污染隐患", "Water-source pollution hazard"),
+    Choice("road_damage", "道路破损", "Road damage"),
+    Choice("public_toilet", "公厕缺失或不洁", "Missing or dirty public toilet"),
+    Choice("greening_damage", "绿化损毁", "Damaged greenery"),
+    Choice("channel_pollution", "河道渠道污染", "Polluted river or channel"),
+    Choice("street_cleaning", "道路保洁不到位", "Street not cleaned"),
+    Choice("other", "其他", "Other"),
+)
+
+#: Report statuses; Open311 sees only open/closed (the last column).
+REPORT_STATUSES: tuple[tuple[Choice, str], ...] = (
+    (Choice("submitted", "已提交", "Submitted"), "open"),
+    (Choice("assigned", "已派单", "Assigned"), "open"),
+    (Choice("in_progress", "处置中", "In progress"), "open"),
+    (Choice("resolved", "已处置", "Resolved"), "closed"),
+    (Choice("rejected", "不予处理", "Rejected"), "closed"),
+    (Choice("duplicate", "重复", "Duplicate"), "closed"),
+)
+
 #: Map colours per status; the legend and the features use these same values.
 STATUS_COLORS = {
     "planned": "#9e9e9e",

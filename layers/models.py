@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from layers.catalogue import CAMPAIGNS, LAYERS, STATUSES, get_layer
+from layers.catalogue import (CAMPAIGNS, LAYERS, REPORT_CATEGORIES, REPORT_STATUSES, ROLES,
+                               STATUSES, get_layer)
 from layers.spec import STORED_TYPE, LayerSpec
 
 #: The CRS every geometry is stored in (RFC 7946 GeoJSON's CRS).
@@ -126,9 +127,102 @@ project_events = sa.Table(
     sa.Column("progress", sa.SmallInteger),
     sa.Column("note", sa.Text),
     sa.Column("data", JSONB, comment="the fields this event changed, old and new"),
+    sa.Column("photo_id", sa.Text, sa.ForeignKey("attachments.id"), comment="evidence photo"),
     comment="项目变更记录（只增不改）",
 )
 
+
+def _codes(choices) -> str:
+    return ", ".join(repr(c.code) for c in choices)
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("username", sa.Text, nullable=False, unique=True),
+    sa.Column("display_name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("department", sa.Text, comment="责任单位; planners edit only its projects"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.CheckConstraint(sa.text(f"role IN ({_codes(ROLES)})"), name="role_allowed"),
+    comment="用户",
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("token_hash", sa.Text, nullable=False, unique=True, comment="SHA-256 of the token"),
+    sa.Column("label", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    comment="API 令牌（只存散列）",
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True, comment="random id, also the stored file name"),
+    sa.Column("content_type", sa.Text, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("original_name", sa.Text),
+    sa.Column("uploaded_by", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    comment="照片等附件",
+)
+
+#: 问题上报: problems found in the field or by citizens (Open311 service requests).
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("category", sa.Text, nullable=False, comment="Open311 service_code"),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default="submitted"),
+    sa.Column("status_notes", sa.Text),
+    sa.Column("department", sa.Text, nullable=False, comment="责任单位, assigned by rule"),
+    sa.Column("assigned_by", sa.Text, comment="which rule chose the department"),
+    sa.Column("address", sa.Text),
+    sa.Column("geom", Geometry("POINT", srid=STORAGE_SRID, spatial_index=True), nullable=False),
+    sa.Column("reporter_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("reporter_name", sa.Text),
+    sa.Column("reporter_contact", sa.Text),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="SET NULL")),
+    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("reports.id", ondelete="SET NULL")),
+    sa.Column("photo_id", sa.Text, sa.ForeignKey("attachments.id")),
+    sa.Column("requested_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.CheckConstraint(sa.text(f"category IN ({_codes(REPORT_CATEGORIES)})"),
+                       name="category_allowed"),
+    sa.CheckConstraint(sa.text(f"status IN ({_codes(c for c, _ in REPORT_STATUSES)})"),
+                       name="status_allowed"),
+)
+
+report_events = sa.Table(
+    "report_events",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("reports.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("status", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Column("data", JSONB),
+    comment="问题处置记录（只增不改）",
+)
 
 def layer_table(name: str) -> sa.Table:
     """The table of catalogue layer *name* (raises :class:`layers.catalogue.UnknownLayer`)."""
