@@ -92,8 +92,10 @@ def get_feature(engine: sa.Engine, layer: str, fid: str,
     spec = _layer_spec(layer)
     table = layer_table(spec.name)
     query = _feature_select(spec, table, ProjectFilter(), today or dt.date.today())
-    with engine.connect() as conn:
-        row = conn.execute(query.where(table.c.fid == fid)).mappings().first()
+    row = None
+    if "\x00" not in fid:  # PostgreSQL text cannot hold NUL, so no fid has one
+        with engine.connect() as conn:
+            row = conn.execute(query.where(table.c.fid == fid)).mappings().first()
     if row is None:
         raise NotFound(f"no feature {fid!r} in layer {spec.name}; "
                        f"list them at /api/layers/{spec.name}/features")

@@ -18,6 +18,8 @@ from layers.models import layer_table, project_events, project_features, project
 from layers.query import NotFound, Page, ProjectFilter, overdue_condition, search_pattern
 from layers.spec import Choice
 
+#: Project ids are PostgreSQL integers; a larger number cannot be one.
+MAX_PROJECT_ID = 2**31 - 1
 #: Project fields every summary carries, in the web map's popup and the feature properties.
 SUMMARY_FIELDS = ("id", "code", "name", "status", "progress", "due_date", "campaigns",
                   "department")
@@ -57,9 +59,11 @@ def get_project(engine: sa.Engine, project_id: int, today: dt.date | None = None
     """
     today = today or dt.date.today()
     with engine.connect() as conn:
-        row = conn.execute(
-            _project_select(today).where(projects.c.id == project_id)
-        ).mappings().first()
+        row = None
+        if 1 <= project_id <= MAX_PROJECT_ID:
+            row = conn.execute(
+                _project_select(today).where(projects.c.id == project_id)
+            ).mappings().first()
         if row is None:
             raise NotFound(f"no project with id {project_id}; list them at /api/projects")
         record = project_record(row)

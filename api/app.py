@@ -1,0 +1,58 @@
+"""The application factory and the ``lianchuang serve`` entry point.
+
+Configuration comes from the environment, then from the *config* mapping given to
+:func:`create_app` (tests pass theirs there):
+
+``DATABASE_URL``
+    PostgreSQL/PostGIS URL; unset means the one ``lianchuang db init`` provisioned.
+``LIANCHUANG_TILES``
+    Basemap of the web map: ``osm`` (default), ``tianditu`` (needs ``TIANDITU_KEY``) or
+    ``none`` (a plain background: the choice for machines without internet).
+``SECRET_KEY``
+    Flask's signing key; a random one per process when unset.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import run_simple
+
+from api import docs, health, layers_bp, map_page, projects
+from api.errors import register_error_handlers
+from webmap.basemaps import basemap
+
+_SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app: API blueprints, the web map page, JSON errors.
+
+    Parameters
+    ----------
+    config
+        Settings overriding the environment's (same names as the environment variables).
+    """
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping({name: os.environ.get(name) for name in _SETTINGS})
+    app.config.from_mapping(config or {})
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
+    # Validated now, so a wrong tile setting stops the start instead of breaking the map.
+    app.config["BASEMAP"] = basemap(app.config["LIANCHUANG_TILES"] or "osm",
+                                    app.config["TIANDITU_KEY"])
+    app.json.ensure_ascii = False  # Chinese stays readable in responses
+    app.json.sort_keys = False
+    register_error_handlers(app)
+    for blueprint in (layers_bp.bp, projects.bp, health.bp, docs.bp, map_page.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
+    """Serve the app with Werkzeug's threaded server (put gunicorn in front for production:
+    ``gunicorn 'api.app:create_app()'``)."""
+    run_simple(host, port, create_app(), threaded=True)

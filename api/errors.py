@@ -1,0 +1,87 @@
+"""One JSON shape for every error: ``{"error": {"status", "code", "message"}}``.
+
+The project's own errors (:class:`layers.errors.LianchuangError`) carry their HTTP status
+and a message the user can act on; HTTP errors (404, 405...) get one too; a database that
+cannot be reached, or was never migrated, is a 503.  Anything else is a bug: logged with
+its traceback, answered with a 500 in the same shape.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, request
+from psycopg import errors as pg_errors
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from api.render import json_response
+from layers.errors import LianchuangError
+
+_SCHEMA_MISSING = (pg_errors.UndefinedTable, pg_errors.UndefinedColumn,
+                   pg_errors.UndefinedFunction)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error of *app* in the JSON shape above."""
+    app.register_error_handler(LianchuangError, _project_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sa.exc.OperationalError, _database_error)
+    app.register_error_handler(sa.exc.TimeoutError, _database_error)
+    app.register_error_handler(sa.exc.ProgrammingError, _schema_error)
+    app.register_error_handler(Exception, _bug)
+
+
+def error_response(http_status: int, message: str, **extra) -> Response:
+    """The error JSON for *http_status* with *message* (plus *extra* top-level members)."""
+    code = HTTPStatus(http_status).phrase.lower().replace(" ", "_").replace("-", "_")
+    body = {**extra, "error": {"status": http_status, "code": code, "message": message}}
+    return json_response(body, status=http_status)
+
+
+def database_unreachable_message(exc: Exception) -> str:
+    """What to tell a user whose database is down, with the driver's first line."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return (f"the database cannot be reached ({reason}); check that PostgreSQL is running "
+            "and that DATABASE_URL points at it. The service reconnects by itself once it is up.")
+
+
+def _project_error(exc: LianchuangError) -> Response:
+    return error_response(exc.status, str(exc))
+
+
+def _http_error(exc: HTTPException) -> Response:
+    if isinstance(exc, NotFound):
+        message = f"nothing at {request.path}; the API is described at /api/docs"
+    elif isinstance(exc, MethodNotAllowed):
+        allowed = ", ".join(sorted(set(exc.valid_methods or ()) - {"HEAD", "OPTIONS"}))
+        message = f"{request.method} is not allowed on {request.path}; use {allowed}"
+    else:
+        message = exc.description or HTTPStatus(exc.code).phrase
+    response = error_response(exc.code or 500, message)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _database_error(exc: Exception) -> Response:
+    current_app.logger.warning("database unavailable: %s", exc)
+    return error_response(503, database_unreachable_message(exc))
+
+
+def _schema_error(exc: sa.exc.ProgrammingError) -> Response:
+    # A table, column or PostGIS function missing means a database that was never migrated
+    # (or is older than the code); anything else is a bug in our SQL.
+    if not isinstance(exc.orig, _SCHEMA_MISSING):
+        return _bug(exc)
+    current_app.logger.warning("database schema behind the code: %s", exc.orig)
+    reason = str(exc.orig).strip().splitlines()[0]
+    return error_response(503, f"the database is not set up for this version of Lianchuang "
+                               f"({reason}); run `lianchuang db init` to apply the migrations")
+
+
+def _bug(exc: Exception) -> Response:
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.full_path)
+    return error_response(500, "internal error: this is a bug in Lianchuang, not in your "
+                               "request; the server log has the details")

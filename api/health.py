@@ -1,0 +1,31 @@
+"""``/healthz``: is the service up and can it reach its database?"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response
+
+from api.database import get_engine
+from api.errors import database_unreachable_message, error_response
+from api.render import json_response
+from layers.errors import DatabaseUnavailable
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """200 when a ``SELECT 1`` succeeds; 503 saying why when it does not.
+
+    Each call asks the pool for a connection, and ``pool_pre_ping`` replaces connections
+    that died while the database was down, so the answer turns back to 200 by itself.
+    """
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except DatabaseUnavailable as exc:
+        return error_response(503, str(exc), status="unavailable", database="not configured")
+    except (sa.exc.OperationalError, sa.exc.TimeoutError) as exc:
+        return error_response(503, database_unreachable_message(exc), status="unavailable",
+                              database="unreachable")
+    return json_response({"status": "ok", "database": "ok"})

@@ -1,0 +1,219 @@
+"""The planners' map in headless Chromium, over real HTTP, with the known data.
+
+Every test fails on a console error, an uncaught page error, a dialog (``alert``) or a
+request to any host but the service's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+
+import webmap.page
+from webmap.screenshot import wait_until_ready
+
+pytest_plugins = ["tests.factories"]
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@dataclass
+class Browsed:
+    """A page and everything it did that a clean page must not do."""
+
+    page: object
+    problems: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def open_map(chromium, live_server):
+    """Opens a path of the live server in a fresh browser context, once the map is ready."""
+    contexts = []
+
+    def open_map(path: str = "/") -> Browsed:
+        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        contexts.append(context)
+        browsed = Browsed(context.new_page())
+        _watch(browsed)
+        browsed.page.goto(live_server + path)
+        wait_until_ready(browsed.page, timeout_ms=15_000)
+        return browsed
+
+    yield open_map
+    for context in contexts:
+        context.close()
+
+
+def _watch(browsed: Browsed) -> None:
+    page, problems = browsed.page, browsed.problems
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("request", lambda r: urlsplit(r.url).hostname != "127.0.0.1"
+            and problems.append(f"request outside the service: {r.url}"))
+
+    def on_dialog(dialog):
+        problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+
+
+def paths_in(page, layer: str):
+    return page.locator(f".leaflet-lc-{layer}-pane path.leaflet-interactive")
+
+
+def click_feature(page, layer: str, index: int) -> None:
+    """Click the middle of a drawn feature, as a planner would.
+
+    A mouse click at coordinates, because Playwright deems a horizontal line (a box of
+    height zero) invisible and refuses to click the element itself.
+    """
+    box = paths_in(page, layer).nth(index).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_map_loads_every_layer_from_the_api(open_map, city):
+    browsed = open_map()
+    counts = browsed.page.evaluate("window.lianchuangMap.counts")
+    assert {k: v for k, v in counts.items() if v} == {
+        "road_segments": 3, "parks": 1, "facilities": 2, "built_up_area": 1}
+    assert browsed.page.inner_text(".lc-status") == "已显示 7 个要素"
+    assert browsed.problems == []
+
+
+def test_empty_database_says_what_to_do(open_map, clean_db):
+    browsed = open_map()
+    assert "lianchuang import" in browsed.page.inner_text(".lc-status")
+    assert browsed.problems == []
+
+
+def test_tools_legend_and_clustering_are_on_the_map(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    for control in (".leaflet-control-scale", ".leaflet-control-measure",
+                    ".leaflet-control-zoom-fullscreen", ".leaflet-control-layers"):
+        assert page.locator(control).count() == 1, control
+    legend = page.inner_text(".lc-legend")
+    for label in ("规划", "立项", "在建", "完工", "验收", "暂停", "逾期", "建成区"):
+        assert label in legend
+    assert page.evaluate("window.lianchuangMap.groups.facilities instanceof L.MarkerClusterGroup")
+    assert browsed.problems == []
+
+
+def test_map_fits_the_data_extent(open_map, city):
+    browsed = open_map()
+    bounds = browsed.page.evaluate("window.lianchuangMap.map.getBounds().toBBoxString()")
+    west, south, east, north = map(float, bounds.split(","))
+    assert west <= 107.69 and east >= 107.77 and south <= 32.96 and north >= 33.03
+    assert east - west < 0.5  # fitted to the town, not the world
+    assert browsed.problems == []
+
+
+def test_layer_switcher_hides_and_shows_a_layer(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    switch = page.locator(".leaflet-control-layers-overlays label", has_text="道路改造路段")
+    assert paths_in(page, "road_segments").count() == 3
+    switch.locator("input").uncheck()
+    assert paths_in(page, "road_segments").count() == 0
+    switch.locator("input").check()
+    assert paths_in(page, "road_segments").count() == 3
+    assert browsed.problems == []
+
+
+def test_clicking_a_road_opens_its_project_card(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    click_feature(page, "road_segments", 1)  # r2 东环路, ordered by fid
+    card = page.locator(".leaflet-popup-content")
+    card.wait_for()
+    text = card.inner_text()
+    for expected in ("东环路", "东环路提升", "DL-002", "国家卫生县城", "交通局", "规划",
+                     "2020-06-30", "逾期", "0%", "次干路"):
+        assert expected in text
+    assert browsed.problems == []
+
+
+def test_project_history_opens_in_the_card(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    click_feature(page, "road_segments", 0)  # r1: DL-001 has two events
+    page.locator(".leaflet-popup-content .lc-history summary").first.click()
+    first_event = page.locator(".leaflet-popup-content .lc-history li").first
+    assert "路面铣刨完成" in first_event.inner_text()
+    assert browsed.problems == []
+
+
+def test_status_filter_asks_the_api_again(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    page.select_option("select[name=status]", "in_progress")
+    wait_until_ready(page)
+    assert paths_in(page, "road_segments").count() == 1  # r1 only
+    assert page.evaluate("window.lianchuangMap.counts.built_up_area") == 1  # not filtered
+    page.check("input[name=overdue]")
+    wait_until_ready(page)
+    assert paths_in(page, "road_segments").count() == 0  # in progress and overdue: none
+    assert browsed.problems == []
+
+
+def test_department_filter_lists_the_departments(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    options = page.locator("select[name=department] option").all_inner_texts()
+    assert set(options) == {"全部", "住建局", "交通局", "城管局"}
+    page.select_option("select[name=department]", "交通局")
+    wait_until_ready(page)
+    assert page.evaluate("window.lianchuangMap.counts.road_segments") == 1
+    assert browsed.problems == []
+
+
+def test_search_finds_a_place_and_opens_its_card(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    page.fill("input[name=q]", "牧马")
+    hit = page.locator(".lc-hit", has_text="牧马河公园")
+    hit.first.click()
+    assert "牧马河公园建设" in page.locator(".leaflet-popup-content").inner_text()
+    assert browsed.problems == []
+
+
+def test_dense_layer_is_drawn_once_zoomed_in(open_map, city, monkeypatch):
+    monkeypatch.setattr(webmap.page, "MAX_FEATURES_IN_VIEW", 2)
+    browsed = open_map()
+    page = browsed.page
+    assert paths_in(page, "road_segments").count() == 0  # 3 roads in view: too many
+    assert "要素过多，放大后显示：道路改造路段" in page.inner_text(".lc-status")
+    page.evaluate("window.lianchuangMap.map.fitBounds("
+                  "[[33.018, 107.708], [33.022, 107.712]], {animate: false})")
+    wait_until_ready(page)
+    assert paths_in(page, "road_segments").count() == 1  # r3, alone in the new view
+    assert browsed.problems == []
+
+
+def test_english_page_uses_the_english_labels(open_map, city):
+    browsed = open_map("/?lang=en")
+    page = browsed.page
+    assert page.locator(".leaflet-control-layers-overlays",
+                        has_text="Road renovation segments").count() == 1
+    assert "In progress" in page.inner_text(".lc-legend")
+    assert page.inner_text(".lc-status") == "7 features shown"
+    assert browsed.problems == []
+
+
+def test_project_name_with_markup_shows_as_text(open_map, city, new_project):
+    new_project("XSS-1", XSS, features=(("road_segments", "r3"),))
+    browsed = open_map()
+    page = browsed.page
+    click_feature(page, "road_segments", 2)  # r3
+    card = page.locator(".leaflet-popup-content")
+    card.wait_for()
+    assert XSS in card.inner_text()
+    assert card.locator("img").count() == 0
+    page.fill("input[name=q]", "onerror")
+    assert XSS in page.locator(".lc-hit").first.inner_text()
+    assert page.locator(".lc-results img").count() == 0
+    page.wait_for_timeout(300)  # a fired onerror would have shown its dialog by now
+    assert browsed.problems == []

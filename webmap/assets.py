@@ -1,0 +1,37 @@
+"""The page's scripts and stylesheets, every one served from ``webmap/static``.
+
+No CDN: the map must work on an intranet and in the tests with no external request at all.
+The vendored libraries and their licences are listed in ``static/vendor/README.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+_LEAFLET = "vendor/leaflet-1.9.4/"
+_CLUSTER = "vendor/leaflet.markercluster-1.5.3/"
+_FULLSCREEN = "vendor/leaflet.fullscreen-3.0.2/"
+_MEASURE = "vendor/leaflet-measure-3.1.0/"
+
+#: (name, path under ``static/``) pairs; the name is the one folium knows the asset by,
+#: so the local copy replaces folium's CDN link instead of being added beside it.
+LEAFLET_JS = (("leaflet", _LEAFLET + "leaflet.js"),)
+LEAFLET_CSS = (("leaflet_css", _LEAFLET + "leaflet.css"),)
+MARKER_CLUSTER_JS = (("markerclusterjs", _CLUSTER + "leaflet.markercluster.js"),)
+MARKER_CLUSTER_CSS = (("markerclustercss", _CLUSTER + "MarkerCluster.css"),
+                      ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"))
+FULLSCREEN_JS = (("Control.Fullscreen.js", _FULLSCREEN + "Control.FullScreen.js"),)
+FULLSCREEN_CSS = (("Control.FullScreen.css", _FULLSCREEN + "Control.FullScreen.css"),)
+#: leaflet-measure ships one build per language.
+MEASURE_JS = {"zh": (("leaflet_measure_js", _MEASURE + "leaflet-measure.cn.js"),),
+              "en": (("leaflet_measure_js", _MEASURE + "leaflet-measure.js"),)}
+MEASURE_CSS = (("leaflet_measure_css", _MEASURE + "leaflet-measure.css"),)
+APP_JS = (("lianchuang_js", "lianchuang.js"),)
+APP_CSS = (("lianchuang_css", "lianchuang.css"),)
+
+
+def urls(assets: tuple[tuple[str, str], ...], static_root: str) -> list[tuple[str, str]]:
+    """*assets* as folium's ``(name, url)`` list, under the URL the static folder is served at."""
+    return [(name, static_root.rstrip("/") + "/" + path) for name, path in assets]

@@ -1,0 +1,76 @@
+"""The page's own words (controls, legend headings) in Chinese and English.
+
+Names of layers, fields, statuses and campaigns are not here: they come from the catalogue
+(:mod:`layers.catalogue`), the one place that names them.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("zh", "en")
+
+UI: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "联创 · 创建项目一张图",
+        "other_language": "English",
+        "list_separator": "、",
+        "search": "搜索项目或地名",
+        "no_results": "没有找到",
+        "filters": "筛选",
+        "campaign": "所属创建",
+        "status": "项目状态",
+        "department": "责任单位",
+        "all": "全部",
+        "overdue_only": "只看逾期项目",
+        "overdue": "逾期",
+        "progress": "进度",
+        "due_date": "完成时限",
+        "code": "编号",
+        "no_project": "无关联项目（图层本色，淡化）",
+        "no_project_linked": "该要素尚无关联项目",
+        "history": "变更记录",
+        "history_empty": "暂无记录",
+        "legend": "图例",
+        "layers": "参考图层",
+        "loading": "正在加载…",
+        "loaded": "已显示 {count} 个要素",
+        "no_data": "数据库中还没有要素：先运行 lianchuang import 导入数据",
+        "too_dense": "要素过多，放大后显示：",
+        "failed": "加载失败：",
+        "yes": "是",
+        "no": "否",
+        "fullscreen": "全屏",
+        "exit_fullscreen": "退出全屏",
+    },
+    "en": {
+        "title": "Lianchuang · campaign projects map",
+        "other_language": "中文",
+        "list_separator": ", ",
+        "search": "Search projects or places",
+        "no_results": "Nothing found",
+        "filters": "Filters",
+        "campaign": "Campaign",
+        "status": "Status",
+        "department": "Department",
+        "all": "All",
+        "overdue_only": "Overdue projects only",
+        "overdue": "Overdue",
+        "progress": "Progress",
+        "due_date": "Due",
+        "code": "Code",
+        "no_project": "No linked project (layer colour, faded)",
+        "no_project_linked": "No project is linked to this feature yet",
+        "history": "History",
+        "history_empty": "No events yet",
+        "legend": "Legend",
+        "layers": "Reference layers",
+        "loading": "Loading…",
+        "loaded": "{count} features shown",
+        "no_data": "No features in the database yet: run lianchuang import first",
+        "too_dense": "too many to draw, zoom in to see: ",
+        "failed": "Loading failed: ",
+        "yes": "yes",
+        "no": "no",
+        "fullscreen": "Full screen",
+        "exit_fullscreen": "Exit full screen",
+    },
+}

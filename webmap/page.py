@@ -1,0 +1,150 @@
+"""The planner's page: a folium map whose overlays the page script fills from the API.
+
+folium builds the Leaflet page: the basemap, one empty overlay per catalogue layer (a
+marker-cluster group for point layers), the layer switcher, full-screen and measuring
+controls.  :class:`webmap.elements.MapApp` then hands the overlays to ``lianchuang.js``,
+which fetches ``/api/layers`` (to fit the data's extent) and, page by page, each layer's
+features around the current view (again when the view leaves that area), colours them by
+project status and adds the filters, search box and legend.
+
+Every script and stylesheet is served from ``webmap/static`` (see :mod:`webmap.assets`),
+so the page makes no request outside the service.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from statistics import mean
+from typing import Any
+
+import folium
+from branca.element import Element, Figure
+from folium import plugins
+
+from layers.catalogue import CAMPAIGNS, LAYERS, OVERDUE_COLOR, STATUS_COLORS, STATUSES
+from layers.features import DISPLAY_PRIORITY
+from layers.spec import LayerSpec
+from webmap import assets
+from webmap.basemaps import Basemap
+from webmap.elements import MapApp
+from webmap.i18n import LANGUAGES, UI
+
+MAX_ZOOM = 19
+#: Features per API request while loading a layer (the API allows up to 5000).
+PAGE_SIZE = 1000
+#: A layer with more features than this in view is not drawn until the planner zooms in:
+#: beyond it an SVG map in a browser becomes too slow to use.
+MAX_FEATURES_IN_VIEW = 5000
+#: Drawing depth by geometry: polygons at the bottom, points on top, so that small things
+#: stay clickable above large areas; the script orders layers of equal depth by extent.
+_GEOMETRY_DEPTH = {"polygon": 0, "line": 2, "point": 3}
+
+
+def render_page(lang: str = "zh", basemap: Basemap = Basemap("none"), *,
+                api_root: str = "/api", static_root: str = "/static") -> str:
+    """The whole HTML page for *lang* (``zh`` or ``en``)."""
+    return build_map(lang, basemap, api_root=api_root, static_root=static_root) \
+        .get_root().render()
+
+
+def build_map(lang: str, basemap: Basemap, *, api_root: str, static_root: str) -> folium.Map:
+    """The folium map of the page, with empty overlays for the script to fill.
+
+    Parameters
+    ----------
+    lang
+        ``zh`` or ``en``: labels of layers, statuses, campaigns and controls.
+    basemap
+        Tiles under the layers (:func:`webmap.basemaps.basemap`).
+    api_root, static_root
+        URLs the API and the ``webmap/static`` folder are served at.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}")
+    figure = Figure(title=UI[lang]["title"])
+    figure.header.add_child(Element(f'<link rel="icon" type="image/svg+xml" '
+                                    f'href="{static_root.rstrip("/")}/favicon.svg">'),
+                            name="favicon")
+    fmap = folium.Map(location=None, tiles=None, zoom_control=True)
+    # The map's own zoom limit: marker clustering needs one even with no tile layer.
+    fmap.options["max_zoom"] = MAX_ZOOM
+    # Quarter zoom steps, so fitting an extent fills the view instead of jumping a level.
+    fmap.options["zoom_snap"] = 0.25
+    figure.add_child(fmap)
+    fmap.default_js = assets.urls(assets.LEAFLET_JS, static_root)
+    fmap.default_css = assets.urls(assets.LEAFLET_CSS, static_root)
+    _add_basemap(fmap, basemap, lang)
+    groups = {spec.name: _overlay(spec, lang, static_root).add_to(fmap)
+              for spec in sorted(LAYERS, key=lambda spec: not spec.mission)}
+    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
+    _add_tools(fmap, lang, static_root)
+    MapApp(groups, page_config(lang, api_root),
+           js=assets.urls(assets.APP_JS, static_root),
+           css=assets.urls(assets.APP_CSS, static_root)).add_to(fmap)
+    return fmap
+
+
+def page_config(lang: str, api_root: str) -> dict[str, Any]:
+    """Settings and labels the page script needs, all taken from the catalogue."""
+    return {
+        "lang": lang,
+        "api": api_root.rstrip("/"),
+        "pageSize": PAGE_SIZE,
+        "maxFeaturesInView": MAX_FEATURES_IN_VIEW,
+        "strings": UI[lang],
+        "statuses": [{"code": s.code, "label": getattr(s, lang), "color": STATUS_COLORS[s.code]}
+                     for s in STATUSES],
+        "overdueColor": OVERDUE_COLOR,
+        "displayPriority": list(DISPLAY_PRIORITY),
+        "campaigns": [{"code": c.code, "label": getattr(c, lang)} for c in CAMPAIGNS],
+        "layers": [_layer_config(spec, lang) for spec in LAYERS],
+    }
+
+
+def _layer_config(spec: LayerSpec, lang: str) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "title": spec.title(lang),
+        "mission": spec.mission,
+        "geometry": list(spec.geometry),
+        "depth": mean(_GEOMETRY_DEPTH[g] for g in spec.geometry) + (0.5 if spec.mission else 0),
+        "style": dataclasses.asdict(spec.style),
+        "fields": [{"name": f.name, "label": getattr(f, lang), "type": f.type,
+                    "choices": {c.code: getattr(c, lang) for c in f.choices}}
+                   for f in spec.fields],
+    }
+
+
+def _overlay(spec: LayerSpec, lang: str, static_root: str) -> folium.map.Layer:
+    """An empty overlay named after the layer; point layers cluster their markers."""
+    if spec.geometry != ("point",):
+        return folium.FeatureGroup(name=spec.title(lang), overlay=True, show=True)
+    cluster = plugins.MarkerCluster(name=spec.title(lang), overlay=True, show=True,
+                                    options={"maxClusterRadius": 40})
+    cluster.default_js = assets.urls(assets.MARKER_CLUSTER_JS, static_root)
+    cluster.default_css = assets.urls(assets.MARKER_CLUSTER_CSS, static_root)
+    return cluster
+
+
+def _add_basemap(fmap: folium.Map, basemap: Basemap, lang: str) -> None:
+    for index, source in enumerate(basemap.sources(lang)):
+        folium.TileLayer(tiles=source.url, attr=source.attribution, name=basemap.kind,
+                         subdomains=source.subdomains,
+                         max_zoom=min(source.max_zoom, MAX_ZOOM),
+                         overlay=index > 0, control=False).add_to(fmap)
+
+
+def _add_tools(fmap: folium.Map, lang: str, static_root: str) -> None:
+    strings = UI[lang]
+    fullscreen = plugins.Fullscreen(position="topleft", title=strings["fullscreen"],
+                                    title_cancel=strings["exit_fullscreen"])
+    fullscreen.default_js = assets.urls(assets.FULLSCREEN_JS, static_root)
+    fullscreen.default_css = assets.urls(assets.FULLSCREEN_CSS, static_root)
+    measure = plugins.MeasureControl(position="topleft", primary_length_unit="meters",
+                                     secondary_length_unit="kilometers",
+                                     primary_area_unit="sqmeters",
+                                     secondary_area_unit="hectares")
+    measure.default_js = assets.urls(assets.MEASURE_JS[lang], static_root)
+    measure.default_css = assets.urls(assets.MEASURE_CSS, static_root)
+    fullscreen.add_to(fmap)
+    measure.add_to(fmap)

@@ -1,0 +1,583 @@
+/*
+ * Lianchuang planners' map: fills the overlays folium created with features from the API,
+ * colours them by project status, and drives the filter panel, search box and legend.
+ *
+ * Every string that comes from the database is put into the page with textContent (never
+ * innerHTML), so a project named "<img src=x onerror=...>" shows as those characters.
+ * document.body.dataset.mapState is "loading", "ready" or "error" (tests wait on it).
+ */
+(function () {
+  "use strict";
+
+  function start(map, groups, config) {
+    const app = {
+      map, groups, config,
+      strings: config.strings,
+      specs: Object.fromEntries(config.layers.map((spec) => [spec.name, spec])),
+      statusColors: Object.fromEntries(config.statuses.map((s) => [s.code, s.color])),
+      statusLabels: Object.fromEntries(config.statuses.map((s) => [s.code, s.label])),
+      campaignLabels: Object.fromEntries(config.campaigns.map((c) => [c.code, c.label])),
+      filters: {},
+      selects: {},
+      counts: {},
+      tooDense: new Set(),  // layers with more features in view than the page will draw
+      loadedBounds: null,   // the area the drawn features were asked for
+      loadedZoom: null,     // and the zoom they were asked at
+      popupOpen: false,
+      features: {},     // "layer/fid" -> Leaflet layer, to open a search hit's popup
+      generations: {},  // per layer; a page from an older load of the layer is dropped
+      searchGeneration: 0,
+      pending: 0,
+      state: "loading",
+    };
+    app.fitExtent = (extent) => fitWithin(app, [extent]);  // for scripts: screenshots, tests
+    window.lianchuangMap = app;
+    document.documentElement.lang = config.lang === "en" ? "en" : "zh-CN";
+    setState(app, "loading");
+    L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+    addControl(app, "topleft", buildPanel);
+    addControl(app, "bottomright", buildLegend);
+    Promise.all([getJSON(config.api + "/layers"), loadDepartments(app)])
+      .then(([catalogue]) => {
+        orderPanes(app, catalogue.layers);
+        fitToData(app, catalogue.layers);
+        reloadView(app);
+        map.on("popupopen", () => { app.popupOpen = true; });
+        map.on("popupclose", () => {
+          app.popupOpen = false;
+          reloadIfOutdated(app);
+        });
+        map.on("moveend", () => reloadIfOutdated(app));
+      })
+      .catch((error) => fail(app, error));
+  }
+
+  /* ---- loading ---------------------------------------------------------------------- */
+
+  function orderPanes(app, catalogue) {
+    // One pane per layer: polygons under lines under points, and among equals the layer
+    // covering more ground lower, so that small features stay clickable above large ones.
+    const area = Object.fromEntries(catalogue.map((layer) => [layer.name, layer.extent
+      ? (layer.extent[2] - layer.extent[0]) * (layer.extent[3] - layer.extent[1]) : 0]));
+    app.config.layers
+      .slice()
+      .sort((a, b) => a.depth - b.depth || area[b.name] - area[a.name])
+      .forEach((spec, index) => {
+        app.map.createPane(paneName(spec)).style.zIndex = String(401 + index);
+      });
+  }
+
+  function fitToData(app, catalogue) {
+    const extents = catalogue.filter((layer) => layer.extent).map((layer) => layer.extent);
+    app.empty = extents.length === 0;
+    if (!app.empty) fitWithin(app, extents);
+  }
+
+  function fitWithin(app, extents) {
+    // Fit [minx, miny, maxx, maxy] extents into the part of the map the panel (left) and
+    // the legend (right) leave free.
+    const corners = extents.flatMap((e) => [[e[1], e[0]], [e[3], e[2]]]);
+    const margins = controlMargins(app);
+    app.map.fitBounds(L.latLngBounds(corners), {
+      paddingTopLeft: margins.topLeft, paddingBottomRight: margins.bottomRight, animate: false,
+    });
+  }
+
+  function controlMargins(app) {
+    const width = (selector) => {
+      const control = app.map.getContainer().querySelector(selector);
+      return control ? control.offsetWidth + 20 : 20;
+    };
+    const left = width(".lc-panel");
+    const right = width(".lc-legend");
+    // On a narrow screen the controls cover the map anyway: keep a plain margin there.
+    if (app.map.getSize().x < 2 * (left + right)) {
+      return { topLeft: L.point(20, 20), bottomRight: L.point(20, 20) };
+    }
+    return { topLeft: L.point(left, 20), bottomRight: L.point(right, 20) };
+  }
+
+  function reloadIfOutdated(app) {
+    // Ask again when the view has left the area already loaded, or zoomed in while a layer
+    // was too dense to draw; never under an open popup (reloading would remove its
+    // feature and close it).
+    const left = !app.loadedBounds.contains(app.map.getBounds());
+    const zoomedIn = app.tooDense.size > 0 && app.map.getZoom() > app.loadedZoom;
+    if (!app.popupOpen && (left || zoomedIn)) reloadView(app);
+  }
+
+  function reloadView(app) {
+    // Half a view of margin on each side: small pans need no new request.
+    app.loadedBounds = app.map.getBounds().pad(0.5);
+    app.loadedZoom = app.map.getZoom();
+    loadLayers(app, Object.keys(app.groups));
+  }
+
+  function loadLayers(app, names) {
+    setState(app, "loading");
+    showStatus(app, app.strings.loading);
+    names.forEach((name) => {
+      const generation = (app.generations[name] || 0) + 1;
+      app.generations[name] = generation;
+      app.pending += 1;
+      loadLayer(app, app.specs[name], generation)
+        .catch((error) => fail(app, error))
+        .finally(() => {
+          app.pending -= 1;
+          if (app.pending === 0 && app.state === "loading") loaded(app);
+        });
+    });
+  }
+
+  async function loadLayer(app, spec, generation) {
+    app.groups[spec.name].clearLayers();
+    forgetFeatures(app, spec);
+    app.counts[spec.name] = 0;
+    app.tooDense.delete(spec.name);
+    const params = Object.assign({ limit: app.config.pageSize, bbox: bboxParam(app.loadedBounds) },
+      spec.mission ? app.filters : {});
+    let url = featuresUrl(app, spec, params);
+    while (url) {
+      const page = await getJSON(url);
+      if (generation !== app.generations[spec.name]) return;
+      if (page.numberMatched > app.config.maxFeaturesInView) {
+        app.tooDense.add(spec.name);
+        return;
+      }
+      addFeatures(app, spec, page.features);
+      app.counts[spec.name] += page.features.length;
+      const next = (page.links || []).find((link) => link.rel === "next");
+      url = next ? sameOriginPath(next.href) : null;
+    }
+  }
+
+  function loaded(app) {
+    setState(app, "ready");
+    const total = Object.values(app.counts).reduce((sum, count) => sum + count, 0);
+    let text = app.empty ? app.strings.no_data
+      : app.strings.loaded.replace("{count}", String(total));
+    if (app.tooDense.size) {
+      text += "; " + app.strings.too_dense
+        + [...app.tooDense].map((name) => app.specs[name].title).join(app.strings.list_separator);
+    }
+    showStatus(app, text);
+  }
+
+  function addFeatures(app, spec, features) {
+    const pane = paneName(spec);
+    const layer = L.geoJSON(features, {
+      pane,
+      style: (feature) => featureStyle(app, spec, feature),
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng, { pane, radius: 7 }),
+      onEachFeature: (feature, featureLayer) => {
+        featureLayer.bindPopup(() => popupContent(app, spec, feature), popupOptions(app));
+        app.features[spec.name + "/" + feature.id] = featureLayer;
+      },
+    });
+    app.groups[spec.name].addLayer(layer);
+  }
+
+  function forgetFeatures(app, spec) {
+    Object.keys(app.features)
+      .filter((key) => key.startsWith(spec.name + "/"))
+      .forEach((key) => delete app.features[key]);
+  }
+
+  function featureStyle(app, spec, feature) {
+    // Mission layers take their colour from the project status, and their features with
+    // no project are drawn faded (points hollow) so a layer colour close to a status colour
+    // is not mistaken for one.  Supporting layers (the built-up area, communities...) keep
+    // their own style even when projects name them.
+    const style = spec.style;
+    const status = spec.mission ? feature.properties.display_status : null;
+    const faded = spec.mission && !status;
+    const color = status === "overdue" ? app.config.overdueColor
+      : status ? app.statusColors[status] : style.color;
+    const type = feature.geometry ? feature.geometry.type : "";
+    if (type.endsWith("Point")) {
+      return faded
+        ? { color, weight: 2, fill: true, fillColor: "#ffffff", fillOpacity: 0.9 }
+        : { color: "#ffffff", weight: 1.5, fill: true, fillColor: color, fillOpacity: 0.9 };
+    }
+    return {
+      color,
+      weight: style.weight + (status === "overdue" ? 2 : 0),
+      opacity: faded ? 0.5 : 0.95,
+      dashArray: style.dash_array,
+      fill: type.endsWith("Polygon") && style.fill_opacity > 0,
+      fillColor: status ? color : style.fill_color || style.color,
+      fillOpacity: faded ? style.fill_opacity / 2 : style.fill_opacity,
+    };
+  }
+
+  /* ---- popups ----------------------------------------------------------------------- */
+
+  function popupOptions(app) {
+    // Pan a new popup clear of the panel and the legend, which sit above it.
+    const margins = controlMargins(app);
+    return {
+      maxWidth: 340, minWidth: 220, maxHeight: 420,
+      autoPanPaddingTopLeft: margins.topLeft, autoPanPaddingBottomRight: margins.bottomRight,
+    };
+  }
+
+  function popupContent(app, spec, feature) {
+    const props = feature.properties;
+    const root = el("div", "lc-popup");
+    root.append(el("div", "lc-popup-layer", spec.title),
+      el("h3", "lc-popup-title", props.name || feature.id));
+    props.projects.forEach((project) => root.append(projectCard(app, project)));
+    if (!props.projects.length && spec.mission) {
+      root.append(el("p", "lc-muted", app.strings.no_project_linked));
+    }
+    const attributes = attributeList(app, spec, props);
+    if (attributes) root.append(attributes);
+    return root;
+  }
+
+  function projectCard(app, project) {
+    const S = app.strings;
+    const card = el("section", "lc-card" + (project.overdue ? " lc-card-overdue" : ""));
+    if (project.overdue) card.style.borderLeftColor = app.config.overdueColor;
+    const head = el("header", "lc-card-head");
+    head.append(el("strong", "lc-card-name", project.name),
+      el("span", "lc-card-code", project.code));
+    const facts = el("dl", "lc-facts");
+    fact(facts, S.campaign,
+      project.campaigns.map((code) => app.campaignLabels[code] || code)
+        .join(S.list_separator));
+    fact(facts, S.department, project.department);
+    fact(facts, S.status, statusBadge(app, project.status));
+    fact(facts, S.progress, progressBar(project.progress));
+    const due = el("span", null, project.due_date || "—");
+    if (project.overdue) {
+      const flag = el("span", "lc-flag", S.overdue);
+      flag.style.background = app.config.overdueColor;
+      due.append(flag);
+    }
+    fact(facts, S.due_date, due);
+    card.append(head, facts, historyToggle(app, project));
+    return card;
+  }
+
+  function statusBadge(app, status) {
+    const badge = el("span", "lc-badge");
+    const dot = el("span", "lc-dot");
+    dot.style.background = app.statusColors[status] || "#999";
+    badge.append(dot, app.statusLabels[status] || status);
+    return badge;
+  }
+
+  function progressBar(progress) {
+    const wrapper = el("span", "lc-progress");
+    const bar = el("span", "lc-progress-bar");
+    const fill = el("span", "lc-progress-fill");
+    fill.style.width = Math.max(0, Math.min(100, Number(progress) || 0)) + "%";
+    bar.append(fill);
+    wrapper.append(bar, el("span", null, progress + "%"));
+    return wrapper;
+  }
+
+  function historyToggle(app, project) {
+    const details = el("details", "lc-history");
+    const list = el("ol");
+    details.append(el("summary", null, app.strings.history), list);
+    details.addEventListener("toggle", () => {
+      if (!details.open || details.dataset.loaded) return;
+      details.dataset.loaded = "yes";
+      getJSON(app.config.api + "/projects/" + encodeURIComponent(project.id))
+        .then((record) => {
+          if (!record.history.length) list.append(el("li", "lc-muted", app.strings.history_empty));
+          record.history.slice(0, 10)
+            .forEach((event) => list.append(el("li", null, describeEvent(app, event))));
+        })
+        .catch((error) => list.append(el("li", "lc-error", error.message)));
+    });
+    return details;
+  }
+
+  function describeEvent(app, event) {
+    const parts = [event.at.slice(0, 16).replace("T", " "), event.actor];
+    if (event.status) parts.push(app.statusLabels[event.status] || event.status);
+    if (event.progress !== null && event.progress !== undefined) parts.push(event.progress + "%");
+    if (event.note) parts.push(event.note);
+    return parts.join(" · ");
+  }
+
+  function attributeList(app, spec, props) {
+    const facts = el("dl", "lc-facts lc-attributes");
+    spec.fields.forEach((field) => {
+      const value = props[field.name];
+      if (field.name === "name" || value === null || value === undefined || value === "") return;
+      fact(facts, field.label, field.choices[value]
+        || (field.type === "boolean" ? (value ? app.strings.yes : app.strings.no) : String(value)));
+    });
+    return facts.childElementCount ? facts : null;
+  }
+
+  function fact(list, label, value) {
+    const dd = el("dd");
+    dd.append(value);
+    list.append(el("dt", null, label), dd);
+  }
+
+  /* ---- panel: language, search, filters, status line --------------------------------- */
+
+  function buildPanel(app) {
+    const S = app.strings;
+    const panel = el("div", "lc-panel");
+    const head = el("div", "lc-panel-head");
+    const other = el("a", "lc-lang", S.other_language);
+    other.href = languageUrl(app.config.lang === "en" ? "zh" : "en");
+    head.append(el("strong", null, S.title), other);
+    const filters = el("fieldset", "lc-filters");
+    filters.append(
+      el("legend", null, S.filters),
+      selectFilter(app, "campaign", S.campaign, app.config.campaigns.map((c) => [c.code, c.label])),
+      selectFilter(app, "status", S.status, app.config.statuses.map((s) => [s.code, s.label])),
+      selectFilter(app, "department", S.department, []),
+      overdueToggle(app));
+    app.statusLine = el("div", "lc-status", S.loading);
+    panel.append(head, searchBox(app), filters, app.statusLine);
+    return panel;
+  }
+
+  function selectFilter(app, name, label, options) {
+    const wrapper = el("label", "lc-field");
+    const select = el("select");
+    select.name = name;
+    addOptions(select, [["", app.strings.all], ...options]);
+    select.addEventListener("change", () => setFilter(app, name, select.value));
+    app.selects[name] = select;
+    wrapper.append(el("span", null, label), select);
+    return wrapper;
+  }
+
+  function addOptions(select, options) {
+    options.forEach(([value, label]) => {
+      const option = el("option", null, label);
+      option.value = value;
+      select.append(option);
+    });
+  }
+
+  function overdueToggle(app) {
+    const wrapper = el("label", "lc-field lc-check");
+    const box = el("input");
+    box.type = "checkbox";
+    box.name = "overdue";
+    box.addEventListener("change", () => setFilter(app, "overdue", box.checked ? "true" : ""));
+    wrapper.append(box, el("span", null, app.strings.overdue_only));
+    return wrapper;
+  }
+
+  function setFilter(app, name, value) {
+    if (value) app.filters[name] = value;
+    else delete app.filters[name];
+    // Filters are about projects, so only the mission layers are asked again.
+    loadLayers(app, app.config.layers.filter((spec) => spec.mission).map((spec) => spec.name));
+  }
+
+  function loadDepartments(app) {
+    return getJSON(app.config.api + "/departments").then((body) => addOptions(
+      app.selects.department, body.departments.map((d) => [d.name, d.name])));
+  }
+
+  function searchBox(app) {
+    const box = el("div", "lc-search");
+    const input = el("input");
+    input.type = "search";
+    input.name = "q";
+    input.maxLength = 100;
+    input.placeholder = app.strings.search;
+    input.setAttribute("aria-label", app.strings.search);
+    const results = el("ul", "lc-results");
+    let timer = null;
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => search(app, input.value.trim(), results), 250);
+    });
+    box.append(input, results);
+    return box;
+  }
+
+  function search(app, text, results) {
+    const generation = ++app.searchGeneration;
+    results.replaceChildren();
+    if (!text) return;
+    const perLayer = app.config.layers.map((spec) =>
+      getJSON(featuresUrl(app, spec, { q: text, limit: 5 }))
+        .then((collection) => collection.features.map((feature) => ({ spec, feature }))));
+    Promise.all(perLayer)
+      .then((lists) => {
+        if (generation !== app.searchGeneration) return;
+        const hits = lists.flat();
+        if (!hits.length) results.append(el("li", "lc-muted", app.strings.no_results));
+        hits.slice(0, 12).forEach((hit) => results.append(searchHit(app, hit.spec, hit.feature)));
+      })
+      .catch((error) => fail(app, error));
+  }
+
+  function searchHit(app, spec, feature) {
+    const item = el("li");
+    const button = el("button", "lc-hit");
+    button.type = "button";
+    button.append(el("span", "lc-hit-name", feature.properties.name || feature.id),
+      el("span", "lc-hit-layer", spec.title));
+    const projects = feature.properties.projects.map((p) => p.name)
+      .join(app.strings.list_separator);
+    if (projects) button.append(el("span", "lc-hit-projects", projects));
+    button.addEventListener("click", () => focusFeature(app, spec, feature));
+    item.append(button);
+    return item;
+  }
+
+  function focusFeature(app, spec, feature) {
+    const group = app.groups[spec.name];
+    if (!app.map.hasLayer(group)) app.map.addLayer(group);
+    const layer = app.features[spec.name + "/" + feature.id];
+    const clustered = typeof group.zoomToShowLayer === "function";
+    const shown = layer && (clustered ? group.hasLayer(layer) : app.map.hasLayer(layer));
+    if (shown && clustered) {
+      group.zoomToShowLayer(layer, () => layer.openPopup());
+      return;
+    }
+    const bounds = L.geoJSON(feature).getBounds();
+    app.map.fitBounds(bounds, { maxZoom: 17, animate: false });
+    if (shown) {
+      layer.openPopup();
+    } else {  // filtered off the map: show its card on its own
+      L.popup(popupOptions(app)).setLatLng(bounds.getCenter())
+        .setContent(popupContent(app, spec, feature)).openOn(app.map);
+    }
+  }
+
+  /* ---- legend ----------------------------------------------------------------------- */
+
+  function buildLegend(app) {
+    const S = app.strings;
+    const legend = el("div", "lc-legend");
+    legend.append(el("h4", null, S.status));
+    app.config.statuses.forEach((s) => legend.append(legendRow(swatch(s.color), s.label)));
+    legend.append(legendRow(swatch(app.config.overdueColor), S.overdue),
+      legendRow(swatch(null), S.no_project), el("h4", null, S.layers));
+    app.config.layers.filter((spec) => !spec.mission)
+      .forEach((spec) => legend.append(legendRow(layerSwatch(spec), spec.title)));
+    return legend;
+  }
+
+  function legendRow(symbol, label) {
+    const row = el("div", "lc-legend-row");
+    row.append(symbol, el("span", null, label));
+    return row;
+  }
+
+  function swatch(color) {
+    const symbol = el("span", "lc-swatch" + (color ? "" : " lc-swatch-none"));
+    if (color) symbol.style.background = color;
+    return symbol;
+  }
+
+  function layerSwatch(spec) {
+    const style = spec.style;
+    if (!spec.geometry.includes("polygon")) {  // a stroke for line and point layers
+      const line = el("span", "lc-swatch lc-swatch-line");
+      line.style.borderTopColor = style.color;
+      line.style.borderTopStyle = style.dash_array ? "dashed" : "solid";
+      return line;
+    }
+    const symbol = el("span", "lc-swatch lc-swatch-layer");
+    symbol.style.borderColor = style.color;
+    symbol.style.borderStyle = style.dash_array ? "dashed" : "solid";
+    const fill = el("span", "lc-swatch-fill");
+    fill.style.background = style.fill_color || style.color;
+    fill.style.opacity = String(style.fill_opacity);
+    symbol.append(fill);
+    return symbol;
+  }
+
+  /* ---- helpers ---------------------------------------------------------------------- */
+
+  function addControl(app, position, build) {
+    const Control = L.Control.extend({
+      onAdd: () => {
+        const container = build(app);
+        container.classList.add("leaflet-control");
+        L.DomEvent.disableClickPropagation(container);
+        L.DomEvent.disableScrollPropagation(container);
+        return container;
+      },
+    });
+    new Control({ position }).addTo(app.map);
+  }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      // not JSON: the status line below says what went wrong
+    }
+    if (!response.ok) {
+      throw new Error(body && body.error ? body.error.message
+        : response.status + " " + response.statusText);
+    }
+    return body;
+  }
+
+  function featuresUrl(app, spec, params) {
+    return app.config.api + "/layers/" + encodeURIComponent(spec.name) + "/features?"
+      + new URLSearchParams(params);
+  }
+
+  function bboxParam(bounds) {
+    // The API takes lon/lat within their ranges; a zoomed-out view reaches beyond them.
+    return [Math.max(-180, bounds.getWest()), Math.max(-90, bounds.getSouth()),
+      Math.min(180, bounds.getEast()), Math.min(90, bounds.getNorth())]
+      .map((value) => value.toFixed(6)).join(",");
+  }
+
+  function sameOriginPath(href) {
+    // The API's links are absolute; follow them on the origin the page came from, which
+    // is what a reverse proxy in front of the service expects.
+    const url = new URL(href, window.location.href);
+    return url.pathname + url.search;
+  }
+
+  function languageUrl(lang) {
+    const params = new URLSearchParams(window.location.search);
+    params.set("lang", lang);
+    return "?" + params;
+  }
+
+  function paneName(spec) {
+    return "lc-" + spec.name;
+  }
+
+  function setState(app, state) {
+    app.state = state;
+    document.body.dataset.mapState = state;
+  }
+
+  function showStatus(app, text, isError) {
+    if (!app.statusLine) return;
+    app.statusLine.textContent = text;
+    app.statusLine.classList.toggle("lc-error", Boolean(isError));
+  }
+
+  function fail(app, error) {
+    setState(app, "error");
+    showStatus(app, app.strings.failed + error.message, true);
+    console.error("Lianchuang:", error);
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  window.Lianchuang = { start };
+})();
