@@ -113,11 +113,17 @@ def _write_layer(conn: sa.Connection, ref: SourceRef, frame: gpd.GeoDataFrame,
     source.unchanged = len(frame) - len(outcome)
 
 
+def _with_nulls(column) -> np.ndarray:
+    """The column's values with pandas' missing markers (NaN, NA, NaT) as ``None``, which
+    COPY writes as NULL (a NaN in a text column would otherwise arrive as the text 'nan')."""
+    return column.astype(object).where(column.notna(), None).to_numpy()
+
+
 def _copy_rows(conn: sa.Connection, staging: str, columns: list[str],
                frame: gpd.GeoDataFrame, attributes: list[str], ref: SourceRef) -> None:
     geoms = shapely.to_wkb(shapely.set_srid(np.asarray(frame.geometry.array), STORAGE_SRID),
                            hex=True, include_srid=True)
-    values = [frame[c].to_numpy(dtype=object) for c in ["fid", *attributes]]
+    values = [_with_nulls(frame[c]) for c in ["fid", *attributes]]
     bar = tqdm(total=len(frame), desc=ref.label, unit="feature", disable=None,
                leave=False) if len(frame) > PROGRESS_THRESHOLD else None
     cursor = conn.connection.driver_connection.cursor()

@@ -136,6 +136,16 @@ def test_z_values_are_dropped(clean_db, tmp_path):
     assert _rows(clean_db, "parks", "fid, ST_NDims(geom)") == [("P1", 2)]
 
 
+def test_empty_optional_attributes_are_stored_as_null(clean_db, tmp_path):
+    rows = [park("P1", note="湿地"), park("P2", note=None, opened=None)]
+    path = write_layer(tmp_path, "parks", rows, [square(), square(X0 + 200)])
+
+    import_paths(clean_db, [path])
+
+    assert _rows(clean_db, "parks", "fid, note, opened") == [("P1", "湿地", None),
+                                                               ("P2", None, None)]
+
+
 def test_every_attribute_violation_is_reported_not_only_the_first(clean_db, tmp_path):
     rows = [park("P1", park_class="G99", opened=1800),
             park("P2", name=None),
