@@ -10,6 +10,8 @@ Configuration comes from the environment, then from the *config* mapping given t
     ``none`` (a plain background: the choice for machines without internet).
 ``SECRET_KEY``
     Flask's signing key; a random one per process when unset.
+``LIANCHUANG_READ``
+    ``public`` (default): anyone may read; ``viewer``: every read needs a token.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import run_simple
 
-from api import docs, health, layers_bp, map_page, projects
+from api import docs, health, layers_bp, map_page, open311, projects, tracking
+from api.auth import register_read_policy
 from api.errors import register_error_handlers
 from webmap.basemaps import basemap
 
-_SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY")
+_SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY", "LIANCHUANG_READ")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -47,7 +50,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in responses
     app.json.sort_keys = False
     register_error_handlers(app)
-    for blueprint in (layers_bp.bp, projects.bp, health.bp, docs.bp, map_page.bp):
+    register_read_policy(app)
+    for blueprint in (layers_bp.bp, projects.bp, tracking.bp, open311.bp, health.bp, docs.bp,
+                      map_page.bp):
         app.register_blueprint(blueprint)
     return app
 

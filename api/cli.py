@@ -91,6 +91,54 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], layer, crs, enco
     click.echo(report.to_json() if as_json else report.to_text())
 
 
+@main.group("user")
+def user() -> None:
+    """Accounts and API tokens."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", help="Name shown in histories (default: username).")
+@click.option("--role", required=True,
+              type=click.Choice(["viewer", "inspector", "planner", "admin"]))
+@click.option("--department", help="责任单位; required for planners (they edit its projects).")
+@click.option("--token/--no-token", default=True, show_default=True,
+              help="Also issue an API token and print it.")
+def user_add(username: str, display_name: str | None, role: str, department: str | None,
+             token: bool) -> None:
+    """Create a user (and print a new API token, shown only once)."""
+    from layers.accounts import create_user, issue_token
+
+    with db.get_engine().begin() as conn:
+        created = create_user(conn, username, display_name or username, role, department)
+        secret = issue_token(conn, username) if token else None
+    click.echo(f"created {created.username} ({created.role}"
+               + (f", {created.department})" if created.department else ")"), err=True)
+    if secret:
+        click.echo(secret)
+
+
+@user.command("token")
+@click.argument("username")
+@click.option("--label", help="What the token is for (e.g. 'phone').")
+def user_token(username: str, label: str | None) -> None:
+    """Issue another API token for USERNAME and print it (shown only once)."""
+    from layers.accounts import issue_token
+
+    with db.get_engine().begin() as conn:
+        click.echo(issue_token(conn, username, label))
+
+
+@user.command("revoke")
+@click.argument("username")
+def user_revoke(username: str) -> None:
+    """Revoke every API token of USERNAME."""
+    from layers.accounts import revoke_tokens
+
+    with db.get_engine().begin() as conn:
+        click.echo(f"revoked {revoke_tokens(conn, username)} token(s)", err=True)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

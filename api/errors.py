@@ -28,6 +28,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(sa.exc.OperationalError, _database_error)
     app.register_error_handler(sa.exc.TimeoutError, _database_error)
+    app.register_error_handler(sa.exc.DataError, _unstorable_value)
     app.register_error_handler(sa.exc.ProgrammingError, _schema_error)
     app.register_error_handler(Exception, _bug)
 
@@ -79,6 +80,14 @@ def _schema_error(exc: sa.exc.ProgrammingError) -> Response:
     reason = str(exc.orig).strip().splitlines()[0]
     return error_response(503, f"the database is not set up for this version of Lianchuang "
                                f"({reason}); run `lianchuang db init` to apply the migrations")
+
+
+def _unstorable_value(exc: sa.exc.DataError) -> Response:
+    # A value PostgreSQL refuses (out of range, NUL in text) that validation let through:
+    # the client can fix it, so 400 with the database's reason; logged so we add the check.
+    current_app.logger.warning("value refused by the database: %s", exc)
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    return error_response(400, f"a value cannot be stored: {reason}")
 
 
 def _bug(exc: Exception) -> Response:

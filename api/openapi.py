@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from layers.catalogue import CAMPAIGNS, STATUSES, layer_names
+from layers.catalogue import (CAMPAIGNS, REPORT_CATEGORIES, REPORT_STATUSES, STATUSES,
+                               layer_names)
 from layers.features import DISPLAY_PRIORITY
 from layers.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_SEARCH_LENGTH
 
@@ -48,14 +49,30 @@ def openapi_document() -> dict[str, Any]:
                 not_found=True)},
             "/api/projects": {"get": _operation(
                 "Projects", "The project ledger, ordered by code.",
-                [*_PROJECT_FILTERS, "q", "limit", "offset"], _ok("Projects", "ProjectList"))},
-            "/api/projects/{project_id}": {"get": _operation(
-                "One project",
-                "A project with links to its features' GeoJSON and its history, newest first.",
-                ["project_id"], _ok("Project", "ProjectDetail"), not_found=True)},
+                [*_PROJECT_FILTERS, "q", "limit", "offset"], _ok("Projects", "ProjectList")),
+                "post": _write("Create a project", "Ledger fields; the planner's own "
+                               "department (admins: any).", [], _PROJECT_NEW,
+                               {"description": "Created (ETag: its version)", "content": {
+                                   "application/json": {"schema": _ref("ProjectDetail")}}},
+                               status="201", conflict=True)},
+            "/api/projects/{project_id}": {
+                "get": _operation(
+                    "One project",
+                    "A project with links to its features' GeoJSON and its history, newest "
+                    "first; the ETag header is its version.",
+                    ["project_id"], _ok("Project", "ProjectDetail"), not_found=True),
+                "patch": _write(
+                    "Change a project",
+                    "Status (one workflow step at a time; acceptance needs a note or photo), "
+                    "progress, fields, or a note/photo. Send If-Match (or `version`): a "
+                    "stale version gets 409 with the current state.",
+                    ["project_id", _IF_MATCH], _PROJECT_CHANGE,
+                    _ok("Project", "ProjectDetail")["200"], conflict=True)},
             "/api/departments": {"get": _operation(
                 "Departments", "Responsible departments (责任单位) with their project counts.",
                 [], _ok("Departments", "Departments"))},
+            **_TRACKING_PATHS,
+            **_OPEN311_PATHS,
             "/healthz": {"get": {
                 "summary": "Health",
                 "description": "200 when the database answers; 503 with the reason when not. "
@@ -68,6 +85,10 @@ def openapi_document() -> dict[str, Any]:
             }},
         },
         "components": {"parameters": _PARAMETERS, "schemas": _SCHEMAS,
+                       "securitySchemes": {"token": {
+                           "type": "http", "scheme": "bearer",
+                           "description": "An API token from `lianchuang user add` / "
+                                          "`lianchuang user token`."}},
                        "responses": {"Error": {
                            "description": "The request cannot be answered; see the message",
                            "content": {"application/json": {"schema": _ref("Error")}}}}},
@@ -75,6 +96,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 _PROJECT_FILTERS = ("status", "campaign", "department", "overdue")
+_IF_MATCH = "if_match"
 
 
 def _ref(schema: str) -> dict[str, str]:
@@ -138,6 +160,7 @@ _PARAMETERS: dict[str, Any] = {
     "offset": _query("offset", "Items to skip.", {"type": "integer", "minimum": 0,
                                                   "maximum": MAX_OFFSET, "default": 0}),
 }
+
 
 _LABEL = {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
 _LINKS = {"type": "array", "items": {"type": "object", "properties": {
@@ -212,7 +235,199 @@ _SCHEMAS: dict[str, Any] = {
             "progress": {"type": "integer", "nullable": True},
             "note": {"type": "string", "nullable": True},
             "data": {"type": "object", "nullable": True}}}}}}]},
+    "User": {"type": "object", "properties": {
+        "username": {"type": "string"}, "display_name": {"type": "string"},
+        "role": {"type": "string"}, "department": {"type": "string", "nullable": True}}},
+    "Conflict": {"allOf": [_ref("Error"), {"type": "object", "properties": {
+        "current": _ref("ProjectDetail")}}]},
+    "Photo": {"type": "object", "properties": {
+        "id": {"type": "string"}, "content_type": {"type": "string"},
+        "size": {"type": "integer"}}},
+    "Report": {"type": "object", "additionalProperties": True, "properties": {
+        "id": {"type": "integer"}, "category": {"type": "string"},
+        "description": {"type": "string"}, "status": {"type": "string"},
+        "department": {"type": "string"}, "lon": {"type": "number"},
+        "lat": {"type": "number"}}},
+    "Open311Errors": {"type": "array", "items": {"type": "object", "properties": {
+        "code": {"type": "integer"}, "description": {"type": "string"}}}},
+    "Open311Service": {"type": "object", "properties": {
+        "service_code": {"type": "string"}, "service_name": {"type": "string"},
+        "description": {"type": "string"}, "metadata": {"type": "boolean"},
+        "type": {"type": "string"}, "keywords": {"type": "string"},
+        "group": {"type": "string"}}},
+    "Open311Receipt": {"type": "object", "properties": {
+        "service_request_id": {"type": "string"}, "service_notice": {"type": "string"},
+        "account_id": {"type": "string", "nullable": True}}},
+    "Open311Request": {"type": "object", "additionalProperties": True, "properties": {
+        "service_request_id": {"type": "string"}, "status": {"type": "string"},
+        "service_code": {"type": "string"}, "description": {"type": "string"},
+        "agency_responsible": {"type": "string"}, "lat": {"type": "number"},
+        "long": {"type": "number"}}},
     "Departments": {"type": "object", "properties": {"departments": {
         "type": "array", "items": {"type": "object", "properties": {
             "name": {"type": "string"}, "projects": {"type": "integer"}}}}}},
 }
+
+
+# Writes (tracking) and Open311.
+
+def _write(summary: str, description: str, parameters: list[str], body: dict | None,
+           ok: dict, *, status: str = "200", conflict: bool = False) -> dict[str, Any]:
+    """An operation that needs a token: 401/403 besides the usual errors."""
+    error = {"$ref": "#/components/responses/Error"}
+    responses = {status: ok, "400": error, "401": error, "403": error, "404": error,
+                 "422": error, "503": error}
+    if conflict:
+        responses["409"] = {"description": "Stale version: the body's `current` is the state "
+                                           "now", "content": {"application/json": {
+                                               "schema": _ref("Conflict")}}}
+        responses["428"] = error
+    operation = {"summary": summary, "description": description,
+                 "security": [{"token": []}],
+                 "parameters": [{"$ref": f"#/components/parameters/{p}"} for p in parameters],
+                 "responses": dict(sorted(responses.items()))}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": body}
+    return operation
+
+
+def _json_body(properties: dict, required: list[str] | None = None) -> dict:
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return {"application/json": {"schema": schema}}
+
+
+_PROJECT_CHANGE = _json_body({
+    "status": {"type": "string", "enum": [s.code for s in STATUSES]},
+    "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+    "note": {"type": "string"}, "photo_id": {"type": "string"},
+    "version": {"type": "integer", "description": "Instead of If-Match"},
+    "name": {"type": "string"}, "due_date": {"type": "string", "format": "date"},
+    "budget_wan": {"type": "number"}, "responsible": {"type": "string"},
+    "description": {"type": "string"}})
+_PROJECT_NEW = _json_body({
+    "code": {"type": "string"}, "name": {"type": "string"}, "category": {"type": "string"},
+    "campaigns": {"type": "array", "items": {"type": "string"}},
+    "department": {"type": "string"}, "responsible": {"type": "string"},
+    "status": {"type": "string"}, "progress": {"type": "integer"},
+    "budget_wan": {"type": "number"}, "start_date": {"type": "string", "format": "date"},
+    "due_date": {"type": "string", "format": "date"}, "description": {"type": "string"}},
+    ["code", "name", "category", "campaigns", "department"])
+_REPORT_CHANGE = _json_body({
+    "status": {"type": "string", "enum": [c.code for c, _ in REPORT_STATUSES]},
+    "note": {"type": "string"}, "project_id": {"type": "integer"},
+    "duplicate_of": {"type": "integer"}})
+_PHOTO = {"multipart/form-data": {"schema": {"type": "object", "required": ["photo"],
+                                             "properties": {"photo": {"type": "string",
+                                                                      "format": "binary"}}}}}
+_OPEN311_FORM = {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["service_code", "lat", "long", "description"],
+    "properties": {
+        "api_key": {"type": "string"}, "service_code": {"type": "string",
+                                                        "enum": [c.code for c in REPORT_CATEGORIES]},
+        "lat": {"type": "number"}, "long": {"type": "number"},
+        "description": {"type": "string"}, "address_string": {"type": "string"},
+        "first_name": {"type": "string"}, "last_name": {"type": "string"},
+        "email": {"type": "string"}, "phone": {"type": "string"}}}}}
+
+
+def _open311(summary: str, description: str, parameters: list[str], items: dict,
+             status: str = "200") -> dict[str, Any]:
+    error = {"description": "Open311 error list",
+             "content": {"application/json": {"schema": _ref("Open311Errors")}}}
+    return {"summary": summary, "description": description,
+            "parameters": [{"$ref": f"#/components/parameters/{p}"} for p in parameters],
+            "responses": {status: {"description": summary, "content": {"application/json": {
+                "schema": {"type": "array", "items": items}}}},
+                "400": error, "401": error, "404": error}}
+
+
+_TRACKING_PATHS: dict[str, Any] = {
+    "/api/me": {"get": _write("Who am I", "The user of the token sent.", [], None,
+                              _ok("User", "User")["200"])},
+    "/api/projects/{project_id}/features": {"post": _write(
+        "Link a feature", "Links `{layer, fid}` to the project (planner of its department).",
+        ["project_id", _IF_MATCH],
+        _json_body({"layer": {"type": "string", "enum": list(layer_names())},
+                    "fid": {"type": "string"}, "version": {"type": "integer"}},
+                   ["layer", "fid"]),
+        _ok("Project", "ProjectDetail")["200"], conflict=True)},
+    "/api/projects/{project_id}/features/{layer}/{fid}": {"delete": _write(
+        "Unlink a feature", "Removes the link (planner of its department).",
+        ["project_id", "layer", "fid", _IF_MATCH], None,
+        _ok("Project", "ProjectDetail")["200"], conflict=True)},
+    "/api/photos": {"post": _write(
+        "Upload a photo", "JPEG, PNG or WebP, checked by content; returns its id.", [],
+        _PHOTO, {"description": "Stored", "content": {"application/json": {
+            "schema": _ref("Photo")}}}, status="201")},
+    "/api/photos/{photo_id}": {"get": {
+        "summary": "A photo", "description": "The stored image, as uploaded.",
+        "parameters": [{"$ref": "#/components/parameters/photo_id"}],
+        "responses": {"200": {"description": "The image", "content": {
+            "image/*": {"schema": {"type": "string", "format": "binary"}}}},
+            "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/reports": {"get": _operation(
+        "Problem reports", "Reports as GeoJSON points, newest first.",
+        ["report_status", "category", "department"],
+        _ok("Reports", "FeatureCollection", "application/geo+json"))},
+    "/api/reports/{report_id}": {
+        "get": _operation("One report", "A report with its history, newest first.",
+                          ["report_id"], _ok("Report", "Report"), not_found=True),
+        "patch": _write("Change a report", "Status with a note, project link, or duplicate "
+                        "(inspector or above).", ["report_id"], _REPORT_CHANGE,
+                        _ok("Report", "Report")["200"])},
+}
+
+_OPEN311_PATHS: dict[str, Any] = {
+    "/open311/v2/services.json": {"get": _open311(
+        "Open311 services", "The report categories.", ["lang"], _ref("Open311Service"))},
+    "/open311/v2/services/{code}.json": {"get": {
+        "summary": "Open311 service definition", "description": "No extra attributes.",
+        "parameters": [{"$ref": "#/components/parameters/service_code"}],
+        "responses": {"200": {"description": "Definition", "content": {"application/json": {
+            "schema": {"type": "object"}}}},
+            "404": {"description": "Unknown service", "content": {"application/json": {
+                "schema": _ref("Open311Errors")}}}}}},
+    "/open311/v2/requests.json": {
+        "get": _open311("Open311 service requests", "Filtered by id, service, status "
+                        "(open/closed) and dates.",
+                        ["service_request_id", "service_code_q", "open311_status",
+                         "start_date", "end_date"], _ref("Open311Request")),
+        "post": {**_open311("File a service request", "Needs an API token (api_key).", [],
+                            _ref("Open311Receipt"), status="201"),
+                 "requestBody": {"required": True, "content": _OPEN311_FORM}}},
+    "/open311/v2/requests/{request_id}.json": {"get": _open311(
+        "One Open311 service request", "As a one-element array.", ["request_id"],
+        _ref("Open311Request"))},
+}
+
+_PARAMETERS.update({
+    _IF_MATCH: {"name": "If-Match", "in": "header", "required": False,
+                "description": 'The ETag ("<version>") of the project as last read.',
+                "schema": {"type": "string"}},
+    "photo_id": {"name": "photo_id", "in": "path", "required": True,
+                 "schema": {"type": "string"}},
+    "report_id": {"name": "report_id", "in": "path", "required": True,
+                  "schema": {"type": "integer", "minimum": 1}},
+    "request_id": {"name": "request_id", "in": "path", "required": True,
+                   "schema": {"type": "string"}},
+    "code": {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+    "report_status": _query("status", "Report status codes: " + ", ".join(
+        c.code for c, _ in REPORT_STATUSES) + ".", {"type": "string"}),
+    "category": _query("category", "Report categories: " + _choices(REPORT_CATEGORIES) + ".",
+                       {"type": "string"}),
+    "lang": _query("lang", "`en` for English service names.", {"type": "string",
+                                                                "enum": ["zh", "en"]}),
+    "service_request_id": _query("service_request_id", "Ids separated by commas.",
+                                 {"type": "string"}),
+    "service_code_q": _query("service_code", "Service codes separated by commas.",
+                             {"type": "string"}),
+    "open311_status": _query("status", "open or closed.", {"type": "string",
+                                                          "enum": ["open", "closed"]}),
+    "start_date": _query("start_date", "W3C date-time.", {"type": "string",
+                                                          "format": "date-time"}),
+    "end_date": _query("end_date", "W3C date-time.", {"type": "string", "format": "date-time"}),
+})
+_PARAMETERS["service_code"] = _PARAMETERS.pop("code")
+_PARAMETERS["service_code"]["name"] = "code"

@@ -39,7 +39,9 @@ def project(project_id: str) -> Response:
         ref["href"] = url_for("layers.feature", layer=ref["layer"], fid=ref["fid"],
                               _external=True)
         ref["type"] = GEOJSON
-    return json_response(record)
+    response = json_response(record)
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return response
 
 
 @bp.get("/departments")

@@ -62,6 +62,25 @@ REPORT_CATEGORIES: tuple[Choice, ...] = (
     Choice("other", "其他", "Other"),
 )
 
+#: Who handles a report of each category (自动派单).  "@street" means the street office
+#: (街道办事处) of the community the point lies in.  A point inside a drinking-water-source
+#: protection zone goes to WATER_SOURCE_DEPARTMENT whatever its category.
+REPORT_DEPARTMENTS = {
+    "garbage": "县城市管理局",
+    "illegal_dumping": "县城市管理局",
+    "water_source_sign": "县环保局",
+    "water_source_pollution": "县环保局",
+    "road_damage": "县住建局",
+    "public_toilet": "县城市管理局",
+    "greening_damage": "县住建局",
+    "channel_pollution": "县水利局",
+    "street_cleaning": "@street",
+    "other": "@street",
+}
+WATER_SOURCE_DEPARTMENT = "县环保局"
+#: Where a report goes when no rule applies (outside every community).
+FALLBACK_DEPARTMENT = "县创建办"
+
 #: Report statuses; Open311 sees only open/closed (the last column).
 REPORT_STATUSES: tuple[tuple[Choice, str], ...] = (
     (Choice("submitted", "已提交", "Submitted"), "open"),

@@ -51,6 +51,9 @@ def get_engine(url: str | None = None) -> sa.Engine:
     return sa.create_engine(
         normalise_url(url) if url else database_url(),
         pool_pre_ping=True,
+        # The server is threaded: room for a few dozen requests at once before they queue.
+        pool_size=10,
+        max_overflow=20,
         connect_args={"connect_timeout": 5},
     )
 

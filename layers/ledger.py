@@ -105,7 +105,7 @@ def _parse_row(record: dict, row_number: int, report: SourceReport) -> dict | No
     row, ok = {}, True
     for column in COLUMNS:
         try:
-            value = (_campaign_codes(record.get(column.name)) if column.name == "campaigns"
+            value = (campaign_codes(record.get(column.name)) if column.name == "campaigns"
                      else _links(record.get(column.name)) if column.name == "features"
                      else column.coerce(record.get(column.name)))
             problems = column.check(value)
@@ -127,7 +127,7 @@ def _parse_row(record: dict, row_number: int, report: SourceReport) -> dict | No
     return row
 
 
-def _campaign_codes(cell) -> list[str] | None:
+def campaign_codes(cell) -> list[str] | None:
     items = [x for x in _LIST_SEPARATORS.split(str(cell or "").strip()) if x]
     return sorted({_CAMPAIGN.coerce(x) for x in items}) or None
 

@@ -92,6 +92,8 @@ class FieldSpec:
             problems.append(f"{value} is below the minimum {self.minimum:g}")
         if self.maximum is not None and value > self.maximum:
             problems.append(f"{value} is above the maximum {self.maximum:g}")
+        if isinstance(value, str) and "\x00" in value:
+            problems.append("contains a NUL character, which cannot be stored")
         if self.max_length is not None and len(value) > self.max_length:
             problems.append(f"is {len(value)} characters long, more than {self.max_length}")
         return problems

@@ -98,8 +98,8 @@ def test_parameters_are_refused_where_none_are_taken(client, city, url):
 
 
 def test_wrong_method_is_405_json_with_allow(client, city):
-    response = client.post("/api/projects")
-    assert_error(response, 405, "use GET")
+    response = client.put("/api/projects")
+    assert_error(response, 405, "use GET, POST")
     assert "GET" in response.headers["Allow"]
 
 

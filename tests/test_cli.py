@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+from layers.accounts import authenticate
 from tests.files import bowtie, park, square, write_layer
 
 
@@ -67,3 +68,19 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
 
     assert done.returncode == 2
     assert "cannot reach the database" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_user_add_prints_a_token_that_authenticates(clean_db, database_url):
+    done = _run(database_url, "user", "add", "zhang", "--role", "planner",
+                "--department", "县住建局", "--name", "张规划")
+
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip()
+    with clean_db.begin() as conn:
+        assert authenticate(conn, token).department == "县住建局"
+
+
+def test_planner_without_department_is_refused(clean_db, database_url):
+    done = _run(database_url, "user", "add", "zhao", "--role", "planner")
+
+    assert done.returncode == 2 and "needs a department" in done.stderr

@@ -1,0 +1,142 @@
+"""Project workflow: roles, status order, evidence, optimistic concurrency, history."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from layers.accounts import Forbidden, NotAuthenticated, User, authenticate, create_user, issue_token
+from layers.importer import import_paths
+from layers.workflow import Conflict, WorkflowError, link_feature, update_project
+from tests.files import X0, ledger_row, park, square, write_layer, write_ledger
+
+
+@pytest.fixture
+def project(clean_db, tmp_path) -> int:
+    """Project LC-001 of 县住建局, planned, linked to park PK-01 (PK-02 exists unlinked)."""
+    parks = write_layer(tmp_path, "parks", [park("PK-01"), park("PK-02")],
+                        [square(), square(X0 + 300)])
+    ledger = write_ledger(tmp_path, [ledger_row("LC-001", "parks:PK-01",
+                                                **{"状态": "规划", "进度(%)": "0"})])
+    import_paths(clean_db, [parks, ledger])
+    with clean_db.connect() as conn:
+        return conn.scalar(sa.text("SELECT id FROM projects"))
+
+
+def _user(engine, role: str, department: str | None = "县住建局", name: str | None = None) -> User:
+    with engine.begin() as conn:
+        return create_user(conn, name or f"{role}-{department}", f"{role}用户", role, department)
+
+
+def _history(engine, project_id: int) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(
+            "SELECT kind, status, progress FROM project_events WHERE project_id = :p ORDER BY id"),
+            {"p": project_id})]
+
+
+def test_planner_moves_a_project_one_stage_and_the_history_records_it(clean_db, project):
+    planner = _user(clean_db, "planner")
+
+    state = update_project(clean_db, project, planner, 1, {"status": "approved"})
+
+    assert (state["status"], state["version"]) == ("approved", 2)
+    assert _history(clean_db, project)[-1] == ("status", "approved", 0)
+    assert state["history"][0]["actor"] == "planner用户（县住建局）"
+
+
+def test_planned_cannot_jump_to_accepted(clean_db, project):
+    planner = _user(clean_db, "planner")
+
+    with pytest.raises(WorkflowError, match="next allowed: 立项 \\(approved\\)"):
+        update_project(clean_db, project, planner, 1, {"status": "accepted", "note": "ok"})
+
+
+def _advance_to_completed(engine, project, planner) -> int:
+    version = 1
+    for status in ("approved", "in_progress", "completed"):
+        version = update_project(engine, project, planner, version, {"status": status})["version"]
+    return version
+
+
+def test_acceptance_needs_a_note_or_photo(clean_db, project):
+    planner = _user(clean_db, "planner")
+    version = _advance_to_completed(clean_db, project, planner)
+
+    with pytest.raises(WorkflowError, match="evidence"):
+        update_project(clean_db, project, planner, version, {"status": "accepted"})
+    state = update_project(clean_db, project, planner, version,
+                           {"status": "accepted", "note": "现场验收合格"})
+    assert (state["status"], state["progress"]) == ("accepted", 100)
+
+
+def test_suspended_project_resumes_where_it_stopped(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1, {"status": "approved"})["version"]
+    v = update_project(clean_db, project, planner, v, {"status": "suspended", "note": "资金未到位"})["version"]
+
+    with pytest.raises(WorkflowError, match="立项 \\(approved\\)"):
+        update_project(clean_db, project, planner, v, {"status": "in_progress"})
+    assert update_project(clean_db, project, planner, v, {"status": "approved"})["status"] == "approved"
+
+
+def test_stale_version_gets_conflict_with_the_current_state(clean_db, project):
+    planner = _user(clean_db, "planner")
+    update_project(clean_db, project, planner, 1, {"progress": 10})
+
+    with pytest.raises(Conflict) as conflict:
+        update_project(clean_db, project, planner, 1, {"progress": 20})
+
+    assert conflict.value.current["version"] == 2
+    assert conflict.value.current["progress"] == 10
+    assert [kind for kind, *_ in _history(clean_db, project)] == ["import", "progress"]
+
+
+def test_planner_of_another_department_is_forbidden(clean_db, project):
+    other = _user(clean_db, "planner", "县水利局")
+
+    with pytest.raises(Forbidden, match="县住建局"):
+        update_project(clean_db, project, other, 1, {"progress": 5})
+
+
+def test_admin_edits_any_department(clean_db, project):
+    admin = _user(clean_db, "admin", None)
+
+    assert update_project(clean_db, project, admin, 1, {"progress": 5})["progress"] == 5
+
+
+def test_inspector_adds_notes_but_does_not_change_status(clean_db, project):
+    inspector = _user(clean_db, "inspector", None)
+
+    state = update_project(clean_db, project, inspector, 1, {"note": "现场未见施工"})
+    assert state["history"][0]["note"] == "现场未见施工"
+    with pytest.raises(Forbidden):
+        update_project(clean_db, project, inspector, state["version"], {"status": "approved"})
+
+
+def test_no_token_is_not_authenticated(clean_db, project):
+    with pytest.raises(NotAuthenticated):
+        update_project(clean_db, project, None, 1, {"progress": 5})
+
+
+def test_linking_and_unlinking_features_are_events(clean_db, project):
+    planner = _user(clean_db, "planner")
+
+    state = link_feature(clean_db, project, planner, 1, "parks", "PK-02")
+    assert {f["fid"] for f in state["features"]} == {"PK-01", "PK-02"}
+    state = link_feature(clean_db, project, planner, state["version"], "parks", "PK-01",
+                         unlink=True)
+    assert [f["fid"] for f in state["features"]] == ["PK-02"]
+    assert [k for k, *_ in _history(clean_db, project)] == ["import", "link", "unlink"]
+
+
+def test_tokens_are_stored_hashed_and_authenticate_their_user(clean_db):
+    with clean_db.begin() as conn:
+        create_user(conn, "wang", "王督查", "inspector")
+        token = issue_token(conn, "wang")
+        stored = conn.scalar(sa.text("SELECT token_hash FROM api_tokens"))
+        user = authenticate(conn, token)
+    assert token not in stored and len(stored) == 64
+    assert user.username == "wang"
+    with pytest.raises(NotAuthenticated), clean_db.begin() as conn:
+        authenticate(conn, token + "x")
