@@ -1,0 +1,172 @@
+"""Indicators against a title's thresholds: pass or fail, the gap to pass, and veto items.
+
+Thresholds are data: :data:`geo.green.THRESHOLDS_FILE` (``thresholds.json``), one entry per
+(indicator, title) with the standard, year, clause and whether its text was verified.  A
+threshold whose value is not known yet (``null``) leaves the indicator unjudged
+(``passed is None``) rather than guessing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from geo.errors import GeoInputError
+from geo.green import THRESHOLDS_FILE, GreenReport, Indicator
+
+#: What the numerator of each indicator is, for the gap message.
+_WHAT = {
+    "green_coverage_rate": "vegetated area",
+    "green_space_ratio": "green space",
+    "park_area_per_capita": "park green space",
+    "comprehensive_park_area_per_capita": "comprehensive park (G11) area",
+    "community_park_area_per_capita": "community park (G12) area",
+    "park_service_coverage": "residential land within a park's service radius",
+    "park_service_coverage_walking": "residential land within a park's walking distance",
+    "road_greening_rate": "greened road",
+    "river_greening_rate": "greened river bank",
+}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One row of ``thresholds.json``."""
+
+    indicator: str
+    title: str
+    value: float | None
+    comparison: str
+    unit: str
+    standard: str
+    year: int | None
+    clause: str | None
+    veto: bool
+    verified: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    """How far an indicator is from passing: more numerator, or (per capita) fewer people."""
+
+    more: float
+    more_unit: str
+    max_population: int | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One indicator judged against one threshold."""
+
+    indicator: str
+    title_zh: str
+    value: float | None
+    unit: str
+    threshold: float | None
+    comparison: str
+    passed: bool | None
+    veto: bool
+    verified: bool
+    standard: str
+    clause: str | None
+    source: str
+    gap: Gap | None
+    message: str
+
+
+@dataclass(frozen=True)
+class TitleAssessment:
+    """Every indicator judged for one title, and whether a failed veto item sinks it."""
+
+    title: str
+    title_zh: str
+    thresholds_version: str
+    vetoed: bool
+    items: list[Assessment]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def load_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, Any]:
+    """Read the thresholds file; a malformed one raises :class:`GeoInputError` naming it."""
+    try:
+        table = json.loads(Path(path).read_text(encoding="utf-8"))
+        table["thresholds"] = [Threshold(**row) for row in table["thresholds"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise GeoInputError(f"cannot read thresholds from {path}: {exc}") from None
+    return table
+
+
+def assess(indicators: GreenReport | Mapping[str, Indicator], title: str, *,
+           table: dict[str, Any] | None = None) -> TitleAssessment:
+    """Judge *indicators* against the thresholds of *title*.
+
+    Parameters
+    ----------
+    indicators
+        A :class:`geo.green.GreenReport` or a mapping of indicator key to
+        :class:`geo.green.Indicator` (whole built-up area values are judged).
+    title
+        A title key of ``thresholds.json``, e.g. ``"national_garden"``, ``"gb55014_2021"``.
+    table
+        A table from :func:`load_thresholds` (default: the project's file).
+
+    Returns
+    -------
+    TitleAssessment
+        One :class:`Assessment` per indicator that has a threshold row for *title*.
+    """
+    table = table or load_thresholds()
+    if title not in table["titles"]:
+        raise GeoInputError(f"unknown title {title!r}; the thresholds file knows: "
+                            + ", ".join(table["titles"]))
+    found = indicators.indicators if isinstance(indicators, GreenReport) else indicators
+    rows = {row.indicator: row for row in table["thresholds"] if row.title == title}
+    items = []
+    for key, indicator in found.items():  # one per indicator, a handful
+        judged_as = table["indicators"].get(key, {}).get("assessed_as", key)
+        if judged_as in rows:
+            items.append(judge(indicator, rows[judged_as]))
+    return TitleAssessment(title, table["titles"][title]["zh"], table["version"],
+                           any(item.veto and item.passed is False for item in items), items)
+
+
+def judge(indicator: Indicator, threshold: Threshold) -> Assessment:
+    """Pass/fail of one *indicator* against one *threshold*, with the gap to pass."""
+    value, limit = indicator.value, threshold.value
+    if value is None or limit is None:
+        passed, gap = None, None
+        message = ("no threshold known for this title yet" if limit is None
+                   else "cannot be judged: " + ("; ".join(indicator.notes) or "no data"))
+    else:
+        passed = value > limit if threshold.comparison == ">" else value >= limit
+        gap = None if passed else _gap(indicator, limit, threshold.comparison)
+        message = "passes" if passed else _gap_message(indicator, gap, threshold.comparison)
+    return Assessment(indicator.key, indicator.title_zh, value, indicator.unit, limit,
+                      threshold.comparison, passed, threshold.veto, threshold.verified,
+                      threshold.standard, threshold.clause, threshold.source, gap, message)
+
+
+def _gap(indicator: Indicator, limit: float, comparison: str) -> Gap:
+    scale = 100.0 if indicator.unit == "%" else 1.0
+    needed = limit / scale * indicator.denominator
+    more = max(needed - indicator.numerator, 0.0)
+    if indicator.denominator_unit != "person":
+        return Gap(more, indicator.numerator_unit)
+    people = indicator.numerator / limit
+    at_most = math.ceil(people) - 1 if comparison == ">" else math.floor(people)
+    return Gap(more, indicator.numerator_unit, max(at_most, 0))
+
+
+def _gap_message(indicator: Indicator, gap: Gap, comparison: str) -> str:
+    what = _WHAT.get(indicator.key, indicator.key)
+    strict = "more than " if comparison == ">" else ""
+    text = f"needs {strict}{math.ceil(gap.more):,} {gap.more_unit} more {what}"
+    if gap.max_population is not None:
+        text += f", or a population of at most {gap.max_population:,}"
+    return text

@@ -1,0 +1,114 @@
+"""Judging indicators against thresholds (geo.assess) and the thresholds file itself."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from geo.assess import assess, judge, load_thresholds, Threshold
+from geo.errors import GeoInputError
+from geo.green import THRESHOLDS_FILE, Indicator
+
+
+def indicator(key: str, numerator: float, denominator: float, unit: str = "%") -> Indicator:
+    scale = 100.0 if unit == "%" else 1.0
+    return Indicator(key, key, scale * numerator / denominator, numerator, denominator, unit,
+                     "m²", "person" if unit == "m²/person" else "m²")
+
+
+def threshold(value, comparison=">=", veto=False, key="green_space_ratio") -> Threshold:
+    return Threshold(key, "t", value, comparison, "%", "std", 2021, "1.1", veto, True, "src")
+
+
+def test_ratio_below_threshold_fails_with_the_area_needed():
+    ratio = indicator("green_space_ratio", 308_800, 1_000_000)  # 30.88 %
+
+    verdict = judge(ratio, threshold(35.0))
+
+    assert verdict.passed is False
+    assert verdict.gap.more == pytest.approx(41_200)
+    assert verdict.message == "needs 41,200 m² more green space"
+
+
+def test_value_at_a_greater_or_equal_threshold_passes():
+    assert judge(indicator("green_space_ratio", 350_000, 1_000_000), threshold(35.0)).passed
+
+
+def test_value_at_a_strict_threshold_fails():
+    verdict = judge(indicator("green_space_ratio", 350_000, 1_000_000), threshold(35.0, ">"))
+
+    assert verdict.passed is False
+    assert verdict.message.startswith("needs more than 0 m²")
+
+
+def test_per_capita_gap_offers_area_or_population():
+    per_capita = indicator("park_area_per_capita", 80_000, 10_000, unit="m²/person")  # 8.0
+
+    verdict = judge(per_capita, Threshold("park_area_per_capita", "t", 9.0, ">=", "m²/person",
+                                          "std", None, None, True, False, "src"))
+
+    assert verdict.gap.more == pytest.approx(10_000)
+    assert verdict.gap.max_population == 8_888
+    assert verdict.message == ("needs 10,000 m² more park green space, "
+                               "or a population of at most 8,888")
+
+
+def test_unknown_threshold_leaves_the_indicator_unjudged():
+    verdict = judge(indicator("green_space_ratio", 1, 10), threshold(None))
+
+    assert verdict.passed is None
+    assert "no threshold" in verdict.message
+
+
+def test_failed_veto_item_vetoes_the_title():
+    found = {"green_space_ratio": indicator("green_space_ratio", 100_000, 1_000_000),
+             "green_coverage_rate": indicator("green_coverage_rate", 500_000, 1_000_000)}
+
+    result = assess(found, "national_garden_old")
+
+    assert result.vetoed
+    by_key = {item.indicator: item for item in result.items}
+    assert by_key["green_space_ratio"].veto and not by_key["green_space_ratio"].passed
+    assert by_key["green_coverage_rate"].passed
+
+
+def test_walking_service_coverage_is_judged_by_the_service_coverage_threshold():
+    found = {"park_service_coverage_walking":
+             indicator("park_service_coverage_walking", 70, 100)}
+
+    result = assess(found, "gb55014_2021")
+
+    assert result.items[0].threshold == 80.0
+    assert result.items[0].comparison == ">"
+
+
+def test_unknown_title_is_refused_listing_the_known_ones():
+    with pytest.raises(GeoInputError, match="national_garden"):
+        assess({}, "garden_city")
+
+
+def test_thresholds_file_has_every_field_and_one_row_per_indicator_and_title():
+    table = load_thresholds()
+
+    pairs = [(row.indicator, row.title) for row in table["thresholds"]]
+    assert len(pairs) == len(set(pairs))
+    assert {row.title for row in table["thresholds"]} <= set(table["titles"])
+    assert {row.comparison for row in table["thresholds"]} <= {">=", ">"}
+    assert all(row.source for row in table["thresholds"])
+
+
+def test_verified_thresholds_cite_a_clause():
+    for row in load_thresholds()["thresholds"]:
+        if row.verified:
+            assert row.clause and row.year and row.value is not None
+
+
+def test_malformed_thresholds_file_is_reported_by_path(tmp_path):
+    broken = tmp_path / "thresholds.json"
+    data = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
+    del data["thresholds"][0]["verified"]
+    broken.write_text(json.dumps(data), encoding="utf-8")
+
+    with pytest.raises(GeoInputError, match="thresholds.json"):
+        load_thresholds(broken)
