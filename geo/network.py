@@ -20,7 +20,7 @@ NODE_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
-class StreetGraph:
+class WalkingGraph:
     """An undirected street graph with the coordinates of its nodes and edges.
 
     Attributes
@@ -44,7 +44,7 @@ class StreetGraph:
                                              self.node_xy[self.edges[:, 1]]], axis=1))
 
 
-def street_graph(lines: np.ndarray) -> StreetGraph:
+def walking_graph(lines: np.ndarray) -> WalkingGraph:
     """Build the walking graph of *lines* (shapely lines in a metric CRS).
 
     Parameters
@@ -54,11 +54,11 @@ def street_graph(lines: np.ndarray) -> StreetGraph:
 
     Returns
     -------
-    StreetGraph
+    WalkingGraph
     """
     lines = lines[~shapely.is_empty(lines)] if len(lines) else lines
     if not len(lines):
-        return StreetGraph(nx.Graph(), np.empty((0, 2)), np.empty((0, 2), dtype=int))
+        return WalkingGraph(nx.Graph(), np.empty((0, 2)), np.empty((0, 2), dtype=int))
     noded = shapely.get_parts(shapely.node(shapely.union_all(lines)))
     coords, owner = shapely.get_coordinates(noded, return_index=True)
     same_line = owner[1:] == owner[:-1]
@@ -74,10 +74,10 @@ def street_graph(lines: np.ndarray) -> StreetGraph:
     graph.add_nodes_from(range(len(node_xy)))
     graph.add_weighted_edges_from(zip(edges[:, 0].tolist(), edges[:, 1].tolist(),
                                       lengths.tolist()), weight="length")
-    return StreetGraph(graph, node_xy, np.array(graph.edges(), dtype=int).reshape(-1, 2))
+    return WalkingGraph(graph, node_xy, np.array(graph.edges(), dtype=int).reshape(-1, 2))
 
 
-def street_access(streets: StreetGraph, polygons: np.ndarray,
+def street_access(streets: WalkingGraph, polygons: np.ndarray,
                   tolerance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where the streets pass within *tolerance* metres of each polygon (e.g. a park).
 
@@ -107,7 +107,7 @@ def street_access(streets: StreetGraph, polygons: np.ndarray,
     return polygon_of, edge_of, shapely.line_locate_point(lines[edge_of], nearest)
 
 
-def reachable_street_parts(streets: StreetGraph, edge_of: np.ndarray, position: np.ndarray,
+def reachable_street_parts(streets: WalkingGraph, edge_of: np.ndarray, position: np.ndarray,
                            distance: float) -> np.ndarray:
     """The parts of the streets within *distance* metres' walk of the given access points.
 
@@ -152,7 +152,7 @@ def reachable_street_parts(streets: StreetGraph, edge_of: np.ndarray, position: 
     return shapely.linestrings(np.stack([start, end], axis=1))
 
 
-def _walked(streets: StreetGraph, nodes: np.ndarray, offsets: np.ndarray,
+def _walked(streets: WalkingGraph, nodes: np.ndarray, offsets: np.ndarray,
             distance: float) -> np.ndarray:
     """Walking distance to every node from access points *offsets* metres from *nodes*."""
     virtual = len(streets.node_xy)

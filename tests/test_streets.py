@@ -1,0 +1,169 @@
+"""Building the routable street graph: topology repair, lengths, times, one-way streets.
+
+Pure computation on small networks drawn in EPSG:4545 (CGCS2000 / 3° Gauss-Krüger, CM 108°E)
+a few hundred metres across, near Xixiang's county seat; no database.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import pytest
+import shapely
+from pyproj import Geod
+from shapely import LineString, Point
+
+from geo.errors import GeoInputError
+from geo.streets import StreetNetwork, street_graph
+
+X0, Y0 = 478_500.0, 3_651_000.0  # EPSG:4545 metres near 107.77°E, 32.99°N
+
+
+def streets(*lines: list[tuple[float, float]], **columns) -> gpd.GeoDataFrame:
+    """Lines given in metres from (X0, Y0); local streets unless columns say otherwise."""
+    columns.setdefault("road_class", ["local"] * len(lines))
+    geometry = [LineString([(X0 + x, Y0 + y) for x, y in line]) for line in lines]
+    return gpd.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4545")
+
+
+def node_at(graph: nx.MultiDiGraph, x: float, y: float, within: float = 0.01) -> int:
+    here = Point(X0 + x, Y0 + y)
+    found = [n for n, d in graph.nodes(data=True) if here.distance(Point(d["x"], d["y"])) <= within]
+    assert len(found) == 1, f"{len(found)} nodes at ({x}, {y})"
+    return found[0]
+
+
+def test_crossing_lines_are_split_into_four_segments_at_the_crossing():
+    graph = street_graph(streets([(0, 50), (100, 50)], [(50, 0), (50, 100)]))
+    centre = node_at(graph, 50, 50)
+    assert graph.number_of_nodes() == 5
+    assert graph.degree(centre) == 8  # four segments, each driven both ways
+    assert sorted(d["length"] for *_, d in graph.out_edges(centre, data=True)) == \
+        pytest.approx([50, 50, 50, 50])
+
+
+def test_ends_within_tolerance_are_joined_into_one_junction():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(101.5, 0.5), (200, 0)]))
+    assert graph.number_of_nodes() == 3
+    assert nx.has_path(graph, node_at(graph, 0, 0), node_at(graph, 200, 0))
+
+
+def test_ends_farther_apart_than_tolerance_stay_apart():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(103, 0), (200, 0)]))
+    assert graph.number_of_nodes() == 4
+    assert nx.number_weakly_connected_components(graph) == 2
+
+
+def test_a_street_ending_just_short_of_another_is_joined_to_it():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(40, 1.5), (40, 80)]))
+    junction = node_at(graph, 40, 0)
+    assert graph.number_of_nodes() == 4
+    assert graph.degree(junction) == 6
+
+
+def test_snap_tolerance_is_a_parameter():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(103, 0), (200, 0)]),
+                         snap_tolerance_m=5.0)
+    assert nx.number_weakly_connected_components(graph) == 1
+
+
+def test_one_way_street_runs_only_in_the_direction_it_is_drawn():
+    graph = street_graph(streets([(0, 0), (100, 0)], oneway=[True]))
+    start, end = node_at(graph, 0, 0), node_at(graph, 100, 0)
+    assert graph.has_edge(start, end)
+    assert not graph.has_edge(end, start)
+
+
+def test_two_way_street_has_an_edge_each_way_sharing_a_segment_id():
+    graph = street_graph(streets([(0, 0), (100, 0)], oneway=[False]))
+    (_, _, there), (_, _, back) = graph.edges(data=True)
+    assert there["segment"] == back["segment"]
+    assert {there["reversed"], back["reversed"]} == {False, True}
+
+
+def test_edge_geometry_runs_from_its_tail_to_its_head():
+    graph = street_graph(streets([(0, 0), (60, 30), (100, 0)]))
+    for u, v, data in graph.edges(data=True):
+        first, last = data["geometry"].coords[0], data["geometry"].coords[-1]
+        assert first == pytest.approx((graph.nodes[u]["x"], graph.nodes[u]["y"]))
+        assert last == pytest.approx((graph.nodes[v]["x"], graph.nodes[v]["y"]))
+        assert data["length"] == pytest.approx(data["geometry"].length)
+
+
+def test_oneway_given_as_text_is_read():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(0, 50), (100, 50)], oneway=["是", "no"]))
+    assert graph.number_of_edges() == 3
+
+
+def test_oneway_that_is_not_yes_or_no_is_refused():
+    with pytest.raises(GeoInputError, match="oneway"):
+        street_graph(streets([(0, 0), (100, 0)], oneway=["sometimes"]))
+
+
+def test_travel_time_comes_from_speed_kmh():
+    graph = street_graph(streets([(0, 0), (100, 0)], speed_kmh=[36.0]))
+    assert [d["travel_time"] for *_, d in graph.edges(data=True)] == pytest.approx([10.0, 10.0])
+
+
+def test_travel_time_falls_back_to_the_road_class_speed():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(0, 50), (100, 50)],
+                                 road_class=["local", "arterial"], speed_kmh=[None, None]))
+    times = sorted({round(d["travel_time"], 6) for *_, d in graph.edges(data=True)})
+    assert times == pytest.approx([100 / (40 / 3.6), 100 / (20 / 3.6)])
+
+
+def test_street_with_no_speed_and_unknown_class_is_refused_naming_the_row():
+    with pytest.raises(GeoInputError, match="row 0 .*speed_kmh"):
+        street_graph(streets([(0, 0), (100, 0)], road_class=["footpath"]))
+
+
+def test_geometries_that_are_not_lines_are_refused():
+    frame = gpd.GeoDataFrame({"road_class": ["local"]}, geometry=[Point(X0, Y0)], crs=4545)
+    with pytest.raises(GeoInputError, match="must hold lines"):
+        street_graph(frame)
+
+
+def test_a_streets_layer_without_lines_is_refused():
+    with pytest.raises(GeoInputError, match="no lines"):
+        street_graph(streets([(0, 0), (100, 0)]).iloc[:0])
+
+
+def test_streets_without_crs_are_refused():
+    with pytest.raises(GeoInputError, match="no CRS"):
+        street_graph(streets([(0, 0), (100, 0)]).set_crs(None, allow_override=True))
+
+
+def test_lon_lat_streets_are_measured_in_metres_in_the_gauss_kruger_zone():
+    line = LineString([(107.77, 32.99), (107.77, 32.991)])
+    graph = street_graph(gpd.GeoDataFrame({"road_class": ["local"]}, geometry=[line], crs=4326))
+    expected = Geod(ellps="GRS80").line_length(*line.xy)
+    assert graph.graph["crs"].to_epsg() == 4545
+    assert next(iter(graph.edges(data=True)))[2]["length"] == pytest.approx(expected, rel=1e-3)
+
+
+def test_multilinestring_parts_become_segments_of_one_street():
+    frame = streets([(0, 0), (100, 0)])
+    frame.geometry = [frame.geometry[0].union(LineString([(X0, Y0 + 50), (X0 + 100, Y0 + 50)]))]
+    graph = street_graph(frame)
+    assert graph.number_of_edges() == 4
+    assert {d["street"] for *_, d in graph.edges(data=True)} == {0}
+
+
+def test_snap_gives_the_nearest_segment_the_fraction_along_it_and_the_distance():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(0, 50), (100, 50)], oneway=[True, True]))
+    network = StreetNetwork.from_graph(graph)
+    segment, fraction, distance = network.snap(shapely.points([X0 + 25], [Y0 + 10]))
+    assert network.segments[segment[0]].distance(Point(X0 + 25, Y0)) < 1e-9
+    assert (fraction[0], distance[0]) == pytest.approx((0.25, 10.0))
+
+
+def test_ways_between_points_on_a_one_way_segment_run_along_it_forward_only():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(100, 0), (100, 100), (0, 100), (0, 0)],
+                                 oneway=[True, False]))
+    network = StreetNetwork.from_graph(graph)
+    ways = network.ways(*network.snap(shapely.points([X0 + 20, X0 + 70], [Y0, Y0]))[:2],
+                        weight="length")
+    assert ways.cost[0, 1] == pytest.approx(50)
+    assert ways.cost[1, 0] == pytest.approx(30 + 300 + 20)
+    assert ways.length[1, 0] == pytest.approx(350)
+    assert sum(piece.length for piece in ways.line(1, 0)) == pytest.approx(350)
