@@ -224,6 +224,22 @@ report_events = sa.Table(
     comment="问题处置记录（只增不改）",
 )
 
+inspection_routes = sa.Table(
+    "inspection_routes",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True, comment="random id, in the files' URLs"),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("created_by", sa.Text, comment="who asked, when a token was given"),
+    sa.Column("request", JSONB, nullable=False, comment="what was asked, as sent"),
+    sa.Column("geojson", JSONB, nullable=False, comment="the route and its stops"),
+    sa.Column("gpx", sa.Text, nullable=False),
+    sa.Column("kml", sa.Text, nullable=False),
+    sa.Column("stop_list", sa.Text, nullable=False, comment="printable HTML"),
+    comment="巡查路线（生成结果，供下载 GPX/KML/清单）",
+)
+
+
 def layer_table(name: str) -> sa.Table:
     """The table of catalogue layer *name* (raises :class:`layers.catalogue.UnknownLayer`)."""
     return LAYER_TABLES[get_layer(name).name]
