@@ -24,7 +24,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import run_simple
 
-from api import docs, health, layers_bp, map_page, open311, projects, tracking
+from api import (docs, exports, health, layers_bp, map_page, ogc, open311, projects, tiles,
+                 tracking)
 from api.auth import register_read_policy
 from api.errors import register_error_handlers
 from webmap.basemaps import basemap
@@ -51,8 +52,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     register_error_handlers(app)
     register_read_policy(app)
-    for blueprint in (layers_bp.bp, projects.bp, tracking.bp, open311.bp, health.bp, docs.bp,
-                      map_page.bp):
+    for blueprint in (layers_bp.bp, projects.bp, tracking.bp, open311.bp, exports.bp, ogc.bp,
+                      tiles.bp, health.bp, docs.bp, map_page.bp):
         app.register_blueprint(blueprint)
     return app
 

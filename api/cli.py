@@ -65,6 +65,54 @@ def db_revision(message: str) -> None:
     revision(db.database_url(), message)
 
 
+@database.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--no-tokens", is_flag=True,
+              help="Leave out API token hashes (for copies that leave the office).")
+def db_backup(path: Path, no_tokens: bool) -> None:
+    """Write the whole project (layers, projects, events, reports, users) to one GeoPackage."""
+    from layers.backup import backup
+
+    counts = backup(db.get_engine(), path, tokens=not no_tokens)
+    click.echo(f"backed up {sum(counts.values())} rows of {len(counts)} tables to {path}")
+
+
+@database.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def db_restore(path: Path) -> None:
+    """Load a backup into an empty database (run `lianchuang db init` on it first)."""
+    from layers.backup import restore
+
+    counts = restore(db.get_engine(), path)
+    click.echo(f"restored {sum(counts.values())} rows of {len(counts)} tables from {path}")
+
+
+@main.command("export")
+@click.argument("layer")
+@click.option("--format", "fmt", default="gpkg", show_default=True,
+              type=click.Choice(["gpkg", "shp", "geojson", "kml", "csv"]))
+@click.option("--encoding", default="utf-8", show_default=True,
+              type=click.Choice(["utf-8", "gbk"]), help="Shapefile .dbf / CSV encoding.")
+@click.option("--status", multiple=True, help="Only features of projects in this status.")
+@click.option("--campaign", multiple=True, help="Only features of projects of this campaign.")
+@click.option("--department", help="Only features of this department's projects.")
+@click.option("--overdue", is_flag=True, default=None, help="Only features of overdue projects.")
+@click.option("-o", "--output", "folder", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
+def export_command(layer: str, fmt: str, encoding: str, status, campaign, department,
+                   overdue, folder: Path) -> None:
+    """Export LAYER (or the features of the projects selected) as a file."""
+    from layers.export import export_layer
+    from layers.query import ProjectFilter
+
+    folder.mkdir(parents=True, exist_ok=True)
+    selection = ProjectFilter(statuses=tuple(status), campaigns=tuple(campaign),
+                              department=department, overdue=overdue)
+    exported = export_layer(db.get_engine(), layer, fmt, folder, projects_filter=selection,
+                            encoding=encoding)
+    click.echo(str(exported.path))
+
+
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--layer", help="Catalogue layer the file holds (default: the file's name).")

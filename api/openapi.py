@@ -71,6 +71,29 @@ def openapi_document() -> dict[str, Any]:
             "/api/departments": {"get": _operation(
                 "Departments", "Responsible departments (责任单位) with their project counts.",
                 [], _ok("Departments", "Departments"))},
+            "/api/layers/{layer}/export": {"get": _operation(
+                "Export a layer",
+                "The layer, or the selection its filters make, as a file: GeoPackage, "
+                "zipped Shapefile (with .prj and .cpg; UTF-8 or GBK), GeoJSON, KML or CSV.",
+                ["layer", "export_format", "encoding", "csv_geometry", "bbox",
+                 *_PROJECT_FILTERS, "q"],
+                {"200": {"description": "The file", "content": {
+                    "application/octet-stream": {"schema": {"type": "string",
+                                                            "format": "binary"}}}}},
+                not_found=True)},
+            "/tiles/{layer}/{z}/{x}/{y}.mvt": {"get": _operation(
+                "Vector tile", "Mapbox Vector Tile (ST_AsMVT) in Web Mercator; ETag and "
+                "Cache-Control, 304 on If-None-Match. Takes the project filters.",
+                ["layer", "z", "x", "y", *_PROJECT_FILTERS],
+                {"200": {"description": "The tile", "content": {
+                    "application/vnd.mapbox-vector-tile": {"schema": {
+                        "type": "string", "format": "binary"}}}},
+                 "304": {"description": "Unchanged since the ETag sent"}},
+                not_found=True)},
+            "/tiles/{layer}.json": {"get": _operation(
+                "TileJSON", "TileJSON 3.0 of a layer's vector tiles.", ["layer"],
+                {"200": {"description": "TileJSON", "content": {"application/json": {
+                    "schema": {"type": "object"}}}}}, not_found=True)},
             **_TRACKING_PATHS,
             **_OPEN311_PATHS,
             "/healthz": {"get": {
@@ -428,6 +451,16 @@ _PARAMETERS.update({
     "start_date": _query("start_date", "W3C date-time.", {"type": "string",
                                                           "format": "date-time"}),
     "end_date": _query("end_date", "W3C date-time.", {"type": "string", "format": "date-time"}),
+})
+_PARAMETERS.update({
+    "export_format": _query("format", "gpkg, shp (zipped), geojson, kml or csv.",
+                            {"type": "string", "enum": ["gpkg", "shp", "geojson", "kml", "csv"]}),
+    "encoding": _query("encoding", "Text encoding of a Shapefile's .dbf.",
+                       {"type": "string", "enum": ["utf-8", "gbk"]}),
+    "csv_geometry": _query("geometry", "CSV geometry as WKT or lon/lat columns (points).",
+                           {"type": "string", "enum": ["wkt", "lonlat"]}),
+    **{name: {"name": name, "in": "path", "required": True,
+              "schema": {"type": "integer", "minimum": 0}} for name in ("z", "x", "y")},
 })
 _PARAMETERS["service_code"] = _PARAMETERS.pop("code")
 _PARAMETERS["service_code"]["name"] = "code"

@@ -21,6 +21,8 @@ fi
 python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
 if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+  # GDAL's own OGC API client checks our /ogc service.
+  command -v ogrinfo >/dev/null 2>&1 || packages+=(gdal-bin)
   # Chinese text in screenshots (the browser tests read the DOM, but people read the PNGs).
   [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || packages+=(fonts-wqy-microhei)
 fi

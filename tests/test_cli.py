@@ -84,3 +84,18 @@ def test_planner_without_department_is_refused(clean_db, database_url):
     done = _run(database_url, "user", "add", "zhao", "--role", "planner")
 
     assert done.returncode == 2 and "needs a department" in done.stderr
+
+
+def test_export_backup_and_restore_commands(clean_db, database_url, tmp_path):
+    path = write_layer(tmp_path / "in", "parks", [park("P1", "人民公园")], [square()])
+    assert _run(database_url, "import", str(path)).returncode == 0
+
+    exported = _run(database_url, "export", "parks", "--format", "shp", "--encoding", "gbk",
+                    "-o", str(tmp_path / "out"))
+    backup = _run(database_url, "db", "backup", str(tmp_path / "all.gpkg"))
+    refused = _run(database_url, "db", "restore", str(tmp_path / "all.gpkg"))
+
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.strip().endswith(".zip")
+    assert backup.returncode == 0 and "backed up" in backup.stdout
+    assert refused.returncode == 2 and "empty" in refused.stderr

@@ -1,0 +1,231 @@
+"""``/ogc``: OGC API – Features over the layer catalogue (the work is in :mod:`layers.ogc`).
+
+Formats are negotiated by ``?f=json|html``, else by the Accept header; titles follow
+``?lang=zh|en``, else Accept-Language (Chinese by default).  Errors answer in the OGC
+exception shape ``{"code", "description"}`` with their HTTP status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from http import HTTPStatus
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from api import params
+from api.database import get_engine
+from api.errors import database_unreachable_message
+from api.render import json_response
+from layers import ogc
+from layers.errors import LianchuangError
+from layers.query import InvalidQuery, NotFound
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+
+_FORMATS = {"json": "json", "geojson": "json", "html": "html"}
+_LANGUAGES = ("zh", "en")
+
+
+@bp.get("")
+@bp.get("/")
+def landing() -> Response:
+    _check_args(("f", "lang"))
+    return _render(ogc.landing_page(_base(), _lang()), "ogc/landing.html")
+
+
+@bp.get("/conformance")
+def conformance() -> Response:
+    _check_args(("f", "lang"))
+    return _render(ogc.conformance(), "ogc/conformance.html")
+
+
+@bp.get("/api")
+def openapi() -> Response:
+    _check_args(("f", "lang"))
+    document = ogc.openapi_document(_base())
+    if _format() == "html":
+        return _html("ogc/api.html", document)
+    return json_response(document, mimetype=ogc.OPENAPI)
+
+
+@bp.get("/collections")
+def collections() -> Response:
+    _check_args(("f", "lang"))
+    return _render(ogc.collections(get_engine(), _base(), _lang()), "ogc/collections.html")
+
+
+@bp.get("/collections/<layer>")
+def collection(layer: str) -> Response:
+    _check_args(("f", "lang"))
+    return _render(ogc.collection(get_engine(), layer, _base(), _lang()),
+                   "ogc/collection.html")
+
+
+@bp.get("/collections/<layer>/queryables")
+def queryables(layer: str) -> Response:
+    _check_args(("f", "lang"))
+    return json_response(ogc.queryables(layer, _base(), _lang()), mimetype=ogc.SCHEMA)
+
+
+@bp.get("/collections/<layer>/schema")
+def schema(layer: str) -> Response:
+    _check_args(("f", "lang"))
+    return json_response(ogc.feature_schema(layer, _base(), _lang()), mimetype=ogc.SCHEMA)
+
+
+@bp.get("/collections/<layer>/items")
+def items(layer: str) -> Response:
+    """A page of items: bbox (+bbox-crs), datetime, field filters, crs, limit/offset."""
+    spec = ogc.collection_spec(layer)
+    fmt, lang = _format(), _lang()  # checked before any work is done
+    page = params.parse_page(request.args)
+    query = ogc.items_query(spec, _single_args(), page)
+    found = ogc.items(get_engine(), spec.name, query)
+    crs = query.crs or ogc.parse_crs(ogc.CRS84)
+    if fmt == "html":
+        collection_doc = {"id": spec.name, "title": spec.title(lang)}
+        return _html("ogc/items.html", {"collection": collection_doc,
+                                        "features": json.loads(found.features),
+                                        "matched": found.matched, "returned": found.returned,
+                                        "links": _page_links(page, found, "html")})
+    body = ogc.feature_collection_text(found, _page_links(page, found, "json"),
+                                       dt.datetime.now(dt.timezone.utc))
+    response = current_app.response_class(body, mimetype=ogc.GEOJSON)
+    response.headers["Content-Crs"] = crs.header
+    return response
+
+
+@bp.get("/collections/<layer>/items/<path:fid>")
+def item(layer: str, fid: str) -> Response:
+    _check_args(("f", "lang", "crs"))
+    spec = ogc.collection_spec(layer)
+    fmt, lang = _format(), _lang()
+    crs = ogc.parse_crs(request.args["crs"]) if "crs" in request.args else None
+    feature = ogc.item(get_engine(), spec.name, fid, crs)
+    here = f"{_base()}/collections/{spec.name}"
+    feature["links"] = [
+        ogc.link(request.base_url + "?f=json", "self", ogc.GEOJSON),
+        ogc.link(request.base_url + "?f=html", "alternate", ogc.HTML),
+        ogc.link(here, "collection", ogc.JSON_MEDIA),
+    ]
+    if fmt == "html":
+        return _html("ogc/item.html", {"collection": {"id": spec.name,
+                                                      "title": spec.title(lang)},
+                                       "feature": feature})
+    response = json_response(feature, mimetype=ogc.GEOJSON)
+    response.headers["Content-Crs"] = (crs or ogc.parse_crs(ogc.CRS84)).header
+    return response
+
+
+@bp.after_request
+def _open_to_web_clients(response: Response) -> Response:
+    # Map libraries on other sites (a county portal, a MapLibre page) read the service too.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.route("/<path:anything>")
+def nothing_here(anything: str) -> Response:
+    """Unknown paths under /ogc answer in the OGC exception shape too."""
+    raise NotFound(f"nothing at {request.path}; start at {_base()}")
+
+
+@bp.errorhandler(LianchuangError)
+def _project_error(exc: LianchuangError) -> Response:
+    code = {400: "InvalidParameterValue"}.get(exc.status) or _phrase(exc.status)
+    return _exception(exc.status, code, str(exc))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return _exception(exc.code or 500, _phrase(exc.code or 500), exc.description or exc.name)
+
+
+@bp.errorhandler(sa.exc.OperationalError)
+def _database_error(exc: sa.exc.OperationalError) -> Response:
+    current_app.logger.warning("database unavailable: %s", exc)
+    return _exception(503, "ServiceUnavailable", database_unreachable_message(exc))
+
+
+def _phrase(status: int) -> str:
+    """The OGC-style exception code of an HTTP status: ``NotFound``, ``Unauthorized``…"""
+    return HTTPStatus(status).phrase.title().replace(" ", "").replace("-", "")
+
+
+def _exception(status: int, code: str, description: str) -> Response:
+    return json_response({"code": code, "description": description}, status=status)
+
+
+def _base() -> str:
+    return request.host_url.rstrip("/") + bp.url_prefix
+
+
+def _format() -> str:
+    given = request.args.get("f")
+    if given is not None:
+        if given.lower() not in _FORMATS:
+            raise InvalidQuery(f"f={given!r} is not a format here; use f=json or f=html")
+        return _FORMATS[given.lower()]
+    best = request.accept_mimetypes.best_match(
+        [ogc.JSON_MEDIA, ogc.GEOJSON, ogc.SCHEMA, ogc.OPENAPI, ogc.HTML])
+    return "html" if best == ogc.HTML else "json"
+
+
+def _lang() -> str:
+    given = request.args.get("lang")
+    if given is not None:
+        if given not in _LANGUAGES:
+            raise InvalidQuery(f"lang={given!r} is not offered; use lang=zh or lang=en")
+        return given
+    return request.accept_languages.best_match(_LANGUAGES, default="zh")
+
+
+def _check_args(allowed: tuple[str, ...]) -> None:
+    params.check_known(request.args, (*allowed, ogc.TOKEN_PARAM))
+    _single_args()
+
+
+def _single_args() -> dict[str, str]:
+    repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
+    if repeated:
+        raise InvalidQuery(f"{', '.join(repeated)} given more than once; give each once")
+    return request.args.to_dict()
+
+
+def _render(document: dict, template: str) -> Response:
+    if _format() == "html":
+        return _html(template, document)
+    return json_response(document)
+
+
+def _html(template: str, document: dict) -> Response:
+    response = current_app.response_class(
+        render_template(template, doc=document, lang=_lang(), base=_base(),
+                        json_href=_with(f="json")),
+        mimetype=ogc.HTML)
+    response.headers["Content-Language"] = _lang()
+    return response
+
+
+def _page_links(page, found: ogc.ItemsPage, fmt: str) -> list[dict[str, str]]:
+    media = ogc.GEOJSON if fmt == "json" else ogc.HTML
+    other, other_media = ("html", ogc.HTML) if fmt == "json" else ("json", ogc.GEOJSON)
+    links = [ogc.link(_with(offset=page.offset, f=fmt), "self", media),
+             ogc.link(_with(offset=page.offset, f=other), "alternate", other_media),
+             ogc.link(f"{_base()}/collections/{request.view_args['layer']}", "collection",
+                      ogc.JSON_MEDIA)]
+    if page.offset + found.returned < found.matched:
+        links.append(ogc.link(_with(offset=page.offset + page.limit, f=fmt), "next", media))
+    if page.offset > 0:
+        links.append(ogc.link(_with(offset=max(0, page.offset - page.limit), f=fmt), "prev",
+                              media))
+    return links
+
+
+def _with(**changes) -> str:
+    args = request.args.to_dict() | {k: str(v) for k, v in changes.items()}
+    return f"{request.base_url}?{urlencode(args)}"
