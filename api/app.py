@@ -10,6 +10,9 @@ Configuration comes from the environment, then from the *config* mapping given t
     ``none`` (a plain background: the choice for machines without internet).
 ``SECRET_KEY``
     Flask's signing key; a random one per process when unset.
+``LIANCHUANG_DEPOT``
+    ``lon,lat,name`` of the inspectors' depot (the 创建办); a point of the built-up area
+    when unset.
 ``LIANCHUANG_READ``
     ``public`` (default): anyone may read; ``viewer``: every read needs a token.
 """
@@ -24,13 +27,14 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import run_simple
 
-from api import (docs, exports, health, layers_bp, map_page, ogc, open311, projects, tiles,
-                 tracking)
+from api import (docs, exports, health, inspection_page, layers_bp, map_page, ogc, open311,
+                 projects, routes, tiles, tracking)
 from api.auth import register_read_policy
 from api.errors import register_error_handlers
 from webmap.basemaps import basemap
 
-_SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY", "LIANCHUANG_READ")
+_SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY", "LIANCHUANG_READ",
+             "LIANCHUANG_DEPOT")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -53,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_read_policy(app)
     for blueprint in (layers_bp.bp, projects.bp, tracking.bp, open311.bp, exports.bp, ogc.bp,
-                      tiles.bp, health.bp, docs.bp, map_page.bp):
+                      tiles.bp, routes.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp):
         app.register_blueprint(blueprint)
     return app
 

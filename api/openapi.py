@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api import routes
 from layers.catalogue import (CAMPAIGNS, REPORT_CATEGORIES, REPORT_STATUSES, STATUSES,
                                layer_names)
 from layers.features import DISPLAY_PRIORITY
@@ -96,6 +97,7 @@ def openapi_document() -> dict[str, Any]:
                     "schema": {"type": "object"}}}}}, not_found=True)},
             **_TRACKING_PATHS,
             **_OPEN311_PATHS,
+            **routes.OPENAPI_PATHS,
             "/healthz": {"get": {
                 "summary": "Health",
                 "description": "200 when the database answers; 503 with the reason when not. "
@@ -464,3 +466,4 @@ _PARAMETERS.update({
 })
 _PARAMETERS["service_code"] = _PARAMETERS.pop("code")
 _PARAMETERS["service_code"]["name"] = "code"
+_PARAMETERS.update(routes.OPENAPI_PARAMETERS)

@@ -1,0 +1,162 @@
+"""The inspection route page in headless Chromium, over real HTTP, on the grid town of
+:mod:`tests.test_inspection_town`.
+
+Every test fails on a console error, an uncaught page error, a dialog or a request to any
+host but the service's own.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from api.app import create_app
+from tests.test_inspection_town import CENTRE, HTML_NAME, NE, TODAY, with_inspection
+
+pytest_plugins = ["tests.factories", "tests.test_inspection_town"]
+
+READY = "body[data-inspection-state=ready]"
+PLANNED = "body[data-inspection-state=planned]"
+#: Chromium reports an HTTP error answer as a console error; the page shows the message.
+_HTTP_ERROR = "Failed to load resource: the server responded with a status of 4"
+
+
+@pytest.fixture
+def app(database_url: str):
+    return with_inspection(create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "none",
+                                       "TESTING": True}))
+
+
+@pytest.fixture
+def browse(chromium, live_server, town):
+    """Opens the page in a fresh context; yields (page, problems) once it is ready."""
+    contexts = []
+
+    def browse(query: str = f"today={TODAY}", allow_http_errors: bool = False):
+        context = chromium.new_context(viewport={"width": 1280, "height": 800},
+                                       accept_downloads=True)
+        contexts.append(context)
+        page, problems = context.new_page(), []
+
+        def on_console(message):
+            if message.type == "error" and not (allow_http_errors
+                                                 and message.text.startswith(_HTTP_ERROR)):
+                problems.append(f"console: {message.text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("request", lambda r: urlsplit(r.url).hostname != "127.0.0.1"
+                and problems.append(f"request outside the service: {r.url}"))
+        page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+        page.goto(f"{live_server}/inspection?{query}")
+        page.wait_for_selector(READY, timeout=15_000)
+        return page, problems
+
+    yield browse
+    for context in contexts:
+        context.close()
+
+
+def plan(page) -> None:
+    page.click(".lc-plan")
+    page.wait_for_selector(PLANNED, timeout=30_000)
+
+
+def click_at(page, lon: float, lat: float) -> None:
+    """Click the map at a lon/lat, as an inspector would."""
+    x, y = page.evaluate("([lat, lon]) => { const p = window.lianchuangInspection.map"
+                         ".latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }", [lat, lon])
+    box = page.locator(".leaflet-container").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+def test_the_default_selection_is_todays_overdue_sites(browse):
+    page, problems = browse()
+    assert page.inner_text(".lc-count") == "已选 3 个点位"
+    assert "1 个项目未关联要素" in page.inner_text(".lc-inspection-panel")
+    assert "县创建办（默认）" in page.inner_text(".lc-depot-name")
+    assert problems == []
+
+
+def test_planning_draws_the_route_with_numbered_stops_and_flags_the_far_one(browse):
+    page, problems = browse()
+    plan(page)
+    assert page.locator(".leaflet-lc-route-pane path").count() == 1
+    numbers = page.locator(".leaflet-lc-stops-pane .lc-number-icon").all_inner_texts()
+    assert sorted(numbers) == ["1", "2"]
+    assert page.locator(".leaflet-lc-stops-pane .lc-skip-icon").count() == 1
+    result = page.inner_text(".lc-result")
+    assert "安排点位\n2 / 3" in result
+    assert f"XC-006 {HTML_NAME}" in result and "距道路过远" in result
+    assert "XC-004 文明宣传" in result and "未关联要素" in result
+    assert page.locator(".lc-result script").count() == 0
+    assert problems == []
+
+
+def test_the_download_links_give_the_files(browse):
+    page, problems = browse()
+    plan(page)
+    with page.expect_download() as download:
+        page.click("a.lc-download[data-format=gpx]")
+    assert download.value.suggested_filename.endswith(".gpx")
+    answers = page.evaluate("""() => Promise.all([...document.querySelectorAll("a.lc-download")]
+        .map((a) => fetch(a.href).then((r) => [a.dataset.format, r.status,
+                                               r.headers.get("content-type")])))""")
+    assert {fmt: (status, kind.split(";")[0]) for fmt, status, kind in answers} == {
+        "gpx": (200, "application/gpx+xml"), "kml": (200, "application/vnd.google-earth.kml+xml"),
+        "html": (200, "text/html")}
+    assert problems == []
+
+
+def test_clicking_a_site_adds_it_to_the_route(browse):
+    page, problems = browse()
+    park = page.evaluate("""() => [...window.lianchuangInspection.candidates.values()]
+        .filter((c) => c.feature.properties.code === "XC-002")
+        .map((c) => c.feature.geometry.coordinates)[0]""")
+    click_at(page, *park)
+    assert page.inner_text(".lc-count") == "已选 4 个点位"
+    plan(page)
+    assert page.locator(".leaflet-lc-stops-pane .lc-number-icon").count() == 3
+    assert "XC-002 街心公园提升" in page.inner_text(".lc-visits")
+    assert problems == []
+
+
+def test_the_depot_is_picked_by_clicking_the_map(browse):
+    page, problems = browse()
+    page.click("text=在地图上点选")
+    click_at(page, *NE)
+    assert page.inner_text(".lc-depot-name").startswith("出发地点 · 33.00400, 107.70400")
+    plan(page)
+    route = page.evaluate("window.lianchuangInspection.route.depot")
+    assert (route["lon"], route["lat"]) == pytest.approx(NE, abs=1e-5)
+    assert route["source"] == "request"
+    assert problems == []
+
+
+def test_reports_mode_selects_the_open_reports(browse):
+    page, problems = browse()
+    page.select_option("select[name=mode]", "reports")
+    page.wait_for_function("document.querySelector('.lc-count').textContent === '已选 2 个点位'")
+    plan(page)
+    assert "问题上报" in page.inner_text(".lc-visits")
+    assert problems == []
+
+
+def test_a_refused_plan_shows_the_reason(browse):
+    page, problems = browse(allow_http_errors=True)
+    page.fill("input[name=inspectors]", "0")
+    page.click(".lc-plan")
+    page.wait_for_selector(".lc-status.lc-error")
+    assert "inspectors=0 is out of range" in page.inner_text(".lc-status")
+    assert problems == []
+
+
+def test_the_english_page_plans_too(browse):
+    page, problems = browse(f"lang=en&today={TODAY}")
+    assert page.inner_text(".lc-count") == "3 sites selected"
+    plan(page)
+    assert "Stops planned\n2 / 3" in page.inner_text(".lc-result")
+    depot = page.evaluate("window.lianchuangInspection.route.depot")
+    assert (depot["lon"], depot["lat"]) == pytest.approx(CENTRE, abs=1e-9)
+    assert problems == []

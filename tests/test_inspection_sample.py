@@ -1,0 +1,78 @@
+"""Today's overdue projects of the Xixiang sample (``data/shapefiles``), planned end to end.
+
+On 2026-11-22 the sample ledger has eight overdue projects. Seven lie in town; the eighth,
+LC-2024-003 (the 北山水库 backup water source, its markers and zone), lies about 3.2 km
+north of the last street of the sample's street network, so with the default snapping
+distance (250 m) it is reported as too far from the streets, and with a wider one it is
+visited too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pyproj import Geod
+from shapely.geometry import shape
+
+from layers import inspection
+from layers.importer import import_paths
+from tests.conftest import SAMPLE
+
+pytest_plugins = ["tests.factories"]
+
+TODAY = dt.date(2026, 11, 22)
+FAR_PROJECT = "LC-2024-003"
+
+
+@pytest.fixture
+def sample(clean_db):
+    import_paths(clean_db, [SAMPLE])
+    return clean_db
+
+
+def plan(engine, **body):
+    body = {"projects": {"overdue": True}, "today": TODAY.isoformat(), **body}
+    return inspection.plan_inspection(engine, inspection.parse_route_request(body), raw=body)
+
+
+def visits(document):
+    return [f["properties"] for f in document["features"] if f["properties"]["kind"] == "visit"]
+
+
+def assert_back_at_the_depot(document):
+    (line,) = [f for f in document["features"] if f["properties"]["kind"] == "route"]
+    coords = shape(line["geometry"]).coords
+    assert coords[0] == pytest.approx(coords[-1], abs=1e-9)
+    depot = document["depot"]
+    metres = Geod(ellps="GRS80").inv(depot["lon"], depot["lat"], *coords[0])[2]
+    assert metres == pytest.approx(depot["snap_distance_m"], abs=0.5)
+
+
+def test_todays_overdue_projects_are_planned_from_the_default_depot(sample):
+    document = plan(sample)
+    summary = document["summary"]
+    assert (summary["selected"], summary["visited"], summary["dropped"],
+            summary["without_location"]) == (8, 7, 0, 0)
+    assert all(v["overdue"] for v in visits(document))
+    assert document["depot"]["name"] == "县创建办（默认）"
+    assert_back_at_the_depot(document)
+
+
+def test_the_water_source_far_from_the_streets_is_reported_with_its_distance(sample):
+    (far,) = plan(sample)["unreachable"]
+    assert far["name"].startswith(FAR_PROJECT) and far["reason"] == "too_far"
+    assert 3000 < far["snap_distance_m"] < 3500
+
+
+def test_with_a_wider_snapping_distance_every_overdue_project_is_visited(sample):
+    document = plan(sample, max_snap_m=3500)
+    assert (document["summary"]["visited"], document["unreachable"]) == (8, [])
+    assert document["summary"]["back_at"] < "17:00"
+    assert_back_at_the_depot(document)
+
+
+def test_two_inspectors_share_the_overdue_sites_when_one_day_is_too_short(sample):
+    document = plan(sample, inspectors=2, service_min=45, day_min=240)
+    summary = document["summary"]
+    assert (summary["visited"], summary["dropped"], summary["inspectors_used"]) == (7, 0, 2)
