@@ -46,7 +46,7 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
             operations.append({
                 "method": method.upper(), "path": path,
                 "summary": operation["summary"], "description": operation["description"],
-                "parameters": [parameters[p["$ref"].rsplit("/", 1)[1]]
+                "parameters": [parameters[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
                                for p in operation.get("parameters", [])],
                 "responses": operation["responses"],
             })

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from api import params
-from api.auth import current_user
+from api.auth import require_user
 from api.database import get_engine
 from api.render import GEOJSON, json_response
 from layers import inspection
@@ -43,15 +43,16 @@ STOPS_PARAMS = ("projects", "status", "campaign", "department", "overdue", "not_
 @bp.post("/inspection")
 def plan() -> Response:
     """Plan an inspection route, store it, answer 201 with its GeoJSON and links."""
+    # A plan is stored and may search for up to MAX_TIME_LIMIT_S: a write, for inspectors.
+    user = require_user("inspector")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidQuery("send the route request as a JSON object with Content-Type: "
                            "application/json (see /api/docs)")
     route_request = inspection.parse_route_request(body)
-    user = current_user()
     document = inspection.plan_inspection(
         get_engine(), route_request, raw=body, depot_setting=_depot_setting(),
-        created_by=user.label if user else None)
+        created_by=user.label)
     response = json_response(_with_links(document), GEOJSON, status=201)
     response.headers["Location"] = url_for("routes.route", route_id=document["id"],
                                            _external=True)
@@ -273,14 +274,15 @@ OPENAPI_PATHS: dict[str, Any] = {
             "inspectors within the working day, on the `streets` layer. Stores the route "
             f"and answers 201 with its GeoJSON and `Location`. At most {inspection.MAX_STOPS} "
             "stops; stops too far from the streets, cut off, or not fitting in the day are "
-            "listed with the reason. A token is optional (it names who asked)."),
+            "listed with the reason. Needs an inspector's (or a planner's or admin's) token: "
+            "the route is stored under the name of who asked."),
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": _ROUTE_REQUEST}}},
         "responses": {
             "201": {"description": "Planned; `Location` is the route's URL", "headers": {
                 "Location": {"schema": {"type": "string"}}},
                 "content": {"application/geo+json": {"schema": _ROUTE}}},
-            "400": _ERROR, "401": _ERROR, "422": _ERROR, "503": _ERROR}}},
+            "400": _ERROR, "401": _ERROR, "403": _ERROR, "422": _ERROR, "503": _ERROR}}},
     "/api/routes/inspection/stops": {"get": {
         "summary": "Preview the stops of a selection",
         "description": (

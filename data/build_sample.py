@@ -816,6 +816,12 @@ for _j, _name in ((1, "东郊一路"), (2, "东郊二路"), (3, "东郊三路"))
 add_edge("n03", "w3", "鹿龄路", "local", 10, 2)
 add_edge("s01", "sw1", "上渡巷", "local", 8, 2)
 add_edge("s40", "se0", "东渡滨河路", "local", 12, 2, via=_between(_south_y, 1500, 1850))
+# The service road up the valley of 北山沟 to the dam of 北山水库 (the backup water source),
+# which the inspectors of its protection zone drive.
+nodes["bsk"] = (-300.0, 3960.0)
+add_edge("n24", "bsk", "北山水库管理路", "local", 6, 2,
+         via=[(-470.0, 1500.0), (-400.0, 2300.0), (-350.0, 3150.0)],
+         note="县城至北山水库坝下的管理道路（备用水源保护区巡查）")
 LOCAL_ADDITIONS = edges[_n_grid_edges:]
 
 #: Travel speed per road class (km/h), as a county town drives them; the one-way old-town

@@ -30,6 +30,21 @@ def app(database_url: str):
                                        "TESTING": True}))
 
 
+def _token(engine, username: str, name: str, role: str) -> str:
+    from layers.accounts import create_user, issue_token
+    with engine.begin() as conn:
+        create_user(conn, username, name, role, "住建局" if role == "planner" else None)
+        return issue_token(conn, username)
+
+
+@pytest.fixture
+def client(app, clean_db):
+    """The test client, signed in as an inspector: planning a route needs one."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {_token(clean_db, 'zhao', '赵巡查', 'inspector')}"
+    return client
+
+
 def planned(client, body=OVERDUE):
     response = client.post(URL, json=body)
     assert response.status_code == 201, response.get_json()
@@ -117,6 +132,26 @@ def test_the_request_is_stored_as_sent_with_who_asked(client, town, clean_db):
     with clean_db.connect() as conn:
         row = conn.execute(inspection_routes.select()).one()
     assert (row.id, row.created_by, row.request) == (response.get_json()["id"], "王督查", OVERDUE)
+
+
+def test_planning_needs_a_token(app, town):
+    response = app.test_client().post(URL, json=OVERDUE)
+    assert response.status_code == 401
+    assert "token" in response.get_json()["error"]["message"]
+
+
+def test_a_viewer_may_not_plan_but_may_preview(app, town, clean_db):
+    viewer = {"Authorization": f"Bearer {_token(clean_db, 'qian', '钱查看', 'viewer')}"}
+    assert app.test_client().post(URL, json=OVERDUE, headers=viewer).status_code == 403
+    assert app.test_client().get(f"{URL}/stops?overdue=true", headers=viewer).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["inspector", "planner", "admin"])
+def test_inspectors_and_above_plan(app, town, clean_db, role):
+    token = _token(clean_db, "sun", "孙" + role, role)
+    response = app.test_client().post(URL, json=OVERDUE,
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201, response.get_json()
 
 
 def test_a_bad_token_is_401_not_anonymous(client, town):

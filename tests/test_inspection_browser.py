@@ -7,6 +7,7 @@ host but the service's own.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -29,14 +30,30 @@ def app(database_url: str):
 
 
 @pytest.fixture
-def browse(chromium, live_server, town):
-    """Opens the page in a fresh context; yields (page, problems) once it is ready."""
+def inspector_token(town, clean_db) -> str:
+    from layers.accounts import create_user, issue_token
+    with clean_db.begin() as conn:
+        create_user(conn, "zhou", "周巡查", "inspector")
+        return issue_token(conn, "zhou")
+
+
+@pytest.fixture
+def browse(chromium, live_server, town, inspector_token):
+    """Opens the page in a fresh context; yields (page, problems) once it is ready.
+
+    The tab is signed in as an inspector (the token in sessionStorage, where the planners'
+    map leaves it) unless *signed_in* is false.
+    """
     contexts = []
 
-    def browse(query: str = f"today={TODAY}", allow_http_errors: bool = False):
+    def browse(query: str = f"today={TODAY}", allow_http_errors: bool = False,
+               signed_in: bool = True):
         context = chromium.new_context(viewport={"width": 1280, "height": 800},
                                        accept_downloads=True)
         contexts.append(context)
+        if signed_in:
+            context.add_init_script("window.sessionStorage.setItem('lianchuang.token', "
+                                    f"{json.dumps(inspector_token)})")
         page, problems = context.new_page(), []
 
         def on_console(message):
@@ -159,4 +176,33 @@ def test_the_english_page_plans_too(browse):
     assert "Stops planned\n2 / 3" in page.inner_text(".lc-result")
     depot = page.evaluate("window.lianchuangInspection.route.depot")
     assert (depot["lon"], depot["lat"]) == pytest.approx(CENTRE, abs=1e-9)
+    assert problems == []
+
+
+def test_planning_asks_for_a_sign_in_and_then_plans(browse, inspector_token):
+    page, problems = browse(signed_in=False)
+    posts = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    page.click(".lc-plan")
+    page.wait_for_selector(".lc-status.lc-error")
+    assert "请先用督查员及以上角色的令牌登录" in page.inner_text(".lc-status")
+    assert posts == []
+    page.fill(".lc-token", inspector_token)
+    page.click(".lc-sign-in")
+    page.wait_for_selector(".lc-signed-in")
+    assert "周巡查" in page.inner_text(".lc-signed-in")
+    plan(page)
+    assert "安排点位\n2 / 3" in page.inner_text(".lc-result")
+    assert problems == []
+
+
+def test_a_wrong_token_is_refused_and_signing_out_forgets_the_token(browse):
+    page, problems = browse(allow_http_errors=True)
+    assert "周巡查" in page.inner_text(".lc-signed-in")
+    page.click(".lc-sign-out")
+    assert page.evaluate("window.sessionStorage.getItem('lianchuang.token')") is None
+    page.fill(".lc-token", "lc_not_a_token")
+    page.click(".lc-sign-in")
+    page.wait_for_selector(".lc-status.lc-error")
+    assert page.query_selector(".lc-signed-in") is None
     assert problems == []

@@ -10,6 +10,8 @@
 (function () {
   "use strict";
 
+  //: The signed-in user's API token in sessionStorage, the same key as the planners' map.
+  const TOKEN_KEY = "lianchuang.token";
   const PANES = { "lc-streets": 350, "lc-route": 420, "lc-candidates": 430, "lc-stops": 450,
     "lc-depot": 460 };
 
@@ -40,7 +42,7 @@
     addControl(app, "topright", buildResult);
     addControl(app, "bottomright", buildLegend);
     map.on("click", (event) => { if (app.picking) setDepotAt(app, event.latlng); });
-    Promise.all([loadStreets(app), loadDepartments(app), preview(app)])
+    Promise.all([loadStreets(app), loadDepartments(app), preview(app), restoreSignIn(app)])
       .then(() => {
         fitToContent(app);
         setState(app, "ready");
@@ -191,6 +193,11 @@
   /* ---- planning ------------------------------------------------------------------------ */
 
   async function plan(app) {
+    if (!app.user) {  // a plan is stored under who asked: it needs an inspector's token
+      showStatus(app, app.strings.need_token, true);
+      if (app.tokenInput) app.tokenInput.focus();
+      return;
+    }
     const stops = selectedStops(app);
     if (!stops.length) return showStatus(app, app.strings.no_stops, true);
     if (stops.length > app.config.maxStops) {
@@ -481,6 +488,9 @@
     ["inspectors", "serviceMin", "dayStart", "dayHours", "objective"].forEach((name) =>
       app.inputs[name].addEventListener("change", () => markOutdated(app)));
 
+    app.accountBox = el("div", "lc-account");
+    panel.append(app.accountBox);
+    renderAccount(app);
     app.planButton = el("button", "lc-button lc-plan", s.plan);
     app.planButton.type = "button";
     app.planButton.addEventListener("click", () => plan(app));
@@ -488,6 +498,75 @@
     app.statusLine = el("div", "lc-status");
     panel.append(app.statusLine);
     return panel;
+  }
+
+  /* ---- signing in (the token is shared with the planners' map, in this tab) ----------- */
+
+  async function restoreSignIn(app) {
+    const saved = window.sessionStorage.getItem(TOKEN_KEY);
+    if (!saved) return;
+    try {
+      app.user = await fetchJSON(app.config.api + "/me");
+    } catch {
+      window.sessionStorage.removeItem(TOKEN_KEY);  // revoked or expired: sign in again
+      app.user = null;
+    }
+    renderAccount(app);
+  }
+
+  async function signIn(app, token) {
+    if (!token) {
+      showStatus(app, app.strings.need_token, true);
+      return;
+    }
+    try {
+      app.user = await fetchJSON(app.config.api + "/me",
+        { headers: { Accept: "application/json", Authorization: "Bearer " + token } });
+    } catch (error) {
+      showStatus(app, app.strings.failed + error.message, true);
+      return;
+    }
+    window.sessionStorage.setItem(TOKEN_KEY, token);
+    renderAccount(app);
+    showStatus(app, "");
+  }
+
+  function signOut(app) {
+    window.sessionStorage.removeItem(TOKEN_KEY);
+    app.user = null;
+    renderAccount(app);
+  }
+
+  function renderAccount(app) {
+    const s = app.strings;
+    const box = app.accountBox;
+    box.replaceChildren();
+    app.tokenInput = null;
+    if (app.user) {
+      const line = el("div", "lc-signed-in");
+      const out = el("button", "lc-button lc-secondary lc-sign-out", s.sign_out);
+      out.type = "button";
+      out.addEventListener("click", () => signOut(app));
+      line.append(el("span", null, format(s.signed_in,
+        { name: app.user.display_name || app.user.username })), out);
+      box.append(line);
+      return;
+    }
+    const row = el("div", "lc-token-row");
+    const input = el("input", "lc-token");
+    input.type = "password";
+    input.name = "token";
+    input.autocomplete = "off";
+    input.placeholder = s.token_placeholder;
+    input.setAttribute("aria-label", s.token_placeholder);
+    const button = el("button", "lc-button lc-secondary lc-sign-in", s.sign_in);
+    button.type = "button";
+    const go = () => signIn(app, input.value.trim());
+    button.addEventListener("click", go);
+    input.addEventListener("keydown", (event) => { if (event.key === "Enter") go(); });
+    row.append(input, button);
+    box.append(el("div", "lc-label", s.account), row, el("div", "lc-muted lc-small", s.token_hint));
+    app.tokenInput = input;
   }
 
   function buildResult(app) {
@@ -628,8 +707,11 @@
   }
 
   async function fetchJSON(url, options) {
-    const response = await fetch(url, Object.assign({ headers: { Accept: "application/json" } },
-      options || {}));
+    const opts = Object.assign({}, options);
+    const headers = Object.assign({ Accept: "application/json" }, opts.headers);
+    const token = window.sessionStorage.getItem(TOKEN_KEY);
+    if (token && !headers.Authorization) headers.Authorization = "Bearer " + token;
+    const response = await fetch(url, Object.assign(opts, { headers }));
     let body = null;
     try {
       body = await response.json();
