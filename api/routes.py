@@ -1,6 +1,6 @@
 """``/api/routes/inspection``: plan field inspection routes and download them.
 
-``POST`` plans a route (the JSON request of :func:`layers.inspection.parse_route_request`)
+``POST`` plans a route (the JSON request of :func:`layers.route_request.parse_route_request`)
 and answers 201 with its GeoJSON and a ``Location``; the stored route is then readable as
 GeoJSON, GPX (for the inspector's phone), KML and a printable HTML stop list.
 ``GET …/stops`` previews which sites a selection holds, and the default depot, without
@@ -23,7 +23,7 @@ from api import params
 from api.auth import require_user
 from api.database import get_engine
 from api.render import GEOJSON, json_response
-from layers import inspection
+from layers import inspection, route_request
 from layers.catalogue import CAMPAIGNS, STATUSES
 from layers.query import InvalidQuery
 from layers.reports import OPEN_STATUSES
@@ -49,9 +49,9 @@ def plan() -> Response:
     if not isinstance(body, dict):
         raise InvalidQuery("send the route request as a JSON object with Content-Type: "
                            "application/json (see /api/docs)")
-    route_request = inspection.parse_route_request(body)
+    planned = route_request.parse_route_request(body)
     document = inspection.plan_inspection(
-        get_engine(), route_request, raw=body, depot_setting=_depot_setting(),
+        get_engine(), planned, raw=body, depot_setting=_depot_setting(),
         created_by=user.label)
     response = json_response(_with_links(document), GEOJSON, status=201)
     response.headers["Location"] = url_for("routes.route", route_id=document["id"],
@@ -65,8 +65,8 @@ def stops() -> Response:
     default depot: what a plan of the same selection would start from."""
     args = request.args
     params.check_known(args, STOPS_PARAMS)
-    selection = inspection.parse_selection(_selection_body(args))
-    today = inspection.parse_date(_single(args, "today"), "today") or dt.date.today()
+    selection = route_request.parse_selection(_selection_body(args))
+    today = route_request.parse_date(_single(args, "today"), "today") or dt.date.today()
     engine = get_engine()
     found = inspection.select_stops(engine, selection, today=today)
     try:
@@ -166,8 +166,8 @@ def _whole(text: str, name: str) -> int:
 
 
 def _depot_setting() -> str | None:
-    return current_app.config.get(inspection.DEPOT_SETTING) or \
-        os.environ.get(inspection.DEPOT_SETTING)
+    return current_app.config.get(route_request.DEPOT_SETTING) or \
+        os.environ.get(route_request.DEPOT_SETTING)
 
 
 # --- OpenAPI -------------------------------------------------------------------------------
@@ -206,19 +206,19 @@ _ROUTE_REQUEST = {"type": "object", "additionalProperties": False, "properties":
                                                     "enum": [c.code for c in CAMPAIGNS]}},
             "department": {"type": "string"}, "overdue": {"type": "boolean"},
             "not_inspected_days": {"type": "integer", "minimum": 1,
-                                   "maximum": inspection.MAX_NOT_INSPECTED_DAYS}}},
+                                   "maximum": route_request.MAX_NOT_INSPECTED_DAYS}}},
     "reports": {"description": "Open problem reports: `true`, or a filter.", "oneOf": [
         {"type": "boolean"},
         {"type": "object", "properties": {
             "status": {"type": "array", "items": {"type": "string",
                                                   "enum": list(OPEN_STATUSES)}},
             "department": {"type": "string"}}}]},
-    "stops": {"type": "array", "maxItems": inspection.MAX_STOPS, "items": _STOP_ITEM},
+    "stops": {"type": "array", "maxItems": route_request.MAX_STOPS, "items": _STOP_ITEM},
     "depot": {"type": "object", "required": ["lon", "lat"], "description": (
         "Start and end of every route; default: the server's LIANCHUANG_DEPOT, else the "
         "point on surface of the built-up area (县创建办（默认）)."), "properties": {
             "lon": {"type": "number"}, "lat": {"type": "number"}, "name": {"type": "string"}}},
-    "inspectors": {"type": "integer", "minimum": 1, "maximum": inspection.MAX_INSPECTORS,
+    "inspectors": {"type": "integer", "minimum": 1, "maximum": route_request.MAX_INSPECTORS,
                    "default": 1},
     "service_min": {"type": "number", "minimum": 0, "default": 10,
                     "description": "Minutes on site per stop."},
@@ -228,9 +228,9 @@ _ROUTE_REQUEST = {"type": "object", "additionalProperties": False, "properties":
     "objective": {"type": "string", "enum": ["travel_time", "length"],
                   "default": "travel_time"},
     "time_limit_s": {"type": "number", "minimum": 0.1,
-                     "maximum": inspection.MAX_TIME_LIMIT_S,
+                     "maximum": route_request.MAX_TIME_LIMIT_S,
                      "description": "Solver search time; by default 1 to 2.5 s."},
-    "max_snap_m": {"type": "number", "minimum": 1, "maximum": inspection.MAX_SNAP_LIMIT_M,
+    "max_snap_m": {"type": "number", "minimum": 1, "maximum": route_request.MAX_SNAP_LIMIT_M,
                    "default": 250, "description": "Farthest a stop may be from the streets."},
     "today": {"type": "string", "format": "date",
               "description": "Date that overdue and not-inspected are judged on."}}}
@@ -272,7 +272,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "Orders visits to the sites named by `projects` (a filter), `reports` (open "
             "reports) and `stops` (a list), from the depot and back, for one or several "
             "inspectors within the working day, on the `streets` layer. Stores the route "
-            f"and answers 201 with its GeoJSON and `Location`. At most {inspection.MAX_STOPS} "
+            f"and answers 201 with its GeoJSON and `Location`. At most {route_request.MAX_STOPS} "
             "stops; stops too far from the streets, cut off, or not fitting in the day are "
             "listed with the reason. Needs an inspector's (or a planner's or admin's) token: "
             "the route is stored under the name of who asked."),
@@ -339,7 +339,7 @@ OPENAPI_PARAMETERS: dict[str, Any] = {
     "not_inspected_days": _query("not_inspected_days", "Projects with no note or photo "
                                  "event in this many days.", {
                                      "type": "integer", "minimum": 1,
-                                     "maximum": inspection.MAX_NOT_INSPECTED_DAYS}),
+                                     "maximum": route_request.MAX_NOT_INSPECTED_DAYS}),
     "stops_reports": _query("reports", "true: include open problem reports.",
                             {"type": "boolean"}),
     "stops_report_status": _query("report_status", "Open report statuses, separated by "

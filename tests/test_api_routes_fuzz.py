@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from api import routes
 from api.app import create_app
 from api.openapi import openapi_document
-from layers import inspection
+from layers import route_request
 from tests.test_inspection_town import with_inspection
 
 pytest_plugins = ["tests.factories", "tests.test_inspection_town"]
@@ -46,7 +46,7 @@ def fuzzed_app(town, database_url):
 @pytest.mark.parametrize("path, method", OPERATIONS)
 def test_no_route_request_produces_a_500(fuzzed_app, inspector, path, method, monkeypatch):
     # A solver search of up to 30 s per generated request would make this test take hours.
-    monkeypatch.setattr(inspection, "MAX_TIME_LIMIT_S", 0.5)
+    monkeypatch.setattr(route_request, "MAX_TIME_LIMIT_S", 0.5)
     operation = schemathesis.openapi.from_wsgi("/fuzz/openapi.json", fuzzed_app)[path][method]
     failures = []
 

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from shapely import Point, wkt
 from shapely.geometry import shape
 
-from layers import inspection
-from layers.inspection import CannotPlanRoute, InvalidRouteRequest
+from layers import inspection, route_request
+from layers.inspection import CannotPlanRoute
+from layers.route_request import InvalidRouteRequest
 from layers.models import layer_table, reports
 from tests.test_inspection_town import (CENTRE, FAR_M, HEIGHT_M, HTML_NAME, NE, NW, SE,
                                         SPEED_M_S, SW, TODAY, WIDTH_M, X, Y)
@@ -23,7 +24,7 @@ DEPOT = {"lon": SW[0], "lat": SW[1], "name": "县创建办"}
 
 
 def select(engine, **body):
-    selection = inspection.parse_selection(body)
+    selection = route_request.parse_selection(body)
     return inspection.select_stops(engine, selection, today=TODAY)
 
 
@@ -33,7 +34,7 @@ def ids(stops):
 
 def plan(engine, **body):
     body = {"depot": DEPOT, "today": TODAY.isoformat(), **body}
-    return inspection.plan_inspection(engine, inspection.parse_route_request(body), raw=body)
+    return inspection.plan_inspection(engine, route_request.parse_route_request(body), raw=body)
 
 
 def features(document, kind):
@@ -121,7 +122,7 @@ def test_an_explicit_stop_that_does_not_exist_is_refused_naming_it(clean_db, tow
 def test_the_depot_setting_gives_the_default_depot(clean_db, town):
     with clean_db.connect() as conn:
         depot = inspection.default_depot(conn, "107.701, 33.001, 城关镇创建办")
-    assert depot == inspection.Place(107.701, 33.001, "城关镇创建办", "setting")
+    assert depot == route_request.Place(107.701, 33.001, "城关镇创建办", "setting")
 
 
 def test_without_a_setting_the_depot_is_inside_the_built_up_area(clean_db, town):
@@ -132,7 +133,7 @@ def test_without_a_setting_the_depot_is_inside_the_built_up_area(clean_db, town)
 
 
 def test_a_bad_depot_setting_names_the_setting(clean_db, town):
-    with clean_db.connect() as conn, pytest.raises(inspection.DepotSettingInvalid,
+    with clean_db.connect() as conn, pytest.raises(route_request.DepotSettingInvalid,
                                                    match="LIANCHUANG_DEPOT"):
         inspection.default_depot(conn, "33.0,107.7")
 
@@ -220,7 +221,7 @@ def test_stops_that_do_not_fit_one_day_go_to_a_second_inspector(clean_db, town):
 
 def test_the_default_depot_is_used_when_the_request_has_none(clean_db, town):
     body = {"stops": [{"lon": SE[0], "lat": SE[1]}]}
-    document = inspection.plan_inspection(clean_db, inspection.parse_route_request(body),
+    document = inspection.plan_inspection(clean_db, route_request.parse_route_request(body),
                                           raw=body, depot_setting=f"{NW[0]},{NW[1]},西北角办")
     assert document["depot"]["name"] == "西北角办"
     assert document["summary"]["distance_m"] == pytest.approx(2 * (WIDTH_M + HEIGHT_M),
@@ -317,11 +318,11 @@ def test_the_street_graph_is_built_once_per_version_of_the_streets(clean_db, tow
 ])
 def test_a_bad_request_is_refused_naming_what_to_fix(body, message):
     with pytest.raises(InvalidRouteRequest, match=message):
-        inspection.parse_route_request(body)
+        route_request.parse_route_request(body)
 
 
 def test_a_good_request_is_read_with_its_defaults():
-    request = inspection.parse_route_request({"projects": {"overdue": True}})
+    request = route_request.parse_route_request({"projects": {"overdue": True}})
     assert (request.inspectors, request.service_min, request.day_start, request.day_min,
             request.objective, request.depot, request.today) == (
         1, 10.0, "08:30", 480.0, "travel_time", None, None)
@@ -329,12 +330,12 @@ def test_a_good_request_is_read_with_its_defaults():
 
 
 def test_a_day_start_is_read_as_a_clock_time():
-    assert inspection.parse_route_request({"projects": {}, "day_start": "7:05"}).day_start \
+    assert route_request.parse_route_request({"projects": {}, "day_start": "7:05"}).day_start \
         == "07:05"
 
 
 def test_today_is_judged_on_the_given_date(clean_db, town):
     # On 2026-01-01 nothing due 2026-01-31 is overdue yet.
-    selection = inspection.parse_selection({"projects": {"overdue": True}})
+    selection = route_request.parse_selection({"projects": {"overdue": True}})
     found = inspection.select_stops(clean_db, selection, today=dt.date(2026, 1, 1))
     assert found.stops == [] and found.without_location == []

@@ -16,7 +16,7 @@ from pyproj import Geod
 from shapely.geometry import shape
 
 from geo.routing import MAX_SNAP_M
-from layers import inspection
+from layers import inspection, route_request
 from layers.importer import import_paths
 from tests.conftest import SAMPLE
 
@@ -34,7 +34,7 @@ def sample(clean_db):
 
 def plan(engine, **body):
     body = {"projects": {"overdue": True}, "today": TODAY.isoformat(), **body}
-    return inspection.plan_inspection(engine, inspection.parse_route_request(body), raw=body)
+    return inspection.plan_inspection(engine, route_request.parse_route_request(body), raw=body)
 
 
 def visits(document):

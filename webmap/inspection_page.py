@@ -19,7 +19,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from layers.catalogue import CAMPAIGNS, OVERDUE_COLOR, STATUS_COLORS, STATUSES
-from layers.inspection import MAX_INSPECTORS, MAX_STOPS
+from layers.route_request import MAX_INSPECTORS, MAX_STOPS
 from webmap import assets
 from webmap.basemaps import Basemap
 from webmap.inspection_i18n import LANGUAGES, UI
