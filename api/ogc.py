@@ -20,7 +20,7 @@ from api import params
 from api.database import get_engine
 from api.errors import database_unreachable_message
 from api.render import json_response
-from layers import ogc
+from layers import ogc, ogc_params
 from layers.errors import LianchuangError
 from layers.query import InvalidQuery, NotFound
 
@@ -83,9 +83,9 @@ def items(layer: str) -> Response:
     spec = ogc.collection_spec(layer)
     fmt, lang = _format(), _lang()  # checked before any work is done
     page = params.parse_page(request.args)
-    query = ogc.items_query(spec, _single_args(), page)
+    query = ogc_params.items_query(spec, _single_args(), page)
     found = ogc.items(get_engine(), spec.name, query)
-    crs = query.crs or ogc.parse_crs(ogc.CRS84)
+    crs = query.crs or ogc_params.parse_crs(ogc_params.CRS84)
     if fmt == "html":
         collection_doc = {"id": spec.name, "title": spec.title(lang)}
         return _html("ogc/items.html", {"collection": collection_doc,
@@ -104,7 +104,7 @@ def item(layer: str, fid: str) -> Response:
     _check_args(("f", "lang", "crs"))
     spec = ogc.collection_spec(layer)
     fmt, lang = _format(), _lang()
-    crs = ogc.parse_crs(request.args["crs"]) if "crs" in request.args else None
+    crs = ogc_params.parse_crs(request.args["crs"]) if "crs" in request.args else None
     feature = ogc.item(get_engine(), spec.name, fid, crs)
     here = f"{_base()}/collections/{spec.name}"
     feature["links"] = [
@@ -117,7 +117,7 @@ def item(layer: str, fid: str) -> Response:
                                                       "title": spec.title(lang)},
                                        "feature": feature})
     response = json_response(feature, mimetype=ogc.GEOJSON)
-    response.headers["Content-Crs"] = (crs or ogc.parse_crs(ogc.CRS84)).header
+    response.headers["Content-Crs"] = (crs or ogc_params.parse_crs(ogc_params.CRS84)).header
     return response
 
 
@@ -185,7 +185,7 @@ def _lang() -> str:
 
 
 def _check_args(allowed: tuple[str, ...]) -> None:
-    params.check_known(request.args, (*allowed, ogc.TOKEN_PARAM))
+    params.check_known(request.args, (*allowed, ogc_params.TOKEN_PARAM))
     _single_args()
 
 
