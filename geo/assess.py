@@ -155,7 +155,9 @@ def judge(indicator: Indicator, threshold: Threshold) -> Assessment:
 def _gap(indicator: Indicator, limit: float, comparison: str) -> Gap:
     scale = 100.0 if indicator.unit == "%" else 1.0
     needed = limit / scale * indicator.denominator
-    more = max(needed - indicator.numerator, 0.0)
+    # Three decimals: the float residue of projecting must not turn "80,000 m²" into
+    # "80,001 m²" when the message rounds up.
+    more = max(round(needed - indicator.numerator, 3), 0.0)
     if indicator.denominator_unit != "person":
         return Gap(more, indicator.numerator_unit)
     people = indicator.numerator / limit

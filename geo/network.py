@@ -136,6 +136,9 @@ def reachable_street_parts(streets: WalkingGraph, edge_of: np.ndarray, position:
     u, v = streets.edges[:, 0], streets.edges[:, 1]
     xy_u, xy_v = streets.node_xy[u], streets.node_xy[v]
     length = np.hypot(*(xy_v - xy_u).T)
+    # line_locate_point may land a float's width past the edge's end: the offset to the far
+    # node would be a negative weight, which Dijkstra refuses ("Contradictory paths found").
+    position = np.clip(position, 0.0, length[edge_of])
     walked = _walked(streets, np.concatenate([u[edge_of], v[edge_of]]),
                      np.concatenate([position, length[edge_of] - position]), distance)
     share_u = np.maximum(position - distance, 0) / length[edge_of]

@@ -133,7 +133,7 @@ def apply_changes(layers: GreenLayers, changes: list[Change], *,
         elif isinstance(change, ConvertFeature):
             frame = _layer(layers, sources, change.layer)
             row = _feature(frame, change.layer, change.fid)
-            geometry = _checked(layers, row.geometry, frame.crs,
+            geometry = _checked(layers, row[frame.geometry.name], frame.crs,
                                 f"{change.layer} feature {change.fid!r}")
             if change.layer in ("parks", "green_spaces"):
                 layers = _without(layers, change.layer, change.fid)
@@ -168,6 +168,10 @@ def _add_green(layers: GreenLayers, geometry: shapely.Geometry, change: AddGreen
         target = "green_spaces"
     frame = getattr(layers, target)
     added = gpd.GeoDataFrame([row], geometry=[geometry], crs=layers.built_up.crs).to_crs(frame.crs)
+    if frame.geometry.name != added.geometry.name:
+        # PostGIS frames call it "geom": under another name pd.concat would keep the new
+        # shape in a column of its own, and the frame's geometry would be missing for it
+        added = added.rename_geometry(frame.geometry.name)
     changes: dict[str, Any] = {target: pd.concat([frame, added], ignore_index=True)}
     residential = layers.residential_land
     if change.replaces_residential and residential is not None and len(residential):
@@ -190,7 +194,9 @@ def _checked(layers: GreenLayers, geometry: Any, crs: Any, what: str) -> shapely
     metric = local_metric_crs(layers.built_up)
     shape = gpd.GeoSeries([geometry], crs=crs).to_crs(metric).iloc[0]
     built_up = shapely.union_all(layers.built_up.to_crs(metric).geometry.array)
-    if not shape.intersects(built_up):
+    if shape.intersection(built_up).area < 1.0:
+        # under a square metre inside: touching the boundary from outside, give or take the
+        # float residue of reprojecting
         raise GeoInputError(f"{what}: the polygon lies outside the built-up area (建成区); "
                             "the indicators count only green space inside it")
     limit = min(MAX_FEATURE_AREA, built_up.area)

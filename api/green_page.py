@@ -1,0 +1,314 @@
+"""``/green``: the planners' green-space page, and ``/api/metrics/green/report``: the
+report a county hands to its assessors.
+
+The page is built by :mod:`webmap.green_page` (its script reads the JSON of
+:mod:`api.metrics`).  The report shows the indicators of :func:`api.metrics.assessed_body`
+with their thresholds, verdicts and gaps, the map of parks and unserved residential land
+(inline SVG, :func:`webmap.green_page.report_map_svg`), per-community values, the method
+in Chinese, the data date and which thresholds are verified.  ``format=html`` is the
+template ``api/templates/green_report.html``; ``format=pdf`` is that page printed by
+headless Chromium (Playwright), with every network request refused; ``format=xlsx`` is
+the same content as a workbook (without the map).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from api import params
+from api.errors import error_response
+from api.metrics import (
+    DEFAULT_TITLE,
+    GreenState,
+    assessed_body,
+    current_state,
+    geo_input_error,
+    parse_flag,
+    parse_lang,
+    parse_title,
+    single_parameter,
+)
+from geo import green as geo_green
+from geo.assess import load_thresholds
+from geo.errors import GeoInputError
+from geo.scenario import MAX_FEATURE_AREA
+from geo.service_gaps import unserved_residential
+from layers.query import InvalidQuery
+from webmap.green_i18n import REPORT_METHOD_ZH
+from webmap.green_page import render_green_page, report_map_svg
+
+bp = Blueprint("green_page", __name__)
+bp.register_error_handler(GeoInputError, geo_input_error)
+
+REPORT_FORMATS = ("html", "pdf", "xlsx")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/green")
+def page() -> Response:
+    """The green-space page, in Chinese unless ``?lang=en``; ``?title=`` selects the
+    thresholds title first shown."""
+    params.check_known(request.args, ("lang", "title"))
+    lang = parse_lang(request.args)
+    title = parse_title(request.args) if "title" in request.args else None
+    html = render_green_page(lang, current_app.config["BASEMAP"],
+                             api_root=request.script_root + "/api",
+                             static_root=url_for("webmap.static", filename=""),
+                             home=request.script_root + "/", title=title)
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/api/metrics/green/report")
+def report() -> Response:
+    """The assessors' report: HTML, PDF (printed by headless Chromium) or XLSX."""
+    args = request.args
+    params.check_known(args, ("format", "title", "walking"))
+    fmt = (single_parameter(args, "format") or "html").lower()
+    if fmt not in REPORT_FORMATS:
+        raise InvalidQuery(f"format must be one of: {', '.join(REPORT_FORMATS)}; got {fmt!r}")
+    title = parse_title(args)
+    state = current_state(walking=parse_flag(args, "walking", True))
+    context = _report_context(state, title)
+    filename = f"green-report-{title}-{context['data_day']}"
+    if fmt == "xlsx":
+        return _attachment(_report_xlsx(context), XLSX, f"{filename}.xlsx")
+    html = render_template("green_report.html", **context)
+    if fmt == "pdf":
+        return _attachment(_print_pdf(html), "application/pdf", f"{filename}.pdf")
+    return Response(html, mimetype="text/html")
+
+
+# --- the report -------------------------------------------------------------------------
+
+
+def _report_context(state: GreenState, title: str) -> dict[str, Any]:
+    """Everything the report shows, for the HTML template and the workbook alike."""
+    body = assessed_body(state, title, "zh")
+    table = load_thresholds()
+    layers = state.layers
+    buffer_gaps = unserved_residential(layers, method="buffer")
+    rules = table["service_radius_rules"]
+    built_up = body["built_up"]
+    population = next((row["denominator"] for row in built_up["indicators"]
+                       if row["key"] == "park_area_per_capita"), None)
+    generated = dt.datetime.now(dt.timezone.utc).astimezone()
+    data_day = (state.data_date.date().isoformat() if state.data_date
+                else generated.date().isoformat())
+    return {
+        **body,
+        "place": "、".join(layers.built_up["name"].dropna().astype(str).unique())
+                 if "name" in layers.built_up else "",
+        "generated": generated.strftime("%Y-%m-%d %H:%M"),
+        "data_day": data_day,
+        "population": population,
+        "unserved_m2": float(buffer_gaps["unserved_m2"].sum()),
+        "thresholds": [row for row in table["thresholds"] if row.title == title],
+        "radius_rules": rules,
+        "method": _method_paragraphs(state, table),
+        "map_svg": report_map_svg({
+            "communities": layers.communities.geometry if layers.communities is not None
+            else None,
+            "residential": layers.residential_land.geometry
+            if layers.residential_land is not None else None,
+            "unserved": buffer_gaps.geometry,
+            "green_spaces": layers.green_spaces.geometry,
+            "parks": layers.parks.geometry,
+            "streets": layers.streets.geometry if layers.streets is not None else None,
+            "built_up": layers.built_up.geometry,
+        }, epsg=state.report.epsg),
+        "community_keys": [key for key in (
+            "green_space_ratio", "green_coverage_rate", "park_area_per_capita",
+            "park_service_coverage", "park_service_coverage_walking")
+            if key in {row["key"] for row in built_up["indicators"]}],
+        "indicator_titles": {row["key"]: row["title"] for row in built_up["indicators"]},
+        "units": {row["key"]: row["unit"] for row in built_up["indicators"]},
+    }
+
+
+def _method_paragraphs(state: GreenState, table: dict[str, Any]) -> list[str]:
+    """The rules of :mod:`geo.green`, in Chinese, with this run's numbers filled in."""
+    rules = "；".join(
+        f"面积不小于 {rule['min_area_m2']:,} m²{'（仅历史地段）' if rule['historic_only'] else ''}"
+        f"的公园服务 {rule['radius_m']} m" for rule in table["service_radius_rules"]["rules"])
+    values = {"epsg": state.report.epsg, "rules": rules,
+              "access": f"{geo_green.ACCESS_DISTANCE:g}", "walk": f"{geo_green.WALK_BUFFER:g}",
+              "road": f"{geo_green.ROAD_GREEN_DISTANCE:g}",
+              "river": f"{geo_green.RIVER_GREEN_DISTANCE:g}",
+              "step": f"{geo_green.SAMPLE_STEP:g}", "version": table["version"],
+              "max_area": f"{MAX_FEATURE_AREA / 1e6:g}"}
+    return [paragraph.format(**values) for paragraph in REPORT_METHOD_ZH]
+
+
+def _print_pdf(html: str) -> bytes:
+    """*html* printed to PDF by headless Chromium (Playwright), with no network at all."""
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+
+        from webmap.screenshot import launch_chromium
+    except ImportError:
+        return _no_pdf("Playwright is not installed (pip install playwright)")
+
+    def render() -> bytes:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                page = browser.new_page()
+                page.route("**/*", lambda route: route.abort())  # the report is self-contained
+                page.set_content(html, wait_until="load")
+                return page.pdf(format="A4", print_background=True,
+                                margin={"top": "14mm", "bottom": "14mm", "left": "12mm",
+                                        "right": "12mm"})
+            finally:
+                browser.close()
+
+    # Playwright's sync API runs its own event loop: a fresh thread keeps it away from any
+    # loop (or other Playwright) already running in the request's thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(render).result()
+        except PlaywrightError as exc:
+            return _no_pdf(f"Chromium could not print it ({str(exc).splitlines()[0]})")
+
+
+def _no_pdf(reason: str) -> bytes:
+    raise _Unavailable(f"the PDF report cannot be made here: {reason}; ask for "
+                       "format=html (and print it from the browser) or format=xlsx")
+
+
+class _Unavailable(Exception):
+    """A report format this machine cannot make (503)."""
+
+
+@bp.errorhandler(_Unavailable)
+def _unavailable(exc: _Unavailable) -> Response:
+    return error_response(503, str(exc))
+
+
+def _report_xlsx(context: dict[str, Any]) -> bytes:
+    """The report as a workbook: indicators, communities, thresholds, method."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "指标"
+    sheet.append([f"{context['place']} 园林绿化指标 · {context['title']['zh']}"])
+    sheet.append(["数据日期", context["data_date"], "阈值版本", context["thresholds_version"],
+                  "生成时间", context["generated"]])
+    sheet.append(["否决项", "有否决项未达标" if context["vetoed"] else "否决项均未失分"])
+    sheet.append([])
+    sheet.append(["指标", "数值", "单位", "分子", "分子单位", "分母", "分母单位", "标准",
+                  "阈值", "判定", "否决项", "阈值已核实", "差距", "标准条款"])
+    for row in context["built_up"]["indicators"]:
+        threshold = row["threshold"] or {}
+        sheet.append([row["title"], row["value"], row["unit"], row["numerator"],
+                      row["numerator_unit"], row["denominator"], row["denominator_unit"],
+                      threshold.get("comparison"), threshold.get("value"),
+                      _verdict_zh(row["passed"], row["threshold"]), "是" if row["veto"] else "",
+                      {True: "是", False: "否"}.get(threshold.get("verified"), ""),
+                      row["message"], " ".join(filter(None, (threshold.get("standard"),
+                                                             threshold.get("clause"))))])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for cell in sheet[5]:
+        cell.font = Font(bold=True)
+    _widths(sheet, (30, 12, 10, 14, 8, 14, 8, 6, 8, 8, 8, 10, 60, 40))
+
+    communities = book.create_sheet("社区")
+    keys = context["community_keys"]
+    communities.append(["编号", "社区", *[f"{context['indicator_titles'][k]}"
+                                          f"（{context['units'][k]}）" for k in keys],
+                        *[f"{context['indicator_titles'][k]} 判定" for k in keys]])
+    for row in context["communities"]:
+        measures = row["indicators"]
+        communities.append([row["fid"], row["name"],
+                            *[measures.get(k, {}).get("value") for k in keys],
+                            *[_verdict_zh(measures.get(k, {}).get("passed"), True)
+                              for k in keys]])
+    for cell in communities[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True)
+    _widths(communities, (8, 12, *[16] * (2 * len(keys))))
+
+    thresholds = book.create_sheet("阈值")
+    thresholds.append(["指标", "比较", "阈值", "单位", "标准", "年份", "条款", "否决项",
+                       "已核实", "出处"])
+    for row in context["thresholds"]:
+        thresholds.append([row.indicator, row.comparison, row.value, row.unit, row.standard,
+                           row.year, row.clause, "是" if row.veto else "",
+                           "是" if row.verified else "否", row.source])
+    rules = context["radius_rules"]
+    thresholds.append([])
+    thresholds.append(["服务半径规则", rules["standard"], "", "", "", rules.get("year"),
+                       rules.get("clause"), "", "是" if rules["verified"] else "否",
+                       rules["source"]])
+    for rule in rules["rules"]:
+        thresholds.append(["", f"≥ {rule['min_area_m2']} m²", rule["radius_m"], "m",
+                           "仅历史地段" if rule.get("historic_only") else ""])
+    for cell in thresholds[1]:
+        cell.font = Font(bold=True)
+    _widths(thresholds, (34, 6, 8, 10, 40, 6, 8, 6, 6, 80))
+
+    method = book.create_sheet("方法")
+    for paragraph in context["method"]:
+        method.append([paragraph])
+        method.cell(method.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    _widths(method, (120,))
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _verdict_zh(passed: bool | None, threshold: Any) -> str:
+    if threshold is None:
+        return "不考核"
+    return {True: "达标", False: "未达标"}.get(passed, "未判定")
+
+
+def _widths(sheet, widths: tuple[int, ...]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _attachment(content: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+#: OpenAPI 3 path item of the report (the page itself is not part of the API).
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/metrics/green/report": {"get": {
+        "summary": "The green-space report for the assessors",
+        "description": (
+            "In Chinese: the indicators with thresholds, verdicts and gaps, a map of parks "
+            "and unserved residential land, per-community values, the method, the data "
+            "date, the thresholds version and which thresholds are verified. `html` is a "
+            "printable page, `pdf` the same printed by headless Chromium (503 where "
+            "Chromium or Playwright is missing), `xlsx` a workbook without the map."),
+        "parameters": [
+            {"name": "format", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": list(REPORT_FORMATS), "default": "html"}},
+            {"name": "title", "in": "query", "required": False,
+             "description": "Thresholds title (a key of geo/thresholds.json).",
+             "schema": {"type": "string", "default": DEFAULT_TITLE}},
+            {"name": "walking", "in": "query", "required": False,
+             "description": "Include the walking-distance service coverage.",
+             "schema": {"type": "boolean", "default": True}}],
+        "responses": {
+            "200": {"description": "The report", "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}}}},
+            "400": {"$ref": "#/components/responses/Error"},
+            "422": {"$ref": "#/components/responses/Error"},
+            "503": {"$ref": "#/components/responses/Error"}}}},
+}

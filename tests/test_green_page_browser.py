@@ -1,0 +1,189 @@
+"""The green-space page (/green) in headless Chromium, over real HTTP, on the shipped sample.
+
+Every test fails on a console error, an uncaught page error, a dialog or a request to any
+host but the service's own (the page runs with no basemap, LIANCHUANG_TILES=none).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.request import urlopen
+
+import pytest
+
+from layers.importer import import_paths
+from tests.conftest import SAMPLE
+from tests.test_webmap_browser import Browsed, _watch
+from webmap.green_page import CHOROPLETH_COLORS
+from webmap.screenshot import wait_until_ready
+
+pytest_plugins = ["tests.factories"]
+
+SCENARIO_DONE = "body[data-scenario-state=done], body[data-scenario-state=error]"
+
+
+@pytest.fixture
+def sample(clean_db):
+    import_paths(clean_db, [SAMPLE])
+    return clean_db
+
+
+@pytest.fixture
+def open_green(chromium, live_server, sample):
+    """Opens /green (with *query*) in a fresh context once the panel and layers are loaded."""
+    contexts = []
+
+    def open_green(query: str = "") -> Browsed:
+        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        contexts.append(context)
+        browsed = Browsed(context.new_page())
+        _watch(browsed)
+        browsed.page.goto(f"{live_server}/green{query}")
+        wait_until_ready(browsed.page, timeout_ms=30_000)
+        return browsed
+
+    yield open_green
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def api(live_server, sample):
+    def api(path: str) -> dict:
+        with urlopen(live_server + path, timeout=60) as response:
+            return json.load(response)
+    return api
+
+
+def panel_rows(page) -> dict[str, str]:
+    rows = page.locator(".lcg-panel > .lcg-indicators tbody tr")
+    return {rows.nth(i).get_attribute("data-indicator"): rows.nth(i).inner_text()
+            for i in range(rows.count())}
+
+
+def community_fills(page) -> list[str]:
+    return page.eval_on_selector_all(".leaflet-lcg-communities-pane path",
+                                     "paths => paths.map(p => p.getAttribute('fill'))")
+
+
+def test_the_panel_shows_every_sample_indicator_with_its_verdict(open_green, api):
+    browsed = open_green()
+    expected = api("/api/metrics/green")["built_up"]["indicators"]
+
+    rows = panel_rows(browsed.page)
+
+    assert list(rows) == [row["key"] for row in expected]
+    for row in expected:
+        text = rows[row["key"]]
+        assert row["title"] in text
+        assert {True: "达标", False: "未达标", None: "不考核"}[row["passed"]] in text
+        if row["passed"] is False:
+            assert row["message"] in text.replace("\n", "")
+    assert "> 8.00" in rows["park_area_per_capita"]
+    assert browsed.problems == []
+
+
+def test_the_choropleth_paints_each_community_by_its_value(open_green, api):
+    browsed = open_green()
+    communities = api("/api/metrics/green")["communities"]
+
+    fills = community_fills(browsed.page)
+
+    assert len(fills) == len(communities) == 15
+    assert set(fills) <= set(CHOROPLETH_COLORS)
+    assert len(set(fills)) >= 3
+    assert browsed.problems == []
+
+
+def test_choosing_another_indicator_repaints_the_communities(open_green):
+    browsed = open_green()
+    before = community_fills(browsed.page)
+
+    browsed.page.select_option(".lcg-choropleth-key", "park_area_per_capita")
+
+    after = community_fills(browsed.page)
+    assert after != before
+    assert "m²/人" in browsed.page.inner_text(".lcg-legend")
+    assert browsed.problems == []
+
+
+def test_the_unserved_residential_land_is_drawn(open_green, api):
+    browsed = open_green()
+    unserved = api("/api/metrics/green/unserved")
+
+    drawn = browsed.page.locator(".leaflet-lcg-unserved-pane path").count()
+
+    assert drawn == len(unserved["features"]) > 0
+    assert f"{unserved['unserved_m2'] / 1e4:.1f}" in browsed.page.inner_text(".lcg-legend")
+
+
+def test_drawing_a_polygon_shows_every_indicator_before_and_after(open_green, api):
+    browsed = open_green()
+    page = browsed.page
+    keys = [row["key"] for row in api("/api/metrics/green")["built_up"]["indicators"]]
+    box = page.locator(".folium-map").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    page.click(".lcg-draw")
+    for dx, dy in ((0, 0), (50, 0), (50, 50), (0, 50)):
+        page.mouse.click(x + dx, y + dy)
+    page.click(".lcg-finish")
+    page.wait_for_selector(SCENARIO_DONE, timeout=60_000)
+
+    assert page.evaluate("document.body.dataset.scenarioState") == "done"
+    rows = page.locator(".lcg-scenario-table tbody tr")
+    assert [rows.nth(i).get_attribute("data-indicator") for i in range(rows.count())] == keys
+    per_capita = page.locator('.lcg-scenario-table tr[data-indicator="park_area_per_capita"] td')
+    before, after = (float(per_capita.nth(i).inner_text().split()[0].replace(",", ""))
+                     for i in (1, 2))
+    assert after > before
+    assert page.locator(".lcg-changes li").count() == 1
+    assert page.locator(".leaflet-lcg-scenario-pane path").count() == 1
+    assert browsed.problems == []
+
+
+def test_a_polygon_outside_the_town_is_refused_with_the_reason(open_green):
+    browsed = open_green()
+    page = browsed.page
+    box = page.locator(".folium-map").bounding_box()
+    x, y = box["x"] + 20, box["y"] + box["height"] - 60  # the empty corner, outside 建成区
+
+    page.click(".lcg-draw")
+    for dx, dy in ((0, 0), (15, 0), (15, 15)):
+        page.mouse.click(x + dx, y + dy)
+    page.click(".lcg-finish")
+    page.wait_for_selector(SCENARIO_DONE, timeout=60_000)
+
+    assert page.evaluate("document.body.dataset.scenarioState") == "error"
+    assert "outside the built-up area" in page.inner_text(".lcg-status")
+    assert page.locator(".lcg-changes li").inner_text() == "尚无变更"
+    assert page.locator(".leaflet-lcg-scenario-pane path").count() == 0
+
+
+def test_converting_a_shantytown_zone_from_its_popup_runs_a_scenario(open_green):
+    browsed = open_green()
+    page = browsed.page
+    zone = page.locator(".leaflet-lcg-shantytowns-pane path").first.bounding_box()
+
+    page.mouse.click(zone["x"] + zone["width"] / 2, zone["y"] + zone["height"] / 2)
+    page.click(".lcg-popup .lcg-button")
+    page.wait_for_selector(SCENARIO_DONE, timeout=60_000)
+
+    assert page.evaluate("document.body.dataset.scenarioState") == "done"
+    assert "改为" in page.locator(".lcg-changes li").inner_text()
+    ratio = page.locator('.lcg-scenario-table tr[data-indicator="green_space_ratio"] td')
+    assert ratio.nth(3).inner_text().startswith("+")
+    assert browsed.problems == []
+
+
+def test_the_english_page_reads_in_english(open_green):
+    browsed = open_green("?lang=en")
+    page = browsed.page
+
+    assert page.inner_text(".lcg-header h1") == "Green-space indicators"
+    assert page.evaluate("document.documentElement.lang") == "en"
+    rows = panel_rows(page)
+    assert "Park area per capita" in rows["park_area_per_capita"]
+    assert "pass" in rows["park_area_per_capita"]
+    assert "needs more than" in rows["park_service_coverage"]
+    assert browsed.problems == []

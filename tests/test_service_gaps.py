@@ -1,0 +1,170 @@
+"""The residential land no park serves (geo.service_gaps), on squares checked by hand.
+
+A park of 10,000 m² serves 500 m, one of 1,500 m² serves nothing unless it is in a historic
+district (then 300 m); see ``service_radius_rules`` in ``geo/thresholds.json``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from geo.errors import GeoInputError
+from geo.green import GreenLayers, green_indicators
+from geo.network import reachable_street_parts, street_access, walking_graph
+from geo.service_gaps import unserved_residential
+from tests.files import X0, Y0, square
+from tests.test_green_geo import NO_GREEN, TWO_HALVES, built_up, frame, parks
+
+PARK = square(X0 + 100, Y0 + 100)  # 10,000 m²: serves 500 m, as far as x = X0 + 700
+
+
+def homes(*geoms):
+    return frame(geoms, fid=[f"R{i}" for i in range(len(geoms))])
+
+
+def town(residential, park_layer=None, communities=TWO_HALVES) -> GreenLayers:
+    return GreenLayers(built_up(), parks(PARK) if park_layer is None else park_layer,
+                       NO_GREEN, communities=communities, residential_land=residential)
+
+
+def in_metres(frame):
+    return frame.to_crs(4545)
+
+
+def test_homes_within_500_m_of_a_large_park_are_all_served():
+    gaps = unserved_residential(town(homes(square(X0 + 300, Y0 + 100))))
+
+    assert gaps.empty
+
+
+def test_homes_850_m_away_are_unserved_in_their_own_community():
+    gaps = unserved_residential(town(homes(square(X0 + 300, Y0 + 100),
+                                           square(X0 + 800, Y0 + 800))))
+
+    assert gaps["community"].tolist() == ["east"]
+    assert gaps["name"].tolist() == ["东"]
+    assert gaps["unserved_m2"].iloc[0] == pytest.approx(10_000)
+    assert gaps["residential_m2"].iloc[0] == pytest.approx(10_000)
+    drawn = in_metres(gaps).geometry.iloc[0]
+    assert drawn.geom_type == "MultiPolygon"
+    assert drawn.symmetric_difference(square(X0 + 800, Y0 + 800)).area < 1e-3
+
+
+def test_a_strip_is_cut_where_the_500_m_radius_ends():
+    strip = shapely.box(X0 + 200, Y0 + 100, X0 + 900, Y0 + 200)  # 700 m × 100 m
+
+    gaps = in_metres(unserved_residential(town(homes(strip))))
+
+    assert gaps["unserved_m2"].sum() == pytest.approx(20_000)  # x from 700 to 900
+    assert shapely.union_all(gaps.geometry.array).symmetric_difference(
+        shapely.box(X0 + 700, Y0 + 100, X0 + 900, Y0 + 200)).area < 1e-3
+
+
+def test_the_strip_is_split_between_the_communities_it_crosses():
+    strip = shapely.box(X0 + 200, Y0 + 100, X0 + 900, Y0 + 200)
+
+    gaps = unserved_residential(town(homes(strip)))
+
+    # west holds x 200–500 (all served); east holds x 500–900, of which 700–900 unserved
+    assert gaps["community"].tolist() == ["east"]
+    assert gaps["residential_m2"].iloc[0] == pytest.approx(40_000)
+    assert gaps["unserved_m2"].iloc[0] == pytest.approx(20_000)
+
+
+def test_a_park_under_2000_m2_serves_no_one():
+    small = parks(square(X0 + 100, Y0 + 100, side=38.73))  # 1,500 m²
+
+    gaps = unserved_residential(town(homes(square(X0 + 200, Y0 + 100)), small))
+
+    assert gaps["unserved_m2"].sum() == pytest.approx(10_000)
+
+
+def test_a_small_park_in_a_historic_district_serves_300_m():
+    small = parks(square(X0 + 100, Y0 + 100, side=38.73), historic=True)
+    near, far = square(X0 + 200, Y0 + 100), square(X0 + 800, Y0 + 800)
+
+    gaps = unserved_residential(town(homes(near, far), small))
+
+    assert gaps["unserved_m2"].sum() == pytest.approx(10_000)
+    assert gaps["community"].tolist() == ["east"]
+
+
+def test_overlapping_homes_are_counted_once():
+    overlapping = homes(square(X0 + 800, Y0 + 800), square(X0 + 850, Y0 + 850))
+
+    gaps = unserved_residential(town(overlapping))
+
+    assert gaps["unserved_m2"].sum() == pytest.approx(17_500)
+
+
+def test_homes_in_no_community_come_as_their_own_row():
+    west_only = TWO_HALVES.iloc[[0]]
+
+    gaps = unserved_residential(town(homes(square(X0 + 800, Y0 + 800)),
+                                     communities=west_only))
+
+    assert gaps["community"].tolist() == [None]
+    assert gaps["unserved_m2"].iloc[0] == pytest.approx(10_000)
+
+
+def test_homes_outside_the_built_up_area_are_not_counted():
+    outside = square(X0 + 1200, Y0 + 800)
+
+    assert unserved_residential(town(homes(outside))).empty
+
+
+def test_the_unserved_area_is_the_coverage_indicators_shortfall():
+    layers = town(homes(square(X0 + 300, Y0 + 100), square(X0 + 800, Y0 + 800),
+                        shapely.box(X0 + 200, Y0 + 300, X0 + 900, Y0 + 400)))
+
+    coverage = green_indicators(layers, walking=False).indicators["park_service_coverage"]
+    gaps = unserved_residential(layers)
+
+    assert gaps["unserved_m2"].sum() == pytest.approx(coverage.denominator
+                                                      - coverage.numerator)
+
+
+def test_the_answer_is_in_lon_lat():
+    gaps = unserved_residential(town(homes(square(X0 + 800, Y0 + 800))))
+
+    assert gaps.crs.to_epsg() == 4326
+    lon, lat = gaps.geometry.iloc[0].centroid.coords[0]
+    assert 107 < lon < 108.5 and 32 < lat < 34
+
+
+def test_an_unknown_method_is_refused():
+    with pytest.raises(GeoInputError, match="method"):
+        unserved_residential(town(homes(square(X0 + 800, Y0 + 800))), method="crow")
+
+
+def test_walking_without_streets_is_refused():
+    with pytest.raises(GeoInputError, match="streets"):
+        unserved_residential(town(homes(square(X0 + 800, Y0 + 800))), method="walking")
+
+
+def test_walking_follows_the_street_so_homes_off_it_stay_unserved():
+    street = frame([shapely.LineString([(X0 + 150, Y0 + 210), (X0 + 650, Y0 + 210)])],
+                   fid=["S1"])
+    on_street, off_street = square(X0 + 500, Y0 + 220, side=50), square(X0 + 500, Y0 + 600,
+                                                                       side=50)
+    layers = town(homes(on_street, off_street)).replace(streets=street)
+
+    gaps = in_metres(unserved_residential(layers, method="walking"))
+
+    assert gaps["unserved_m2"].sum() == pytest.approx(2_500)
+    assert shapely.union_all(gaps.geometry.array).symmetric_difference(off_street).area < 1e-3
+
+
+def test_an_entrance_a_floats_width_past_a_streets_end_still_walks():
+    # line_locate_point puts this park's entrance 1.4e-14 m past the street's end; the
+    # negative offset to the far node once made Dijkstra fail ("Contradictory paths").
+    line = shapely.LineString([(478706.65, 3650168.96), (478649.41, 3650268.17)])
+    park = shapely.Point(478714.97346944, 3650148.6087376).buffer(10, quad_segs=4)
+    streets = walking_graph(np.array([line]))
+
+    _, edge_of, position = street_access(streets, np.array([park]), 60)
+    parts = reachable_street_parts(streets, edge_of, position, 300)
+
+    assert shapely.union_all(parts).length == pytest.approx(line.length)
