@@ -27,8 +27,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import run_simple
 
-from api import (docs, exports, health, inspection_page, layers_bp, map_page, ogc, open311,
-                 projects, routes, tiles, tracking)
+from api import (dashboard, docs, exports, feeds, green_page, health, inspection_page, layers_bp,
+                 map_page, metrics, ogc, open311, projects, routes, tiles, tracking)
 from api.auth import register_read_policy
 from api.errors import register_error_handlers
 from webmap.basemaps import basemap
@@ -57,7 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_read_policy(app)
     for blueprint in (layers_bp.bp, projects.bp, tracking.bp, open311.bp, exports.bp, ogc.bp,
-                      tiles.bp, routes.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp):
+                      tiles.bp, routes.bp, metrics.bp, dashboard.bp, feeds.bp, health.bp, docs.bp,
+                      map_page.bp, inspection_page.bp, green_page.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import routes
+from api import dashboard, green_page, metrics, routes
 from layers.catalogue import (CAMPAIGNS, REPORT_CATEGORIES, REPORT_STATUSES, STATUSES,
                                layer_names)
 from layers.features import DISPLAY_PRIORITY
@@ -98,6 +98,9 @@ def openapi_document() -> dict[str, Any]:
             **_TRACKING_PATHS,
             **_OPEN311_PATHS,
             **routes.OPENAPI_PATHS,
+            **metrics.OPENAPI_PATHS,
+            **green_page.OPENAPI_PATHS,
+            **dashboard.OPENAPI_PATHS,
             "/healthz": {"get": {
                 "summary": "Health",
                 "description": "200 when the database answers; 503 with the reason when not. "

@@ -22,6 +22,8 @@ bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
 #: The API token in the URL, for services where reading needs one (``LIANCHUANG_READ``).
 TOKEN_PARAM = "api_key"
+#: A client's cache-buster (the web map's, after it changed a project), ignored here.
+CACHE_BUSTER = "_"
 #: Seconds a client or proxy may reuse a tile without asking again.
 MAX_AGE = 60
 
@@ -33,7 +35,7 @@ def tile(layer: str, z: str, x: str, y: str) -> Response:
     The features API's project filters (``status``, ``campaign``, ``department``,
     ``overdue``) apply, so the map can show the same selection as tiles.
     """
-    params.check_known(request.args, (*params.PROJECT_FILTERS, TOKEN_PARAM))
+    params.check_known(request.args, (*params.PROJECT_FILTERS, TOKEN_PARAM, CACHE_BUSTER))
     zoom, column, row = tiles.tile_address(z, x, y)
     found = tiles.vector_tile(get_engine(), layer, zoom, column, row,
                               projects_filter=params.parse_projects_filter(request.args))

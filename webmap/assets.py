@@ -14,6 +14,7 @@ _LEAFLET = "vendor/leaflet-1.9.4/"
 _CLUSTER = "vendor/leaflet.markercluster-1.5.3/"
 _FULLSCREEN = "vendor/leaflet.fullscreen-3.0.2/"
 _MEASURE = "vendor/leaflet-measure-3.1.0/"
+_VECTORGRID = "vendor/leaflet.vectorgrid-1.3.0/"
 
 #: (name, path under ``static/``) pairs; the name is the one folium knows the asset by,
 #: so the local copy replaces folium's CDN link instead of being added beside it.
@@ -28,7 +29,10 @@ FULLSCREEN_CSS = (("Control.FullScreen.css", _FULLSCREEN + "Control.FullScreen.c
 MEASURE_JS = {"zh": (("leaflet_measure_js", _MEASURE + "leaflet-measure.cn.js"),),
               "en": (("leaflet_measure_js", _MEASURE + "leaflet-measure.js"),)}
 MEASURE_CSS = (("leaflet_measure_css", _MEASURE + "leaflet-measure.css"),)
-APP_JS = (("lianchuang_js", "lianchuang.js"),)
+#: The page script, then its writing part (signing in, reports, project changes).
+APP_JS = (("leaflet_vectorgrid_js", _VECTORGRID + "Leaflet.VectorGrid.bundled.min.js"),
+          ("lianchuang_js", "lianchuang.js"), ("lianchuang_tracking_js", "lianchuang.tracking.js"),
+          ("lianchuang_tiles_js", "lianchuang.tiles.js"))
 APP_CSS = (("lianchuang_css", "lianchuang.css"),)
 
 

@@ -2,8 +2,9 @@
 
 folium writes the Leaflet map, the overlay groups and the controls; this element adds the
 script and its stylesheet to the page head and calls ``Lianchuang.start`` with the map, the
-empty overlay groups (by layer name) and the page configuration.  The script then fills
-the groups from the API, so no feature is ever written into the page itself.
+empty overlay groups (by layer name), the page configuration and the other overlays it
+fills (``reports``: the problem reports).  The script then fills the groups from the API,
+so no feature is ever written into the page itself.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class MapApp(JSCSSMixin, MacroElement):
         The overlay group of each layer, by layer name, for the script to fill.
     config
         JSON-ready settings and labels for the script (see :func:`webmap.page.page_config`).
+    overlays
+        Further overlay groups for the script, by role (``reports``).
     js, css
         folium ``(name, url)`` lists of the script and stylesheet.
     """
@@ -39,17 +42,24 @@ class MapApp(JSCSSMixin, MacroElement):
                     {{ name|tojson }}: {{ group.get_name() }},
                 {%- endfor %}
                 },
-                {{ this.config|tojson }}
+                {{ this.config|tojson }},
+                {
+                {%- for role, group in this.overlays.items() %}
+                    {{ role|tojson }}: {{ group.get_name() }},
+                {%- endfor %}
+                }
             );
         {% endmacro %}
         """
     )
 
     def __init__(self, groups: dict[str, Layer], config: dict[str, Any],
-                 js: list[tuple[str, str]], css: list[tuple[str, str]]):
+                 js: list[tuple[str, str]], css: list[tuple[str, str]],
+                 overlays: dict[str, Layer] | None = None):
         super().__init__()
         self._name = "MapApp"
         self.groups = groups
         self.config = config
+        self.overlays = overlays or {}
         self.default_js = js
         self.default_css = css

@@ -5,7 +5,9 @@ marker-cluster group for point layers), the layer switcher, full-screen and meas
 controls.  :class:`webmap.elements.MapApp` then hands the overlays to ``lianchuang.js``,
 which fetches ``/api/layers`` (to fit the data's extent) and, page by page, each layer's
 features around the current view (again when the view leaves that area), colours them by
-project status and adds the filters, search box and legend.
+project status and adds the filters, search box and legend.  ``lianchuang.tracking.js``
+adds signing in with an API token, the problem reports overlay and the report form
+(Open311), and the status/progress/note form of the project cards.
 
 Every script and stylesheet is served from ``webmap/static`` (see :mod:`webmap.assets`),
 so the page makes no request outside the service.
@@ -21,11 +23,14 @@ import folium
 from branca.element import Element, Figure
 from folium import plugins
 
-from layers.catalogue import CAMPAIGNS, LAYERS, OVERDUE_COLOR, STATUS_COLORS, STATUSES
+from layers.catalogue import (CAMPAIGNS, LAYERS, OVERDUE_COLOR, REPORT_STATUSES, ROLES,
+                              STATUS_COLORS, STATUSES)
 from layers.features import DISPLAY_PRIORITY
 from layers.spec import LayerSpec
+from layers.workflow import allowed_transitions
 from webmap import assets
 from webmap.basemaps import Basemap
+from webmap.colors import REPORT_STATUS_COLORS
 from webmap.elements import MapApp
 from webmap.i18n import LANGUAGES, UI
 
@@ -35,6 +40,9 @@ PAGE_SIZE = 1000
 #: A layer with more features than this in view is not drawn until the planner zooms in:
 #: beyond it an SVG map in a browser becomes too slow to use.
 MAX_FEATURES_IN_VIEW = 5000
+#: A layer with more features than this is drawn from vector tiles (``/tiles``, on canvas)
+#: instead of GeoJSON pages, whatever the view: the size where pages stop being usable.
+VECTOR_TILE_THRESHOLD = MAX_FEATURES_IN_VIEW
 #: Drawing depth by geometry: polygons at the bottom, points on top, so that small things
 #: stay clickable above large areas; the script orders layers of equal depth by extent.
 _GEOMETRY_DEPTH = {"polygon": 0, "line": 2, "point": 3}
@@ -76,21 +84,27 @@ def build_map(lang: str, basemap: Basemap, *, api_root: str, static_root: str) -
     _add_basemap(fmap, basemap, lang)
     groups = {spec.name: _overlay(spec, lang, static_root).add_to(fmap)
               for spec in sorted(LAYERS, key=lambda spec: not spec.mission)}
+    reports = folium.FeatureGroup(name=UI[lang]["reports"], overlay=True, show=True).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _add_tools(fmap, lang, static_root)
     MapApp(groups, page_config(lang, api_root),
            js=assets.urls(assets.APP_JS, static_root),
-           css=assets.urls(assets.APP_CSS, static_root)).add_to(fmap)
+           css=assets.urls(assets.APP_CSS, static_root),
+           overlays={"reports": reports}).add_to(fmap)
     return fmap
 
 
 def page_config(lang: str, api_root: str) -> dict[str, Any]:
     """Settings and labels the page script needs, all taken from the catalogue."""
+    service_root = api_root.rstrip("/").removesuffix("/api")
     return {
         "lang": lang,
         "api": api_root.rstrip("/"),
+        "open311": service_root + "/open311/v2",
+        "dashboard": service_root + "/dashboard",
         "pageSize": PAGE_SIZE,
         "maxFeaturesInView": MAX_FEATURES_IN_VIEW,
+        "vectorTiles": {"threshold": VECTOR_TILE_THRESHOLD, "url": service_root + "/tiles"},
         "strings": UI[lang],
         "statuses": [{"code": s.code, "label": getattr(s, lang), "color": STATUS_COLORS[s.code]}
                      for s in STATUSES],
@@ -98,7 +112,29 @@ def page_config(lang: str, api_root: str) -> dict[str, Any]:
         "displayPriority": list(DISPLAY_PRIORITY),
         "campaigns": [{"code": c.code, "label": getattr(c, lang)} for c in CAMPAIGNS],
         "layers": [_layer_config(spec, lang) for spec in LAYERS],
+        "roles": {r.code: getattr(r, lang) for r in ROLES},
+        "reportStatuses": [{"code": c.code, "label": getattr(c, lang),
+                            "color": REPORT_STATUS_COLORS[c.code]} for c, _ in REPORT_STATUSES],
+        "workflow": workflow_config(),
     }
+
+
+def workflow_config() -> dict[str, dict[str, list[str]]]:
+    """The status workflow as data for the project form: ``next`` statuses from each status
+    but 暂停, and where a suspended project may ``resume`` to, by the status it left.
+
+    Both come from :func:`layers.workflow.allowed_transitions`, which the API enforces, so
+    the form offers exactly what a PATCH would accept.
+    """
+    order = [s.code for s in STATUSES]
+    active = [code for code in order if code != "suspended"]
+
+    def ordered(codes: set[str]) -> list[str]:
+        return sorted(codes, key=order.index)
+
+    return {"next": {code: ordered(allowed_transitions(code)) for code in active},
+            "resume": {code: ordered(allowed_transitions("suspended", code))
+                       for code in active}}
 
 
 def _layer_config(spec: LayerSpec, lang: str) -> dict[str, Any]:

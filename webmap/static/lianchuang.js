@@ -1,15 +1,22 @@
 /*
  * Lianchuang planners' map: fills the overlays folium created with features from the API,
- * colours them by project status, and drives the filter panel, search box and legend.
+ * colours them by project status, and drives the filter panel, search box and legend;
+ * project cards show the history as a timeline.  Signing in, problem reports and project
+ * changes are added by lianchuang.tracking.js through Lianchuang.tracking.
  *
  * Every string that comes from the database is put into the page with textContent (never
  * innerHTML), so a project named "<img src=x onerror=...>" shows as those characters.
  * document.body.dataset.mapState is "loading", "ready" or "error" (tests wait on it).
+ * A URL ending in #project=<id> opens that project's card.
  */
 (function () {
   "use strict";
 
-  function start(map, groups, config) {
+  //: Events shown in a card's timeline (the newest); the rest stay in the API's history.
+  const TIMELINE_EVENTS = 20;
+  let authToken = null;  // the signed-in user's API token, sent with every API request
+
+  function start(map, groups, config, overlays) {
     const app = {
       map, groups, config,
       strings: config.strings,
@@ -21,6 +28,9 @@
       selects: {},
       counts: {},
       tooDense: new Set(),  // layers with more features in view than the page will draw
+      tiled: new Set(),     // big layers drawn from vector tiles (lianchuang.tiles.js)
+      featureCounts: {},    // features per layer, from the catalogue
+      dataVersion: 0,       // bumped when the page changed a project: tiles are asked anew
       loadedBounds: null,   // the area the drawn features were asked for
       loadedZoom: null,     // and the zoom they were asked at
       popupOpen: false,
@@ -31,23 +41,46 @@
       state: "loading",
     };
     app.fitExtent = (extent) => fitWithin(app, [extent]);  // for scripts: screenshots, tests
+    app.projectCard = (project, state) => projectCard(app, project, state);
+    app.popupOptions = () => popupOptions(app);
+    app.track = (promise) => track(app, promise);
+    app.showStatus = (text, isError) => showStatus(app, text, isError);
+    app.fail = (error) => fail(app, error);
     window.lianchuangMap = app;
     document.documentElement.lang = config.lang === "en" ? "en" : "zh-CN";
     setState(app, "loading");
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
     addControl(app, "topleft", buildPanel);
     addControl(app, "bottomright", buildLegend);
+    const tracking = window.Lianchuang.tracking;
+    if (tracking) tracking.start(app, overlays || {});
     Promise.all([getJSON(config.api + "/layers"), loadDepartments(app)])
       .then(([catalogue]) => {
         orderPanes(app, catalogue.layers);
+        app.featureCounts = Object.fromEntries(
+          catalogue.layers.map((layer) => [layer.name, layer.feature_count]));
         fitToData(app, catalogue.layers);
         reloadView(app);
-        map.on("popupopen", () => { app.popupOpen = true; });
+        if (app.reloadReports) app.reloadReports();
+        map.on("popupopen", (event) => {
+          app.popupOpen = true;
+          app.openPopup = event.popup;
+        });
         map.on("popupclose", () => {
           app.popupOpen = false;
-          reloadIfOutdated(app);
+          app.openPopup = null;
+          // A project changed in a card: redraw so its features take the new colour.
+          if (app.projectsChanged) {
+            app.projectsChanged = false;
+            app.dataVersion += 1;
+            reloadView(app);
+          } else {
+            reloadIfOutdated(app);
+          }
         });
         map.on("moveend", () => reloadIfOutdated(app));
+        openProjectFromHash(app);
+        window.addEventListener("hashchange", () => openProjectFromHash(app));
       })
       .catch((error) => fail(app, error));
   }
@@ -114,19 +147,26 @@
   }
 
   function loadLayers(app, names) {
-    setState(app, "loading");
-    showStatus(app, app.strings.loading);
     names.forEach((name) => {
       const generation = (app.generations[name] || 0) + 1;
       app.generations[name] = generation;
-      app.pending += 1;
-      loadLayer(app, app.specs[name], generation)
-        .catch((error) => fail(app, error))
-        .finally(() => {
-          app.pending -= 1;
-          if (app.pending === 0 && app.state === "loading") loaded(app);
-        });
+      track(app, loadLayer(app, app.specs[name], generation));
     });
+  }
+
+  function track(app, promise) {
+    // The page is "loading" until every tracked load has settled, then "ready" again.
+    if (app.pending === 0) {
+      setState(app, "loading");
+      showStatus(app, app.strings.loading);
+    }
+    app.pending += 1;
+    return promise
+      .catch((error) => fail(app, error))
+      .finally(() => {
+        app.pending -= 1;
+        if (app.pending === 0 && app.state === "loading") loaded(app);
+      });
   }
 
   async function loadLayer(app, spec, generation) {
@@ -134,6 +174,13 @@
     forgetFeatures(app, spec);
     app.counts[spec.name] = 0;
     app.tooDense.delete(spec.name);
+    const tiles = window.Lianchuang.tiles;
+    if (tiles && tiles.uses(app, spec)) {  // a big layer: vector tiles, not GeoJSON pages
+      await tiles.show(app, spec, spec.mission ? app.filters : {},
+        () => generation === app.generations[spec.name]);
+      return;
+    }
+    if (tiles) tiles.hide(app, spec);
     const params = Object.assign({ limit: app.config.pageSize, bbox: bboxParam(app.loadedBounds) },
       spec.mission ? app.filters : {});
     let url = featuresUrl(app, spec, params);
@@ -156,6 +203,10 @@
     const total = Object.values(app.counts).reduce((sum, count) => sum + count, 0);
     let text = app.empty ? app.strings.no_data
       : app.strings.loaded.replace("{count}", String(total));
+    if (app.tiled.size) {
+      text += "; " + app.strings.tiled
+        + [...app.tiled].map((name) => app.specs[name].title).join(app.strings.list_separator);
+    }
     if (app.tooDense.size) {
       text += "; " + app.strings.too_dense
         + [...app.tooDense].map((name) => app.specs[name].title).join(app.strings.list_separator);
@@ -213,10 +264,11 @@
   /* ---- popups ----------------------------------------------------------------------- */
 
   function popupOptions(app) {
-    // Pan a new popup clear of the panel and the legend, which sit above it.
+    // Pan a new popup clear of the panel and the legend, which sit above it.  Its height is
+    // capped by the stylesheet (.lc-popup scrolls), so a card that grows stays in bounds.
     const margins = controlMargins(app);
     return {
-      maxWidth: 340, minWidth: 220, maxHeight: 420,
+      maxWidth: 340, minWidth: 240,
       autoPanPaddingTopLeft: margins.topLeft, autoPanPaddingBottomRight: margins.bottomRight,
     };
   }
@@ -235,9 +287,12 @@
     return root;
   }
 
-  function projectCard(app, project) {
+  function projectCard(app, project, state) {
+    // state, when a card is drawn again after a change: the project's full record (with
+    // its history, shown open), its ETag, and a message to show.
     const S = app.strings;
     const card = el("section", "lc-card" + (project.overdue ? " lc-card-overdue" : ""));
+    card.dataset.projectId = String(project.id);
     if (project.overdue) card.style.borderLeftColor = app.config.overdueColor;
     const head = el("header", "lc-card-head");
     head.append(el("strong", "lc-card-name", project.name),
@@ -256,7 +311,9 @@
       due.append(flag);
     }
     fact(facts, S.due_date, due);
-    card.append(head, facts, historyToggle(app, project));
+    card.append(head, facts, historyToggle(app, project, state && state.record));
+    const tools = app.cardTools ? app.cardTools(project, card, state) : null;
+    if (tools) card.append(tools);
     return card;
   }
 
@@ -278,30 +335,115 @@
     return wrapper;
   }
 
-  function historyToggle(app, project) {
+  function historyToggle(app, project, record) {
+    // The history is asked for when first opened; a card drawn again after a change has it
+    // already, and shows it open so the new event is seen.
     const details = el("details", "lc-history");
-    const list = el("ol");
+    const list = el("ol", "lc-timeline");
     details.append(el("summary", null, app.strings.history), list);
+    if (record) {
+      details.open = true;
+      details.dataset.loaded = "yes";
+      fillTimeline(app, list, record.history);
+    }
     details.addEventListener("toggle", () => {
       if (!details.open || details.dataset.loaded) return;
       details.dataset.loaded = "yes";
       getJSON(app.config.api + "/projects/" + encodeURIComponent(project.id))
-        .then((record) => {
-          if (!record.history.length) list.append(el("li", "lc-muted", app.strings.history_empty));
-          record.history.slice(0, 10)
-            .forEach((event) => list.append(el("li", null, describeEvent(app, event))));
-        })
+        .then((loaded) => fillTimeline(app, list, loaded.history))
         .catch((error) => list.append(el("li", "lc-error", error.message)));
     });
     return details;
   }
 
-  function describeEvent(app, event) {
-    const parts = [event.at.slice(0, 16).replace("T", " "), event.actor];
-    if (event.status) parts.push(app.statusLabels[event.status] || event.status);
-    if (event.progress !== null && event.progress !== undefined) parts.push(event.progress + "%");
-    if (event.note) parts.push(event.note);
-    return parts.join(" · ");
+  function fillTimeline(app, list, history) {
+    list.replaceChildren();
+    if (!history.length) list.append(el("li", "lc-muted", app.strings.history_empty));
+    history.slice(0, TIMELINE_EVENTS).forEach((event) => list.append(timelineEvent(app, event)));
+  }
+
+  function timelineEvent(app, event) {
+    // One event: a dot in the colour of the status it left the project in; when, who,
+    // what kind of change (old → new status), progress, the note and the photo.
+    const S = app.strings;
+    const item = el("li", "lc-event");
+    item.dataset.kind = event.kind;
+    const dot = el("span", "lc-event-dot");
+    dot.style.background = app.statusColors[event.status] || "#9e9e9e";
+    const head = el("div", "lc-event-head");
+    const time = el("time", null, localTime(event.at));
+    time.dateTime = event.at;
+    head.append(time, el("span", "lc-event-actor", event.actor));
+    const what = el("div", "lc-event-what");
+    what.append(el("span", "lc-event-kind", S["event_" + event.kind] || event.kind));
+    const change = event.data && Array.isArray(event.data.status) ? event.data.status : null;
+    if (change && change[0]) what.append(statusBadge(app, change[0]), "→");
+    if (event.status) what.append(statusBadge(app, event.status));
+    if (event.progress !== null && event.progress !== undefined) {
+      what.append(el("span", "lc-event-progress", event.progress + "%"));
+    }
+    item.append(dot, head, what);
+    if (event.note) item.append(el("p", "lc-event-note", event.note));
+    if (event.photo_id) item.append(photoLink(app, event.photo_id, S.photo_link));
+    return item;
+  }
+
+  function photoLink(app, photoId, text) {
+    const link = el("a", "lc-photo-link", text);
+    link.href = photoUrl(app, photoId);
+    link.target = "_blank";
+    link.rel = "noopener";
+    return link;
+  }
+
+  function photoUrl(app, photoId) {
+    return app.config.api + "/photos/" + encodeURIComponent(photoId);
+  }
+
+  function localTime(iso) {
+    // "2024-05-01 16:00" in the viewer's time zone.
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return iso;
+    const pad = (n) => String(n).padStart(2, "0");
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate())
+      + " " + pad(date.getHours()) + ":" + pad(date.getMinutes());
+  }
+
+  /* ---- #project=<id>: open a project's card ----------------------------------------- */
+
+  function openProjectFromHash(app) {
+    const match = /^#project=(\d+)$/.exec(window.location.hash);
+    if (!match) return;
+    getJSON(app.config.api + "/projects/" + match[1])
+      .then((record) => {
+        const ref = record.features.find((f) => app.specs[f.layer] && app.specs[f.layer].mission)
+          || record.features.find((f) => app.specs[f.layer]);
+        if (!ref) {  // linked to nothing on the map: its card alone, in the middle
+          L.popup(popupOptions(app)).setLatLng(app.map.getCenter())
+            .setContent(projectCard(app, record)).openOn(app.map);
+          return null;
+        }
+        return getJSON(app.config.api + "/layers/" + encodeURIComponent(ref.layer)
+                       + "/features/" + encodeURIComponent(ref.fid))
+          .then((feature) => {
+            // The feature's popup lists all its projects: mark the one asked for.
+            app.map.once("popupopen", (event) => markCard(event.popup, record.id));
+            focusFeature(app, app.specs[ref.layer], feature);
+          });
+      })
+      .catch((error) => {  // a stale link: say so, the map itself is fine
+        L.popup(popupOptions(app)).setLatLng(app.map.getCenter())
+          .setContent(el("p", "lc-error", app.strings.project_link_failed + error.message))
+          .openOn(app.map);
+      });
+  }
+
+  function markCard(popup, projectId) {
+    const root = popup.getElement();
+    const card = root && root.querySelector(`.lc-card[data-project-id="${projectId}"]`);
+    if (!card) return;
+    card.classList.add("lc-card-focus");
+    card.scrollIntoView({ block: "nearest" });
   }
 
   function attributeList(app, spec, props) {
@@ -327,9 +469,13 @@
     const S = app.strings;
     const panel = el("div", "lc-panel");
     const head = el("div", "lc-panel-head");
+    const links = el("span", "lc-head-links");
+    const dashboard = el("a", "lc-dashboard-link", S.dashboard);
+    dashboard.href = app.config.dashboard + (app.config.lang === "en" ? "?lang=en" : "");
     const other = el("a", "lc-lang", S.other_language);
     other.href = languageUrl(app.config.lang === "en" ? "zh" : "en");
-    head.append(el("strong", null, S.title), other);
+    links.append(dashboard, other);
+    head.append(el("strong", null, S.title), links);
     const filters = el("fieldset", "lc-filters");
     filters.append(
       el("legend", null, S.filters),
@@ -339,6 +485,7 @@
       overdueToggle(app));
     app.statusLine = el("div", "lc-status", S.loading);
     panel.append(head, searchBox(app), filters, app.statusLine);
+    app.panel = panel;
     return panel;
   }
 
@@ -463,6 +610,14 @@
       legendRow(swatch(null), S.no_project), el("h4", null, S.layers));
     app.config.layers.filter((spec) => !spec.mission)
       .forEach((spec) => legend.append(legendRow(layerSwatch(spec), spec.title)));
+    legend.append(el("h4", null, S.reports));
+    const reports = el("div", "lc-legend-columns");
+    app.config.reportStatuses.forEach((s) => {
+      const mark = el("span", "lc-swatch lc-swatch-report");
+      mark.style.background = s.color;
+      reports.append(legendRow(mark, s.label));
+    });
+    legend.append(reports);
     return legend;
   }
 
@@ -511,19 +666,32 @@
     new Control({ position }).addTo(app.map);
   }
 
-  async function getJSON(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
+  async function request(url, options) {
+    // fetch with the signed-in user's token; resolves to {ok, status, body, etag} whatever
+    // the status, with the message of an error answer (ours, or Open311's) in .message.
+    const opts = Object.assign({ method: "GET" }, options);
+    const headers = Object.assign({ Accept: "application/json" }, opts.headers);
+    if (authToken && !headers.Authorization) headers.Authorization = "Bearer " + authToken;
+    const response = await fetch(url, Object.assign({}, opts, { headers }));
     let body = null;
     try {
       body = await response.json();
     } catch {
-      // not JSON: the status line below says what went wrong
+      // not JSON: the message below says what went wrong
     }
-    if (!response.ok) {
-      throw new Error(body && body.error ? body.error.message
-        : response.status + " " + response.statusText);
-    }
-    return body;
+    const detail = body && body.error ? body.error.message
+      : Array.isArray(body) && body[0] && body[0].description ? body[0].description
+        : response.status + " " + response.statusText;
+    return {
+      ok: response.ok, status: response.status, body,
+      etag: response.headers.get("ETag"), message: response.ok ? "" : detail,
+    };
+  }
+
+  async function getJSON(url) {
+    const answer = await request(url);
+    if (!answer.ok) throw new Error(answer.message);
+    return answer.body;
   }
 
   function featuresUrl(app, spec, params) {
@@ -579,5 +747,14 @@
     return node;
   }
 
-  window.Lianchuang = { start };
+  window.Lianchuang = Object.assign(window.Lianchuang || {}, {
+    start,
+    // for lianchuang.tracking.js
+    util: {
+      el, getJSON, request, addOptions, fact, statusBadge, photoLink, photoUrl, localTime,
+      setToken: (token) => { authToken = token; },
+      // for lianchuang.tiles.js
+      token: () => authToken, featureStyle, popupContent, paneName,
+    },
+  });
 })();

@@ -1,0 +1,136 @@
+"""``/feeds/changes.atom``: an Atom 1.0 feed (RFC 4287) of project status changes and of
+the projects now overdue, for planners' feed readers and mail-to-feed tools.
+
+``lang=en`` titles the entries in English; ``department`` keeps one department's projects.
+Entry ids are stable: a status change is its event; an overdue project is the project at
+its due date (moving the due date makes a new entry), dated the day after that due date.
+The XML is written by ElementTree, which escapes every text from the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from xml.etree import ElementTree as ET
+
+from flask import Blueprint, Response, request, url_for
+
+from api import params
+from api.dashboard import page_language
+from api.database import get_engine
+from layers import dashboard
+from layers.query import plain_text
+from webmap.dashboard import labels
+from webmap.i18n import UI
+
+bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+
+ATOM = "http://www.w3.org/2005/Atom"
+ATOM_TYPE = "application/atom+xml"
+#: Status changes in the feed (the newest); every overdue project is in it besides.
+FEED_CHANGES = 50
+FEED_AUTHOR = "联创 Lianchuang"
+#: Entry ids are UUIDs derived from this namespace and the entry's key, so they never change.
+_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://lianchuang/feeds/changes")
+
+
+@bp.get("/changes.atom")
+def changes() -> Response:
+    """Status changes (newest first) and overdue projects, as one Atom feed."""
+    params.check_known(request.args, ("lang", "department", "api_key"))
+    lang = page_language()
+    department = request.args.get("department")
+    if department is not None:
+        department = plain_text(department, "department")
+    engine, today = get_engine(), dt.date.today()
+    entries = ([_change_entry(change, lang) for change in
+                dashboard.status_changes(engine, FEED_CHANGES, department)]
+               + [_overdue_entry(project, lang)
+                  for project in dashboard.overdue_projects(engine, today, department)])
+    entries.sort(key=lambda entry: entry["updated"], reverse=True)
+    xml = ET.tostring(_feed(entries, lang, f"feed/{lang}/{department or ''}"),
+                      encoding="unicode")
+    return Response('<?xml version="1.0" encoding="utf-8"?>\n' + xml + "\n",
+                    mimetype=ATOM_TYPE)
+
+
+def _feed(entries: list[dict], lang: str, key: str) -> ET.Element:
+    strings = UI[lang]
+    # Children are written unqualified under this default namespace, as Atom is usually seen.
+    feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "zh-CN" if lang == "zh" else "en"})
+    _text(feed, "id", f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, key)}")
+    _text(feed, "title", strings["feed_title"])
+    newest = max((e["updated"] for e in entries),
+                 default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    _text(feed, "updated", _timestamp(newest))
+    # The feed's own address, without an api_key: a token never goes into the document.
+    self_url = url_for("feeds.changes", _external=True, **{
+        k: v for k, v in request.args.items() if k != "api_key"})
+    ET.SubElement(feed, "link", rel="self", type=ATOM_TYPE, href=self_url)
+    ET.SubElement(feed, "link", rel="alternate", type="text/html",
+                  href=url_for("dashboard.dashboard_page", _external=True,
+                               lang="en" if lang == "en" else None))
+    author = ET.SubElement(feed, "author")
+    _text(author, "name", FEED_AUTHOR)
+    _text(feed, "generator", "Lianchuang")
+    for entry in entries:
+        element = ET.SubElement(feed, "entry")
+        _text(element, "id", f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, entry['key'])}")
+        _text(element, "title", entry["title"])
+        _text(element, "updated", _timestamp(entry["updated"]))
+        ET.SubElement(element, "link", rel="alternate", type="text/html",
+                      href=entry["link"])
+        if entry.get("author"):
+            _text(ET.SubElement(element, "author"), "name", entry["author"])
+        ET.SubElement(element, "category", term=entry["category"])
+        _text(element, "content", entry["content"], type="text")
+    return feed
+
+
+def _change_entry(change: dict, lang: str) -> dict:
+    strings, names = UI[lang], labels(lang)["status"]
+    new = names.get(change["status"], change["status"] or "")
+    old = change["previous_status"]
+    title = (strings["feed_status_change"] if old else strings["feed_status_set"]).format(
+        code=change["code"], name=change["name"], old=names.get(old, old), new=new)
+    lines = [title, strings["feed_by"].format(actor=change["actor"])]
+    if change["progress"] is not None:
+        lines.append(f"{strings['progress']} {change['progress']}%")
+    if change["note"]:
+        lines.append(change["note"])
+    if change["photo_id"]:
+        lines.append(url_for("tracking.photo", photo_id=change["photo_id"], _external=True))
+    return {"key": f"project-event/{change['id']}", "title": title,
+            "updated": dt.datetime.fromisoformat(change["at"]),
+            "link": _map_link(change["project_id"], lang), "author": change["actor"],
+            "category": "status", "content": "\n".join(lines)}
+
+
+def _overdue_entry(project: dict, lang: str) -> dict:
+    strings = UI[lang]
+    due = dt.date.fromisoformat(project["due_date"])
+    values = {**project, "due": project["due_date"], "days": project["days_overdue"],
+              "status": labels(lang)["status"].get(project["status"], project["status"])}
+    return {"key": f"overdue/{project['id']}/{project['due_date']}",
+            "title": strings["feed_overdue"].format(**values),
+            "updated": dt.datetime.combine(due + dt.timedelta(days=1), dt.time(),
+                                           dt.timezone.utc),
+            "link": _map_link(project["id"], lang), "author": None, "category": "overdue",
+            "content": strings["feed_overdue_content"].format(**values)}
+
+
+def _map_link(project_id: int, lang: str) -> str:
+    """The map opened on the project's card (the page script reads ``#project=``)."""
+    return url_for("webmap.index", _external=True,
+                   lang="en" if lang == "en" else None) + f"#project={project_id}"
+
+
+def _timestamp(value: dt.datetime) -> str:
+    """RFC 3339, as Atom wants it."""
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes)
+    element.text = text
+    return element
