@@ -20,20 +20,19 @@ import dataclasses
 import html
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import Element, Figure, MacroElement
+from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from layers.catalogue import get_layer
 from webmap import assets
 from webmap.basemaps import Basemap
+from webmap.shell import map_shell
 from webmap.green_i18n import GREEN_CLASSES, INDICATORS, LANGUAGES, UI
 
-MAX_ZOOM = 19
 APP_JS = (("green_js", "green.js"),)
 APP_CSS = (("green_css", "green.css"),)
 #: Indicators the community choropleth offers, the first shown by default.
@@ -90,20 +89,7 @@ def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}")
     basemap = basemap or Basemap("none")
-    figure = Figure(title=UI[lang]["title"])
-    figure.header.add_child(Element(f'<link rel="icon" type="image/svg+xml" '
-                                    f'href="{static_root.rstrip("/")}/favicon.svg">'),
-                            name="favicon")
-    fmap = folium.Map(location=None, tiles=None, zoom_control=True)
-    fmap.options["max_zoom"] = MAX_ZOOM
-    fmap.options["zoom_snap"] = 0.25
-    figure.add_child(fmap)
-    fmap.default_js = assets.urls(assets.LEAFLET_JS, static_root)
-    fmap.default_css = assets.urls(assets.LEAFLET_CSS, static_root)
-    for index, source in enumerate(basemap.sources(lang)):
-        folium.TileLayer(tiles=source.url, attr=source.attribution, name=basemap.kind,
-                         subdomains=source.subdomains, max_zoom=min(source.max_zoom, MAX_ZOOM),
-                         overlay=index > 0, control=False).add_to(fmap)
+    figure, fmap = map_shell(UI[lang]["title"], basemap, lang, static_root)
     GreenApp(green_config(lang, api_root, home=home, title=title),
              js=assets.urls(APP_JS, static_root),
              css=assets.urls(APP_CSS, static_root)).add_to(fmap)

@@ -13,8 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import folium
-from branca.element import Element, Figure, MacroElement
+from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
@@ -22,9 +21,9 @@ from layers.catalogue import CAMPAIGNS, OVERDUE_COLOR, STATUS_COLORS, STATUSES
 from layers.route_request import MAX_INSPECTORS, MAX_STOPS
 from webmap import assets
 from webmap.basemaps import Basemap
+from webmap.shell import map_shell
 from webmap.inspection_i18n import LANGUAGES, UI
 
-MAX_ZOOM = 19
 APP_JS = (("inspection_js", "inspection.js"),)
 APP_CSS = (("inspection_css", "inspection.css"),)
 #: One colour per inspector's line and stop numbers (the KML uses the same five).
@@ -70,20 +69,7 @@ def render_inspection_page(lang: str = "zh", basemap: Basemap = Basemap("none"),
     """
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}")
-    figure = Figure(title=UI[lang]["title"])
-    figure.header.add_child(Element(f'<link rel="icon" type="image/svg+xml" '
-                                    f'href="{static_root.rstrip("/")}/favicon.svg">'),
-                            name="favicon")
-    fmap = folium.Map(location=None, tiles=None, zoom_control=True)
-    fmap.options["max_zoom"] = MAX_ZOOM
-    fmap.options["zoom_snap"] = 0.25
-    figure.add_child(fmap)
-    fmap.default_js = assets.urls(assets.LEAFLET_JS, static_root)
-    fmap.default_css = assets.urls(assets.LEAFLET_CSS, static_root)
-    for index, source in enumerate(basemap.sources(lang)):
-        folium.TileLayer(tiles=source.url, attr=source.attribution, name=basemap.kind,
-                         subdomains=source.subdomains, max_zoom=min(source.max_zoom, MAX_ZOOM),
-                         overlay=index > 0, control=False).add_to(fmap)
+    figure, fmap = map_shell(UI[lang]["title"], basemap, lang, static_root)
     InspectionApp(inspection_config(lang, api_root, home=home, today=today),
                   js=assets.urls(APP_JS, static_root),
                   css=assets.urls(APP_CSS, static_root)).add_to(fmap)

@@ -20,7 +20,6 @@ from statistics import mean
 from typing import Any
 
 import folium
-from branca.element import Element, Figure
 from folium import plugins
 
 from layers.catalogue import (CAMPAIGNS, LAYERS, OVERDUE_COLOR, REPORT_STATUSES, ROLES,
@@ -30,11 +29,11 @@ from layers.spec import LayerSpec
 from layers.workflow import allowed_transitions
 from webmap import assets
 from webmap.basemaps import Basemap
+from webmap.shell import map_shell
 from webmap.colors import REPORT_STATUS_COLORS
 from webmap.elements import MapApp
 from webmap.i18n import LANGUAGES, UI
 
-MAX_ZOOM = 19
 #: Features per API request while loading a layer (the API allows up to 5000).
 PAGE_SIZE = 1000
 #: A layer with more features than this in view is not drawn until the planner zooms in:
@@ -69,19 +68,7 @@ def build_map(lang: str, basemap: Basemap, *, api_root: str, static_root: str) -
     """
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}")
-    figure = Figure(title=UI[lang]["title"])
-    figure.header.add_child(Element(f'<link rel="icon" type="image/svg+xml" '
-                                    f'href="{static_root.rstrip("/")}/favicon.svg">'),
-                            name="favicon")
-    fmap = folium.Map(location=None, tiles=None, zoom_control=True)
-    # The map's own zoom limit: marker clustering needs one even with no tile layer.
-    fmap.options["max_zoom"] = MAX_ZOOM
-    # Quarter zoom steps, so fitting an extent fills the view instead of jumping a level.
-    fmap.options["zoom_snap"] = 0.25
-    figure.add_child(fmap)
-    fmap.default_js = assets.urls(assets.LEAFLET_JS, static_root)
-    fmap.default_css = assets.urls(assets.LEAFLET_CSS, static_root)
-    _add_basemap(fmap, basemap, lang)
+    _, fmap = map_shell(UI[lang]["title"], basemap, lang, static_root)
     groups = {spec.name: _overlay(spec, lang, static_root).add_to(fmap)
               for spec in sorted(LAYERS, key=lambda spec: not spec.mission)}
     reports = folium.FeatureGroup(name=UI[lang]["reports"], overlay=True, show=True).add_to(fmap)
@@ -160,14 +147,6 @@ def _overlay(spec: LayerSpec, lang: str, static_root: str) -> folium.map.Layer:
     cluster.default_js = assets.urls(assets.MARKER_CLUSTER_JS, static_root)
     cluster.default_css = assets.urls(assets.MARKER_CLUSTER_CSS, static_root)
     return cluster
-
-
-def _add_basemap(fmap: folium.Map, basemap: Basemap, lang: str) -> None:
-    for index, source in enumerate(basemap.sources(lang)):
-        folium.TileLayer(tiles=source.url, attr=source.attribution, name=basemap.kind,
-                         subdomains=source.subdomains,
-                         max_zoom=min(source.max_zoom, MAX_ZOOM),
-                         overlay=index > 0, control=False).add_to(fmap)
 
 
 def _add_tools(fmap: folium.Map, lang: str, static_root: str) -> None:

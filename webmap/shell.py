@@ -1,0 +1,41 @@
+"""The page shell every map page shares: title, favicon, a tile-less Leaflet map, the basemap.
+
+The planners' map (:mod:`webmap.page`), the inspection page and the green-space page each
+add their own overlays and script to the map this returns.
+"""
+
+from __future__ import annotations
+
+import folium
+from branca.element import Element, Figure
+
+from webmap import assets
+from webmap.basemaps import Basemap
+
+#: The map's own zoom limit: marker clustering needs one even with no tile layer.
+MAX_ZOOM = 19
+
+
+def map_shell(title: str, basemap: Basemap, lang: str, static_root: str
+              ) -> tuple[Figure, folium.Map]:
+    """A page titled *title* holding an empty map with *basemap* under it.
+
+    Leaflet comes from ``webmap/static`` (no CDN); the map has no starting view (the page
+    script fits it to the data) and zooms in quarter steps, so fitting an extent fills the
+    view instead of jumping a level.
+    """
+    figure = Figure(title=title)
+    figure.header.add_child(Element(f'<link rel="icon" type="image/svg+xml" '
+                                    f'href="{static_root.rstrip("/")}/favicon.svg">'),
+                            name="favicon")
+    fmap = folium.Map(location=None, tiles=None, zoom_control=True)
+    fmap.options["max_zoom"] = MAX_ZOOM
+    fmap.options["zoom_snap"] = 0.25
+    figure.add_child(fmap)
+    fmap.default_js = assets.urls(assets.LEAFLET_JS, static_root)
+    fmap.default_css = assets.urls(assets.LEAFLET_CSS, static_root)
+    for index, source in enumerate(basemap.sources(lang)):
+        folium.TileLayer(tiles=source.url, attr=source.attribution, name=basemap.kind,
+                         subdomains=source.subdomains, max_zoom=min(source.max_zoom, MAX_ZOOM),
+                         overlay=index > 0, control=False).add_to(fmap)
+    return figure, fmap
