@@ -28,7 +28,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from layers.catalogue import CAMPAIGNS, PROJECT_CATEGORIES, STATUSES
 from layers.ledger import COLUMNS
 from layers.models import project_features, projects
-from layers.query import InvalidQuery, ProjectFilter, search_pattern
+from layers.projects import project_conditions
+from layers.query import InvalidQuery, ProjectFilter
 
 #: Media type and file suffix of each format.
 FORMATS = {
@@ -53,11 +54,7 @@ def ledger_rows(engine: sa.Engine, projects_filter: ProjectFilter = ProjectFilte
     format writes them its own way; labelled fields are already their Chinese labels.
     """
     today = today or dt.date.today()
-    conditions = projects_filter.conditions(projects, today)
-    if q is not None:
-        pattern = search_pattern(q)
-        conditions.append(sa.or_(projects.c.name.ilike(pattern, escape="\\"),
-                                 projects.c.code.ilike(pattern, escape="\\")))
+    conditions = project_conditions(projects_filter, q, today)
     link = sa.func.concat(project_features.c.layer, ":", project_features.c.fid)
     links = (sa.select(sa.func.string_agg(link, aggregate_order_by(
         sa.literal(";"), project_features.c.layer, project_features.c.fid)))

@@ -37,11 +37,7 @@ def query_projects(engine: sa.Engine, *, projects_filter: ProjectFilter = Projec
         ``numberReturned``.
     """
     today = today or dt.date.today()
-    conditions = projects_filter.conditions(projects, today)
-    if q is not None:
-        pattern = search_pattern(q)
-        conditions.append(sa.or_(projects.c.name.ilike(pattern, escape="\\"),
-                                 projects.c.code.ilike(pattern, escape="\\")))
+    conditions = project_conditions(projects_filter, q, today)
     rows_query = (_project_select(today).where(*conditions).order_by(projects.c.code)
                   .limit(page.limit).offset(page.offset))
     count_query = sa.select(sa.func.count()).select_from(projects).where(*conditions)
@@ -50,6 +46,18 @@ def query_projects(engine: sa.Engine, *, projects_filter: ProjectFilter = Projec
         rows = conn.execute(rows_query).mappings().all()
     records = [project_record(row) for row in rows]
     return {"projects": records, "numberMatched": matched, "numberReturned": len(records)}
+
+
+def project_conditions(projects_filter: ProjectFilter, q: str | None,
+                       today: dt.date) -> list[sa.ColumnElement]:
+    """WHERE conditions on ``projects`` for *projects_filter* and the search text *q*
+    (matched in the name or the code)."""
+    conditions = projects_filter.conditions(projects, today)
+    if q is not None:
+        pattern = search_pattern(q)
+        conditions.append(sa.or_(projects.c.name.ilike(pattern, escape="\\"),
+                                 projects.c.code.ilike(pattern, escape="\\")))
+    return conditions
 
 
 def get_project(engine: sa.Engine, project_id: int, today: dt.date | None = None) -> dict:
