@@ -27,8 +27,24 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import run_simple
 
-from api import (dashboard, docs, exports, feeds, green_page, health, inspection_page, layers_bp,
-                 map_page, metrics, ogc, open311, projects, routes, tiles, tracking)
+from api import (
+    dashboard,
+    docs,
+    exports,
+    features,
+    feeds,
+    green_page,
+    health,
+    inspection_page,
+    inspection_routes,
+    map_page,
+    metrics,
+    ogc,
+    open311,
+    projects,
+    tiles,
+    tracking,
+)
 from api.auth import register_read_policy
 from api.errors import register_error_handlers
 from webmap.basemaps import basemap
@@ -56,8 +72,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     register_error_handlers(app)
     register_read_policy(app)
-    for blueprint in (layers_bp.bp, projects.bp, tracking.bp, open311.bp, exports.bp, ogc.bp,
-                      tiles.bp, routes.bp, metrics.bp, dashboard.bp, feeds.bp, health.bp, docs.bp,
+    for blueprint in (features.bp, projects.bp, tracking.bp, open311.bp, exports.bp, ogc.bp,
+                      tiles.bp, inspection_routes.bp, metrics.bp, dashboard.bp, feeds.bp, health.bp,
+                      docs.bp,
                       map_page.bp, inspection_page.bp, green_page.bp):
         app.register_blueprint(blueprint)
     return app

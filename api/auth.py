@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from api.database import get_engine
-from layers.accounts import User, authenticate, require
+from layers.tracking.accounts import User, authenticate, require
 
 
 def current_user() -> User | None:

@@ -13,8 +13,9 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
-from layers import db
-from layers.errors import LianchuangError, ValidationFailed
+from geo.errors import LianchuangError
+from layers.errors import ValidationFailed
+from layers.storage import db
 
 
 class _Group(click.Group):
@@ -51,7 +52,7 @@ def database() -> None:
 @database.command("init")
 def db_init() -> None:
     """Provision PostGIS (local when DATABASE_URL is unset) and apply migrations."""
-    from layers.provision import init_database
+    from layers.storage.provision import init_database
 
     init_database(log=lambda line: click.echo(line, err=True))
 
@@ -60,7 +61,7 @@ def db_init() -> None:
 @click.option("-m", "--message", required=True, help="What the migration changes.")
 def db_revision(message: str) -> None:
     """Write a migration for the difference between the layer specs and the database."""
-    from layers.migrate import revision
+    from layers.storage.migrate import revision
 
     revision(db.database_url(), message)
 
@@ -71,7 +72,7 @@ def db_revision(message: str) -> None:
               help="Leave out API token hashes (for copies that leave the office).")
 def db_backup(path: Path, no_tokens: bool) -> None:
     """Write the whole project (layers, projects, events, reports, users) to one GeoPackage."""
-    from layers.backup import backup
+    from layers.exchange.backup import backup
 
     counts = backup(db.get_engine(), path, tokens=not no_tokens)
     click.echo(f"backed up {sum(counts.values())} rows of {len(counts)} tables to {path}")
@@ -81,7 +82,7 @@ def db_backup(path: Path, no_tokens: bool) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def db_restore(path: Path) -> None:
     """Load a backup into an empty database (run `lianchuang db init` on it first)."""
-    from layers.backup import restore
+    from layers.exchange.backup import restore
 
     counts = restore(db.get_engine(), path)
     click.echo(f"restored {sum(counts.values())} rows of {len(counts)} tables from {path}")
@@ -102,8 +103,8 @@ def db_restore(path: Path) -> None:
 def export_command(layer: str, fmt: str, encoding: str, status, campaign, department,
                    overdue, folder: Path) -> None:
     """Export LAYER (or the features of the projects selected) as a file."""
-    from layers.export import export_layer
-    from layers.query import ProjectFilter
+    from layers.exchange.layer_export import export_layer
+    from layers.serving.query import ProjectFilter
 
     folder.mkdir(parents=True, exist_ok=True)
     selection = ProjectFilter(statuses=tuple(status), campaigns=tuple(campaign),
@@ -129,7 +130,7 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], layer, crs, enco
                    skip_invalid: bool, dry_run: bool, as_json: bool) -> None:
     """Import layer files (Shapefile, GeoPackage, GeoJSON), folders of them, or a project
     ledger (projects.csv / .xlsx).  One transaction: all or nothing."""
-    from layers.importer import ImportOptions, import_paths
+    from layers.exchange.importer import ImportOptions, import_paths
 
     ctx.meta["json"] = as_json
     options = ImportOptions(layer=layer, crs=crs, encoding=encoding, id_field=id_field,
@@ -155,7 +156,7 @@ def user() -> None:
 def user_add(username: str, display_name: str | None, role: str, department: str | None,
              token: bool) -> None:
     """Create a user (and print a new API token, shown only once)."""
-    from layers.accounts import create_user, issue_token
+    from layers.tracking.accounts import create_user, issue_token
 
     with db.get_engine().begin() as conn:
         created = create_user(conn, username, display_name or username, role, department)
@@ -171,7 +172,7 @@ def user_add(username: str, display_name: str | None, role: str, department: str
 @click.option("--label", help="What the token is for (e.g. 'phone').")
 def user_token(username: str, label: str | None) -> None:
     """Issue another API token for USERNAME and print it (shown only once)."""
-    from layers.accounts import issue_token
+    from layers.tracking.accounts import issue_token
 
     with db.get_engine().begin() as conn:
         click.echo(issue_token(conn, username, label))
@@ -181,7 +182,7 @@ def user_token(username: str, label: str | None) -> None:
 @click.argument("username")
 def user_revoke(username: str) -> None:
     """Revoke every API token of USERNAME."""
-    from layers.accounts import revoke_tokens
+    from layers.tracking.accounts import revoke_tokens
 
     with db.get_engine().begin() as conn:
         click.echo(f"revoked {revoke_tokens(conn, username)} token(s)", err=True)

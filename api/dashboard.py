@@ -1,7 +1,7 @@
 """``/dashboard``: the campaign dashboard page; ``/api/projects/export``: the ledger as a file.
 
-The figures come from :mod:`layers.dashboard`, their labels and chart layout from
-:mod:`webmap.dashboard`, the file from :mod:`layers.ledger_export`; this module only reads
+The figures come from :mod:`layers.tracking.dashboard`, their labels and chart layout from
+:mod:`webmap.dashboard`, the file from :mod:`layers.exchange.ledger_export`; this module only reads
 the request and renders.
 """
 
@@ -14,8 +14,9 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from api import params
 from api.database import get_engine
-from layers import dashboard, ledger_export
-from layers.query import InvalidQuery
+from layers.exchange import ledger_export
+from layers.serving.query import InvalidQuery
+from layers.tracking import dashboard
 from webmap.dashboard import dashboard_view
 from webmap.i18n import LANGUAGES
 

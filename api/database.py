@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
-from layers import db
+from layers.storage import db
 
 
 def get_engine() -> sa.Engine:

@@ -16,7 +16,7 @@ from psycopg import errors as pg_errors
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from api.render import json_response
-from layers.errors import LianchuangError
+from geo.errors import LianchuangError
 
 _SCHEMA_MISSING = (pg_errors.UndefinedTable, pg_errors.UndefinedColumn,
                    pg_errors.UndefinedFunction)
@@ -48,7 +48,9 @@ def database_unreachable_message(exc: Exception) -> str:
 
 
 def _project_error(exc: LianchuangError) -> Response:
-    return error_response(exc.status, str(exc))
+    response = error_response(exc.status, str(exc), **exc.body_members())
+    response.headers.update(exc.headers())
+    return response
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -1,5 +1,5 @@
 """``/api/layers/<layer>/export``: a layer or a filtered selection as a file (see
-:mod:`layers.export`).
+:mod:`layers.exchange.layer_export`).
 
 ``format=gpkg|shp|geojson|kml|csv`` (default ``gpkg``), ``encoding=utf-8|gbk`` (Shapefile
 and CSV), ``geometry=wkt|lonlat`` (CSV), and the features API's filters: ``bbox``,
@@ -12,11 +12,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, send_file, request
+from flask import Blueprint, Response, request, send_file
 
 from api import params
 from api.database import get_engine
-from layers import export
+from layers.exchange import layer_export
 
 bp = Blueprint("exports", __name__, url_prefix="/api/layers")
 
@@ -32,7 +32,7 @@ def export_file(layer: str) -> Response:
     params.check_known(args, EXPORT_PARAMS)
     folder = Path(tempfile.mkdtemp(prefix="lianchuang-export-"))
     try:
-        written = export.export_layer(
+        written = layer_export.export_layer(
             get_engine(), layer, args.get("format", "gpkg"), folder,
             bbox=params.parse_bbox(args), projects_filter=params.parse_projects_filter(args),
             q=params.parse_search(args), encoding=args.get("encoding", "utf-8"),

@@ -18,8 +18,8 @@ from flask import Blueprint, Response, request, url_for
 from api import params
 from api.dashboard import page_language
 from api.database import get_engine
-from layers import dashboard
-from layers.query import plain_text
+from layers.serving.query import plain_text
+from layers.tracking import dashboard
 from webmap.dashboard import labels
 from webmap.i18n import UI
 

@@ -21,13 +21,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from api import params
-from api.errors import error_response
 from api.metrics import (
     DEFAULT_TITLE,
     GreenState,
     assessed_body,
     current_state,
-    geo_input_error,
     parse_flag,
     parse_lang,
     parse_title,
@@ -35,15 +33,14 @@ from api.metrics import (
 )
 from geo import green as geo_green
 from geo.assess import load_thresholds
-from geo.errors import GeoInputError
+from geo.errors import Unavailable
 from geo.scenario import MAX_FEATURE_AREA
 from geo.service_gaps import unserved_residential
-from layers.query import InvalidQuery
+from layers.serving.query import InvalidQuery
 from webmap.green_i18n import REPORT_METHOD_ZH
 from webmap.green_page import render_green_page, report_map_svg
 
 bp = Blueprint("green_page", __name__)
-bp.register_error_handler(GeoInputError, geo_input_error)
 
 REPORT_FORMATS = ("html", "pdf", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -177,17 +174,8 @@ def _print_pdf(html: str) -> bytes:
 
 
 def _no_pdf(reason: str) -> bytes:
-    raise _Unavailable(f"the PDF report cannot be made here: {reason}; ask for "
+    raise Unavailable(f"the PDF report cannot be made here: {reason}; ask for "
                        "format=html (and print it from the browser) or format=xlsx")
-
-
-class _Unavailable(Exception):
-    """A report format this machine cannot make (503)."""
-
-
-@bp.errorhandler(_Unavailable)
-def _unavailable(exc: _Unavailable) -> Response:
-    return error_response(503, str(exc))
 
 
 def _report_xlsx(context: dict[str, Any]) -> bytes:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request, url_for
 
 from api import params
-from layers.route_request import parse_date
-from layers.query import InvalidQuery
+from layers.inspection.route_request import parse_date
+from layers.serving.query import InvalidQuery
 from webmap.inspection_i18n import LANGUAGES
 from webmap.inspection_page import render_inspection_page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request, url_for
 
 from api import params
-from layers.query import InvalidQuery
+from layers.serving.query import InvalidQuery
 from webmap.assets import STATIC_DIR
 from webmap.i18n import LANGUAGES
 from webmap.page import render_page

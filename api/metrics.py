@@ -2,7 +2,7 @@
 what-if scenarios, and the residential land no park serves.
 
 The computation is :mod:`geo.green`, :mod:`geo.assess`, :mod:`geo.scenario` and
-:mod:`geo.service_gaps` on the layers :mod:`layers.green` reads; this module parses
+:mod:`geo.service_gaps` on the layers :mod:`layers.green.load` reads; this module parses
 requests and shapes answers (the page and the assessors' report are :mod:`api.green_page`).
 The layers and their indicators are kept between requests while the tables are unchanged
 (same row counts and latest ``imported_at``), so opening the page, switching the title and
@@ -31,7 +31,6 @@ from werkzeug.datastructures import MultiDict
 
 from api import params
 from api.database import get_engine
-from api.errors import error_response
 from api.render import GEOJSON, json_response
 from geo import green as geo_green
 from geo.assess import Assessment, TitleAssessment, assess, load_thresholds
@@ -47,10 +46,10 @@ from geo.scenario import (
     what_if,
 )
 from geo.service_gaps import unserved_residential
-from layers.db import unreachable
-from layers.green import SCENARIO_SOURCES, load_green_layers, read_layer
-from layers.models import layer_table
-from layers.query import InvalidQuery
+from layers.green.load import SCENARIO_SOURCES, load_green_layers, read_layer
+from layers.serving.query import InvalidQuery
+from layers.storage.db import unreachable
+from layers.storage.models import layer_table
 from webmap.green_i18n import GAP_WHAT_ZH, INDICATORS, LANGUAGES, MESSAGES
 
 bp = Blueprint("metrics", __name__, url_prefix="/api/metrics")
@@ -63,7 +62,7 @@ MAX_BODY_BYTES = 256 * 1024
 MAX_CHANGES = 20
 #: Most corners of one drawn polygon.
 MAX_VERTICES = 5000
-#: The layers :func:`layers.green.load_green_layers` reads (their latest import dates the data).
+#: The layers :func:`layers.green.load.load_green_layers` reads (their latest import dates the data).
 READ_LAYERS = ("built_up_area", "parks", "green_spaces", "communities", "residential_land",
                "streets", "road_segments", "watercourses")
 #: Decimal places of output coordinates: 1e-7 degrees is about 1 cm.
@@ -73,12 +72,6 @@ _CHANGE_KEYS = {
     "convert": {"op", "layer", "fid", "class", "historic", "veg_ratio"},
     "remove": {"op", "layer", "fid"},
 }
-
-
-@bp.errorhandler(GeoInputError)
-def geo_input_error(exc: GeoInputError) -> Response:
-    """A geometry, layer or feature the computation refuses: 422 with its message."""
-    return error_response(422, str(exc))
 
 
 # --- routes ---------------------------------------------------------------------------------
@@ -175,7 +168,7 @@ def parse_changes(body: Any) -> list[Change]:
 
     Raises
     ------
-    layers.query.InvalidQuery
+    layers.serving.query.InvalidQuery
         A body or change of the wrong shape (400), naming the change and the field.
     geo.errors.GeoInputError
         A geometry that is not a polygon or not in lon/lat (422).

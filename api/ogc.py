@@ -1,4 +1,4 @@
-"""``/ogc``: OGC API – Features over the layer catalogue (the work is in :mod:`layers.ogc`).
+"""``/ogc``: OGC API – Features over the layer catalogue (the work is in :mod:`layers.serving.ogc`).
 
 Formats are negotiated by ``?f=json|html``, else by the Accept header; titles follow
 ``?lang=zh|en``, else Accept-Language (Chinese by default).  Errors answer in the OGC
@@ -20,9 +20,9 @@ from api import params
 from api.database import get_engine
 from api.errors import database_unreachable_message
 from api.render import json_response
-from layers import ogc, ogc_params
-from layers.errors import LianchuangError
-from layers.query import InvalidQuery, NotFound
+from geo.errors import LianchuangError, NotFound
+from layers.serving import ogc, ogc_params
+from layers.serving.query import InvalidQuery
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 

@@ -16,10 +16,9 @@ from flask import Blueprint, Response, request
 from api.auth import current_user
 from api.database import get_engine
 from api.render import json_response
-from layers import attachments, reports
-from layers.catalogue import REPORT_CATEGORIES
-from layers.errors import LianchuangError
-from layers.query import NotFound
+from geo.errors import LianchuangError, NotFound
+from layers.storage.catalogue import REPORT_CATEGORIES
+from layers.tracking import attachments, problem_reports
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 _CATEGORY = {c.code: c for c in REPORT_CATEGORIES}
@@ -51,7 +50,7 @@ def create_request() -> Response:
     form = request.form
     user = current_user()
     if user is None:
-        raise reports.InvalidReport(
+        raise problem_reports.InvalidReport(
             "filing a request needs an API token: send api_key=<token> (ask the 创建办 for one)")
     photo_id = None
     if "media" in request.files:
@@ -60,7 +59,7 @@ def create_request() -> Response:
                                           declared_type=media.mimetype,
                                           original_name=media.filename, user=user)["id"]
     name = " ".join(x for x in (form.get("last_name"), form.get("first_name")) if x) or None
-    report = reports.file_report(
+    report = problem_reports.file_report(
         get_engine(), user, category=_required(form, "service_code"),
         lon=_required(form, "long"), lat=_required(form, "lat"),
         description=_required(form, "description"), address=form.get("address_string"),
@@ -81,10 +80,10 @@ def list_requests() -> Response:
     ids = _int_list(args.get("service_request_id"))
     status = args.get("status")
     if status not in (None, "open", "closed"):
-        raise reports.InvalidReport(f"status must be open or closed; got {status!r}")
-    statuses = reports.statuses_where(status) if status else None
+        raise problem_reports.InvalidReport(f"status must be open or closed; got {status!r}")
+    statuses = problem_reports.statuses_where(status) if status else None
     categories = [c for c in (args.get("service_code") or "").split(",") if c] or None
-    found = reports.list_reports(
+    found = problem_reports.list_reports(
         get_engine(), ids=ids, statuses=statuses, categories=categories,
         since=_datetime(args, "start_date"), until=_datetime(args, "end_date"),
         limit=1000 if ids else 100)
@@ -95,7 +94,7 @@ def list_requests() -> Response:
 def get_request(request_id: str) -> Response:
     """One request, as a one-element array (as the specification has it)."""
     ids = _int_list(request_id)
-    return json_response([_request(reports.get_report(get_engine(), ids[0]))])
+    return json_response([_request(problem_reports.get_report(get_engine(), ids[0]))])
 
 
 def _service(category, lang: str) -> dict:
@@ -124,7 +123,7 @@ def _request(report: dict) -> dict:
 def _required(form, name: str) -> str:
     value = form.get(name)
     if value is None or not value.strip():
-        raise reports.InvalidReport(f"{name} is required")
+        raise problem_reports.InvalidReport(f"{name} is required")
     return value
 
 
@@ -134,7 +133,7 @@ def _int_list(text: str | None) -> list[int] | None:
     try:
         return [int(x) for x in text.split(",")]
     except ValueError:
-        raise reports.InvalidReport(
+        raise problem_reports.InvalidReport(
             f"service_request_id must be whole numbers separated by commas; got {text!r}"
         ) from None
 
@@ -146,7 +145,7 @@ def _datetime(args, name: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise reports.InvalidReport(
+        raise problem_reports.InvalidReport(
             f"{name} must be a W3C date-time such as 2026-11-01T00:00:00Z; got {text!r}"
         ) from None
 

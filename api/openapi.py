@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from api import dashboard, green_page, metrics, routes
-from layers.catalogue import (CAMPAIGNS, REPORT_CATEGORIES, REPORT_STATUSES, STATUSES,
-                               layer_names)
-from layers.features import DISPLAY_PRIORITY
-from layers.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_SEARCH_LENGTH
+from api import dashboard, green_page, inspection_routes, metrics
+from layers.serving.project_links import DISPLAY_PRIORITY
+from layers.serving.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_SEARCH_LENGTH
+from layers.storage.catalogue import (
+    CAMPAIGNS,
+    REPORT_CATEGORIES,
+    REPORT_STATUSES,
+    STATUSES,
+    layer_names,
+)
 
 
 def openapi_document() -> dict[str, Any]:
@@ -97,7 +102,7 @@ def openapi_document() -> dict[str, Any]:
                     "schema": {"type": "object"}}}}}, not_found=True)},
             **_TRACKING_PATHS,
             **_OPEN311_PATHS,
-            **routes.OPENAPI_PATHS,
+            **inspection_routes.OPENAPI_PATHS,
             **metrics.OPENAPI_PATHS,
             **green_page.OPENAPI_PATHS,
             **dashboard.OPENAPI_PATHS,
@@ -469,4 +474,4 @@ _PARAMETERS.update({
 })
 _PARAMETERS["service_code"] = _PARAMETERS.pop("code")
 _PARAMETERS["service_code"]["name"] = "code"
-_PARAMETERS.update(routes.OPENAPI_PARAMETERS)
+_PARAMETERS.update(inspection_routes.OPENAPI_PARAMETERS)

@@ -1,7 +1,7 @@
-"""Query-string parsing: raw request arguments into the typed values of :mod:`layers.query`.
+"""Query-string parsing: raw request arguments into the typed values of :mod:`layers.serving.query`.
 
 Each function takes the request's ``MultiDict`` so it can be tested without a request, and
-raises :class:`layers.query.InvalidQuery` (a 400) naming the parameter, the value given and
+raises :class:`layers.serving.query.InvalidQuery` (a 400) naming the parameter, the value given and
 what is expected.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from layers.query import DEFAULT_LIMIT, BBox, InvalidQuery, Page, ProjectFilter
+from layers.serving.query import DEFAULT_LIMIT, BBox, InvalidQuery, Page, ProjectFilter
 
 PROJECT_FILTERS = ("status", "campaign", "department", "overdue")
 PAGING = ("limit", "offset")

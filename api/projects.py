@@ -7,8 +7,8 @@ from flask import Blueprint, Response, request, url_for
 from api import params
 from api.database import get_engine
 from api.render import GEOJSON, json_response, page_links
-from layers import projects
-from layers.query import NotFound
+from geo.errors import NotFound
+from layers.tracking import projects
 
 bp = Blueprint("projects", __name__, url_prefix="/api")
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, request
 
-from layers.query import Page
+from layers.serving.query import Page
 
 GEOJSON = "application/geo+json"
 

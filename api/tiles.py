@@ -1,4 +1,4 @@
-"""``/tiles``: Mapbox vector tiles of each layer and their TileJSON (work in :mod:`layers.tiles`).
+"""``/tiles``: Mapbox vector tiles of each layer and their TileJSON (work in :mod:`layers.serving.tiles`).
 
 Tiles carry a strong ETag (a hash of their bytes) and may be cached for
 :data:`MAX_AGE` seconds; after that a client revalidates with ``If-None-Match`` and gets a
@@ -15,8 +15,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 from api import params
 from api.database import get_engine
 from api.render import json_response
-from layers import tiles
-from layers.query import InvalidQuery
+from layers.serving import tiles
+from layers.serving.query import InvalidQuery
 
 bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 

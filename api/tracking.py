@@ -1,4 +1,4 @@
-"""Writes: projects (create, update with If-Match, link features), photos, reports.
+"""Writes: projects (create, update with If-Match, link features), photos, problem_reports.
 
 Optimistic concurrency: ``GET /api/projects/<id>`` gives ``ETag: "<version>"``; a
 ``PATCH`` must send it back as ``If-Match`` (or ``version`` in the body).  A stale version
@@ -12,26 +12,16 @@ from flask import Blueprint, Response, request, send_file
 from api.auth import current_user, require_user
 from api.database import get_engine
 from api.render import GEOJSON, json_response
-from layers import attachments, reports, workflow
-from layers.errors import LianchuangError
-from layers.catalogue import REPORT_CATEGORIES, REPORT_STATUSES
-from layers.query import InvalidQuery, choice_code, plain_text
+from geo.errors import LianchuangError
+from layers.serving.query import InvalidQuery, choice_code, plain_text
+from layers.storage.catalogue import REPORT_CATEGORIES, REPORT_STATUSES
+from layers.tracking import attachments, problem_reports, workflow
 
 bp = Blueprint("tracking", __name__, url_prefix="/api")
 
 
 class PreconditionRequired(LianchuangError):
     status = 428
-
-
-@bp.errorhandler(workflow.Conflict)
-def _conflict(exc: workflow.Conflict) -> Response:
-    body = {"error": {"status": 409, "code": "conflict", "message": str(exc)},
-            "current": exc.current}
-    response = json_response(body, status=409)
-    if exc.current:
-        response.headers["ETag"] = f'"{exc.current["version"]}"'
-    return response
 
 
 @bp.get("/me")
@@ -77,7 +67,7 @@ def unlink_feature(project_id: int, layer: str, fid: str) -> Response:
 
 @bp.post("/photos")
 def upload_photo() -> Response:
-    """Upload one photo (multipart field ``photo``); returns its id for notes and reports."""
+    """Upload one photo (multipart field ``photo``); returns its id for notes and problem_reports."""
     user = require_user("inspector")
     upload = request.files.get("photo")
     if upload is None:
@@ -97,7 +87,7 @@ def photo(photo_id: str) -> Response:
 def report_list() -> Response:
     """Problem reports as GeoJSON for the map (``status``, ``category``, ``department``)."""
     department = request.args.get("department")
-    found = reports.list_reports(
+    found = problem_reports.list_reports(
         get_engine(),
         statuses=_codes("status", [c for c, _ in REPORT_STATUSES], "report status"),
         categories=_codes("category", REPORT_CATEGORIES, "report category"),
@@ -110,14 +100,14 @@ def report_list() -> Response:
 
 @bp.get("/reports/<int:report_id>")
 def report(report_id: int) -> Response:
-    return json_response(reports.get_report(get_engine(), report_id))
+    return json_response(problem_reports.get_report(get_engine(), report_id))
 
 
 @bp.patch("/reports/<int:report_id>")
 def update_report(report_id: int) -> Response:
     """Change a report's status with a note, link a project, or mark it a duplicate."""
     body = _body()
-    return json_response(reports.update_report(
+    return json_response(problem_reports.update_report(
         get_engine(), report_id, current_user(), status=body.get("status"),
         note=body.get("note"), project_id=_optional_int(body, "project_id"),
         duplicate_of=_optional_int(body, "duplicate_of")))

@@ -3,7 +3,7 @@
 
 What it makes, in ``data/shapefiles/`` beside this script:
 
-* one Shapefile per catalogue layer (``layers/catalogue.py``), file stem == layer name:
+* one Shapefile per catalogue layer (``layers/storage/catalogue.py``), file stem == layer name:
   road_segments, parks, watercourses, shantytown_zones, water_source_areas, green_spaces,
   built_up_area, communities, residential_land, streets, facilities;
 * ``projects.csv``, the campaign ledger (台账), UTF-8 with BOM, Chinese column headings.
@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from layers import catalogue as cat  # noqa: E402
+from layers.storage import catalogue as cat  # noqa: E402
 
 OUT = ROOT / "data" / "shapefiles"
 TODAY = dt.date(2026, 11, 22)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from layers import db, provision
-from layers.models import metadata
+from layers.storage import db, provision
+from layers.storage.models import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "shapefiles"

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from api.app import create_app
-from layers.models import layer_table, project_events, project_features, projects
+from layers.storage.models import layer_table, project_events, project_features, projects
 from webmap.screenshot import launch_chromium
 
 PAST = dt.date(2020, 6, 30)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 from api.app import create_app
 from api.openapi import openapi_document
-from layers.accounts import create_user, issue_token
+from layers.tracking.accounts import create_user, issue_token
 from tests.factories import build_city
 
 #: Examples per operation: enough to reach odd corners, small enough for CI.

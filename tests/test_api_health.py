@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import URL, make_url
 
 from api.app import create_app
-from layers import db
+from layers.storage import db
 
 pytest_plugins = ["tests.factories"]
 

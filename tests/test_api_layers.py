@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from layers.catalogue import layer_names
-from layers.features import display_status
+from layers.serving.project_links import display_status
+from layers.storage.catalogue import layer_names
 
 pytest_plugins = ["tests.factories"]
 

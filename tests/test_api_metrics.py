@@ -8,8 +8,8 @@ import shapely
 
 from geo.assess import assess
 from geo.green import green_indicators
-from layers.green import load_green_layers
-from layers.importer import import_paths
+from layers.exchange.importer import import_paths
+from layers.green.load import load_green_layers
 from tests.conftest import SAMPLE
 from tests.files import X0, Y0, bowtie, square
 from tests.green_town import (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from api import docs, routes
+from api import docs, inspection_routes
 from api.app import create_app
 from api.openapi import openapi_document
 from geo.export_route import GPX_NS, KML_NS
@@ -31,7 +31,7 @@ def app(database_url: str):
 
 
 def _token(engine, username: str, name: str, role: str) -> str:
-    from layers.accounts import create_user, issue_token
+    from layers.tracking.accounts import create_user, issue_token
     with engine.begin() as conn:
         create_user(conn, username, name, role, "住建局" if role == "planner" else None)
         return issue_token(conn, username)
@@ -123,8 +123,8 @@ def test_the_printable_list_escapes_names(client, town):
 
 
 def test_the_request_is_stored_as_sent_with_who_asked(client, town, clean_db):
-    from layers.accounts import create_user, issue_token
-    from layers.models import inspection_routes
+    from layers.storage.models import inspection_routes
+    from layers.tracking.accounts import create_user, issue_token
     with clean_db.begin() as conn:
         create_user(conn, "wang", "王督查", "inspector")
         token = issue_token(conn, "wang")
@@ -234,7 +234,8 @@ def test_a_body_that_is_not_a_json_object_is_400(client, data):
 
 def test_an_empty_streets_layer_is_422(client, town, clean_db):
     import sqlalchemy as sa
-    from layers.models import layer_table
+
+    from layers.storage.models import layer_table
     with clean_db.begin() as conn:
         conn.execute(sa.delete(layer_table("streets")))
     response = client.post(URL, json=OVERDUE)
@@ -298,8 +299,8 @@ def test_a_bad_page_query_is_400(client, query):
 
 def test_every_route_of_the_blueprint_is_described(app):
     rules = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()
-             if rule.endpoint.startswith("routes.")}
-    assert rules == set(routes.OPENAPI_PATHS)
+             if rule.endpoint.startswith("inspection_routes.")}
+    assert rules == set(inspection_routes.OPENAPI_PATHS)
 
 
 def test_the_docs_page_can_list_the_operations():

@@ -10,23 +10,23 @@ import schemathesis
 from flask import jsonify
 from hypothesis import HealthCheck, given, settings
 
-from api import routes
+from api import inspection_routes
 from api.app import create_app
 from api.openapi import openapi_document
-from layers import route_request
+from layers.inspection import route_request
 from tests.test_inspection_town import with_inspection
 
 pytest_plugins = ["tests.factories", "tests.test_inspection_town"]
 
 EXAMPLES = 30
-OPERATIONS = [(path, method.upper()) for path, item in routes.OPENAPI_PATHS.items()
+OPERATIONS = [(path, method.upper()) for path, item in inspection_routes.OPENAPI_PATHS.items()
               for method in item]
 
 
 @pytest.fixture
 def inspector(town, clean_db) -> dict[str, str]:
     """An inspector's header: without it every plan would stop at the 401."""
-    from layers.accounts import create_user, issue_token
+    from layers.tracking.accounts import create_user, issue_token
     with clean_db.begin() as conn:
         create_user(conn, "fuzz", "模糊测试", "inspector")
         return {"Authorization": f"Bearer {issue_token(conn, 'fuzz')}"}
@@ -37,8 +37,8 @@ def fuzzed_app(town, database_url):
     app = with_inspection(create_app({"DATABASE_URL": database_url,
                                       "LIANCHUANG_TILES": "none"}))
     document = copy.deepcopy(openapi_document())  # its components are module globals
-    document["paths"].update(routes.OPENAPI_PATHS)
-    document["components"]["parameters"].update(routes.OPENAPI_PARAMETERS)
+    document["paths"].update(inspection_routes.OPENAPI_PATHS)
+    document["components"]["parameters"].update(inspection_routes.OPENAPI_PARAMETERS)
     app.add_url_rule("/fuzz/openapi.json", "fuzz_openapi", lambda: jsonify(document))
     return app
 

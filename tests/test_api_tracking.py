@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from layers.accounts import create_user, issue_token
+from layers.tracking.accounts import create_user, issue_token
 
 pytest_plugins = ["tests.factories"]
 
@@ -151,7 +151,7 @@ def test_uploads_are_checked_by_content(client, tokens, tmp_path, monkeypatch, c
 
 def test_oversized_upload_is_413(client, tokens, monkeypatch, tmp_path):
     monkeypatch.setenv("LIANCHUANG_UPLOADS", str(tmp_path))
-    monkeypatch.setattr("layers.attachments.MAX_BYTES", 1000)
+    monkeypatch.setattr("layers.tracking.attachments.MAX_BYTES", 1000)
     response = client.post("/api/photos", headers=_auth(tokens["inspector"]),
                            data={"photo": (io.BytesIO(PNG + b"\0" * 2000), "big.png",
                                            "image/png")})

@@ -11,12 +11,21 @@ import pytest
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
 
-from layers import accounts
-from layers import backup as backup_module
-from layers.backup import BackupRefused, backup, restore
-from layers.models import (LAYER_TABLES, api_tokens, attachments, inspection_routes,
-                           layer_table, metadata, project_events, projects, report_events,
-                           reports)
+from layers.exchange import backup as backup_module
+from layers.exchange.backup import BackupRefused, backup, restore
+from layers.storage.models import (
+    LAYER_TABLES,
+    api_tokens,
+    attachments,
+    inspection_routes,
+    layer_table,
+    metadata,
+    project_events,
+    projects,
+    report_events,
+    reports,
+)
+from layers.tracking import accounts
 
 pytest_plugins = ["tests.factories"]
 

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from layers.accounts import authenticate
+from layers.tracking.accounts import authenticate
 from tests.files import bowtie, park, square, write_layer
 
 

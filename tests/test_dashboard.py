@@ -13,8 +13,8 @@ import re
 import pytest
 from lxml import html
 
-from layers import dashboard
-from layers.accounts import create_user, issue_token
+from layers.tracking import dashboard
+from layers.tracking.accounts import create_user, issue_token
 from webmap import charts
 
 pytest_plugins = ["tests.factories"]

@@ -13,10 +13,10 @@ import shapely
 import sqlalchemy as sa
 from pyproj import CRS
 
-from layers.catalogue import get_layer
-from layers.export import selection
-from layers.importer import import_paths
-from layers.models import metadata
+from layers.exchange.importer import import_paths
+from layers.exchange.layer_export import selection
+from layers.storage.catalogue import get_layer
+from layers.storage.models import metadata
 from tests.conftest import SAMPLE
 from tests.live_server import with_serving
 

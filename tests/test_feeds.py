@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from lxml import etree
 
-from layers.accounts import create_user, issue_token
+from layers.tracking.accounts import create_user, issue_token
 
 pytest_plugins = ["tests.factories"]
 

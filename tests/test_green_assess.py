@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from geo.assess import assess, judge, load_thresholds, Threshold
+from geo.assess import Threshold, assess, judge, load_thresholds
 from geo.errors import GeoInputError
 from geo.green import THRESHOLDS_FILE, Indicator
 

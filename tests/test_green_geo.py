@@ -9,8 +9,15 @@ import shapely
 
 from geo.errors import GeoInputError
 from geo.green import (
-    GreenLayers, dissolve, green_coverage_rate, green_indicators, green_space_ratio,
-    park_area_per_capita, park_service_coverage, river_greening_rate, road_greening_rate,
+    GreenLayers,
+    dissolve,
+    green_coverage_rate,
+    green_indicators,
+    green_space_ratio,
+    park_area_per_capita,
+    park_service_coverage,
+    river_greening_rate,
+    road_greening_rate,
     service_radius,
 )
 from tests.files import X0, Y0, square

@@ -11,7 +11,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from layers.importer import import_paths
+from layers.exchange.importer import import_paths
 from tests.conftest import SAMPLE
 from tests.test_webmap_browser import Browsed, _watch
 from webmap.green_page import CHOROPLETH_COLORS

@@ -1,4 +1,4 @@
-"""The PostGIS implementation (layers.green_sql) against geo.green, on a real database."""
+"""The PostGIS implementation (layers.green.sql_check) against geo.green, on a real database."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 
 from bench.green.generate import generate_town, green_layers, insert_layers
 from geo.green import green_indicators
-from layers.green import green_assessment, green_report, load_green_layers
-from layers.green_sql import green_indicators_sql
+from layers.green.load import green_assessment, green_report, load_green_layers
+from layers.green.sql_check import green_indicators_sql
 from tests.conftest import SAMPLE
 from tests.files import X0, Y0, square
 from tests.test_green_geo import TWO_HALVES, built_up, frame, greens, parks
@@ -95,7 +95,7 @@ def test_assessment_of_the_stored_layers_names_the_title(clean_db):
 
 @pytest.mark.skipif(not list(SAMPLE.glob("*.shp")), reason="no sample shapefiles in data/")
 def test_sql_agrees_with_geo_on_the_xixiang_sample_data(clean_db):
-    from layers.importer import import_paths
+    from layers.exchange.importer import import_paths
 
     import_paths(clean_db, sorted(SAMPLE.glob("*.shp")))
     if not load_green_layers(clean_db).built_up.shape[0]:

@@ -10,7 +10,7 @@ import shapely
 import sqlalchemy as sa
 
 from layers.errors import ImportRefused, ValidationFailed
-from layers.importer import ImportOptions, import_paths
+from layers.exchange.importer import ImportOptions, import_paths
 from tests.files import X0, Y0, bowtie, park, square, write_layer
 
 

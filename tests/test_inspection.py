@@ -11,12 +11,25 @@ import sqlalchemy as sa
 from shapely import Point, wkt
 from shapely.geometry import shape
 
-from layers import inspection, route_request
-from layers.inspection import CannotPlanRoute
-from layers.route_request import InvalidRouteRequest
-from layers.models import layer_table, reports
-from tests.test_inspection_town import (CENTRE, FAR_M, HEIGHT_M, HTML_NAME, NE, NW, SE,
-                                        SPEED_M_S, SW, TODAY, WIDTH_M, X, Y)
+from layers.inspection import planning, route_request
+from layers.inspection.planning import CannotPlanRoute
+from layers.inspection.route_request import InvalidRouteRequest
+from layers.storage.models import layer_table, reports
+from tests.test_inspection_town import (
+    CENTRE,
+    FAR_M,
+    HEIGHT_M,
+    HTML_NAME,
+    NE,
+    NW,
+    SE,
+    SPEED_M_S,
+    SW,
+    TODAY,
+    WIDTH_M,
+    X,
+    Y,
+)
 
 pytest_plugins = ["tests.factories", "tests.test_inspection_town"]
 
@@ -25,7 +38,7 @@ DEPOT = {"lon": SW[0], "lat": SW[1], "name": "县创建办"}
 
 def select(engine, **body):
     selection = route_request.parse_selection(body)
-    return inspection.select_stops(engine, selection, today=TODAY)
+    return planning.select_stops(engine, selection, today=TODAY)
 
 
 def ids(stops):
@@ -34,7 +47,7 @@ def ids(stops):
 
 def plan(engine, **body):
     body = {"depot": DEPOT, "today": TODAY.isoformat(), **body}
-    return inspection.plan_inspection(engine, route_request.parse_route_request(body), raw=body)
+    return planning.plan_inspection(engine, route_request.parse_route_request(body), raw=body)
 
 
 def features(document, kind):
@@ -121,13 +134,13 @@ def test_an_explicit_stop_that_does_not_exist_is_refused_naming_it(clean_db, tow
 
 def test_the_depot_setting_gives_the_default_depot(clean_db, town):
     with clean_db.connect() as conn:
-        depot = inspection.default_depot(conn, "107.701, 33.001, 城关镇创建办")
+        depot = planning.default_depot(conn, "107.701, 33.001, 城关镇创建办")
     assert depot == route_request.Place(107.701, 33.001, "城关镇创建办", "setting")
 
 
 def test_without_a_setting_the_depot_is_inside_the_built_up_area(clean_db, town):
     with clean_db.connect() as conn:
-        depot = inspection.default_depot(conn, None)
+        depot = planning.default_depot(conn, None)
     assert (depot.lon, depot.lat) == pytest.approx(CENTRE, abs=1e-9)
     assert depot.name == "县创建办（默认）"
 
@@ -135,14 +148,14 @@ def test_without_a_setting_the_depot_is_inside_the_built_up_area(clean_db, town)
 def test_a_bad_depot_setting_names_the_setting(clean_db, town):
     with clean_db.connect() as conn, pytest.raises(route_request.DepotSettingInvalid,
                                                    match="LIANCHUANG_DEPOT"):
-        inspection.default_depot(conn, "33.0,107.7")
+        planning.default_depot(conn, "33.0,107.7")
 
 
 def test_no_depot_anywhere_says_how_to_give_one(clean_db, town):
     with clean_db.begin() as conn:
         conn.execute(sa.delete(layer_table("built_up_area")))
     with clean_db.connect() as conn, pytest.raises(CannotPlanRoute, match="no depot"):
-        inspection.default_depot(conn, None)
+        planning.default_depot(conn, None)
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -187,18 +200,18 @@ def test_visits_carry_clock_times_from_the_day_start(clean_db, town):
 
 def test_the_plan_is_stored_with_its_files(clean_db, town):
     document = plan(clean_db, projects={"overdue": True})
-    stored = inspection.stored_route(clean_db, document["id"])
+    stored = planning.stored_route(clean_db, document["id"])
     assert stored == json.loads(json.dumps(document))
-    assert inspection.stored_route(clean_db, document["id"], "gpx").startswith("<?xml")
-    assert "<kml" in inspection.stored_route(clean_db, document["id"], "kml")
-    assert "督查巡查点位清单 2026-11-22" in inspection.stored_route(clean_db, document["id"],
+    assert planning.stored_route(clean_db, document["id"], "gpx").startswith("<?xml")
+    assert "<kml" in planning.stored_route(clean_db, document["id"], "kml")
+    assert "督查巡查点位清单 2026-11-22" in planning.stored_route(clean_db, document["id"],
                                                                    "html")
 
 
 def test_an_unknown_route_is_not_found(clean_db):
     for route_id in ("0123456789abcdef", "../etc", ""):
-        with pytest.raises(inspection.NotFound):
-            inspection.stored_route(clean_db, route_id)
+        with pytest.raises(planning.NotFound):
+            planning.stored_route(clean_db, route_id)
 
 
 def test_a_time_window_that_cannot_be_met_drops_the_stop_saying_why(clean_db, town):
@@ -221,7 +234,7 @@ def test_stops_that_do_not_fit_one_day_go_to_a_second_inspector(clean_db, town):
 
 def test_the_default_depot_is_used_when_the_request_has_none(clean_db, town):
     body = {"stops": [{"lon": SE[0], "lat": SE[1]}]}
-    document = inspection.plan_inspection(clean_db, route_request.parse_route_request(body),
+    document = planning.plan_inspection(clean_db, route_request.parse_route_request(body),
                                           raw=body, depot_setting=f"{NW[0]},{NW[1]},西北角办")
     assert document["depot"]["name"] == "西北角办"
     assert document["summary"]["distance_m"] == pytest.approx(2 * (WIDTH_M + HEIGHT_M),
@@ -263,18 +276,18 @@ def test_more_than_200_selected_sites_are_refused(clean_db, town):
 # --- the street graph cache -------------------------------------------------------------------
 
 def test_the_street_graph_is_built_once_per_version_of_the_streets(clean_db, town):
-    first = inspection.street_graph_of(clean_db)
-    assert inspection.street_graph_of(clean_db) is first
+    first = planning.street_graph_of(clean_db)
+    assert planning.street_graph_of(clean_db) is first
     with clean_db.begin() as conn:
         conn.execute(sa.update(layer_table("streets")).where(layer_table("streets").c.fid == "H0")
                      .values(imported_at=sa.func.now()))
-    rebuilt = inspection.street_graph_of(clean_db)
+    rebuilt = planning.street_graph_of(clean_db)
     assert rebuilt is not first
     from tests.factories import add_features
     with clean_db.begin() as conn:
         add_features(conn, "streets", {"fid": "E1", "road_class": "local", "geom":
                                        f"MULTILINESTRING(({X[2]} {Y[1]}, 107.706 {Y[1]}))"})
-    assert inspection.street_graph_of(clean_db).number_of_edges() > rebuilt.number_of_edges()
+    assert planning.street_graph_of(clean_db).number_of_edges() > rebuilt.number_of_edges()
 
 
 # --- the request ------------------------------------------------------------------------------
@@ -337,5 +350,5 @@ def test_a_day_start_is_read_as_a_clock_time():
 def test_today_is_judged_on_the_given_date(clean_db, town):
     # On 2026-01-01 nothing due 2026-01-31 is overdue yet.
     selection = route_request.parse_selection({"projects": {"overdue": True}})
-    found = inspection.select_stops(clean_db, selection, today=dt.date(2026, 1, 1))
+    found = planning.select_stops(clean_db, selection, today=dt.date(2026, 1, 1))
     assert found.stops == [] and found.without_location == []

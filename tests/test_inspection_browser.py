@@ -31,7 +31,7 @@ def app(database_url: str):
 
 @pytest.fixture
 def inspector_token(town, clean_db) -> str:
-    from layers.accounts import create_user, issue_token
+    from layers.tracking.accounts import create_user, issue_token
     with clean_db.begin() as conn:
         create_user(conn, "zhou", "周巡查", "inspector")
         return issue_token(conn, "zhou")

@@ -16,8 +16,8 @@ from pyproj import Geod
 from shapely.geometry import shape
 
 from geo.routing import MAX_SNAP_M
-from layers import inspection, route_request
-from layers.importer import import_paths
+from layers.exchange.importer import import_paths
+from layers.inspection import planning, route_request
 from tests.conftest import SAMPLE
 
 pytest_plugins = ["tests.factories"]
@@ -34,7 +34,7 @@ def sample(clean_db):
 
 def plan(engine, **body):
     body = {"projects": {"overdue": True}, "today": TODAY.isoformat(), **body}
-    return inspection.plan_inspection(engine, route_request.parse_route_request(body), raw=body)
+    return planning.plan_inspection(engine, route_request.parse_route_request(body), raw=body)
 
 
 def visits(document):

@@ -28,8 +28,8 @@ import pytest
 import sqlalchemy as sa
 from pyproj import Geod
 
-from api import inspection_page, routes
-from layers.models import reports
+from api import inspection_page, inspection_routes
+from layers.storage.models import reports
 
 TODAY = dt.date(2026, 11, 22)
 PAST = dt.date(2026, 1, 31)
@@ -131,7 +131,7 @@ def town(clean_db: sa.Engine) -> dict[str, int]:
 
 def with_inspection(app):
     """*app* with the route API and the route page (until api/app.py registers them)."""
-    for blueprint in (routes.bp, inspection_page.bp):
+    for blueprint in (inspection_routes.bp, inspection_page.bp):
         if blueprint.name not in app.blueprints:
             app.register_blueprint(blueprint)
     return app

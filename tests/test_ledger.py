@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from layers.errors import ImportRefused, ValidationFailed
-from layers.importer import import_paths
+from layers.exchange.importer import import_paths
 from tests.files import X0, ledger_row, park, square, write_layer, write_ledger
 
 

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from layers.importer import import_paths
-from layers.ledger import COLUMNS
-from layers.models import project_events, projects
+from layers.exchange.importer import import_paths
+from layers.exchange.ledger_import import COLUMNS
+from layers.storage.models import project_events, projects
 
 pytest_plugins = ["tests.factories"]
 

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from pyproj import Transformer
 
 from api.app import create_app
-from layers import accounts
-from layers.catalogue import LAYERS
-from layers.features import display_status, query_features
-from layers.models import layer_table
+from layers.serving.features import query_features
+from layers.serving.project_links import display_status
+from layers.storage.catalogue import LAYERS
+from layers.storage.models import layer_table
+from layers.tracking import accounts
 from tests.live_server import with_serving
 
 pytest_plugins = ["tests.factories"]

@@ -19,10 +19,10 @@ import pytest
 import shapely
 
 from api.app import create_app
-from layers import accounts
-from layers.catalogue import LAYERS
-from layers.export import selection
-from layers.importer import import_paths
+from layers.exchange.importer import import_paths
+from layers.exchange.layer_export import selection
+from layers.storage.catalogue import LAYERS
+from layers.tracking import accounts
 from tests.conftest import SAMPLE
 from tests.live_server import served, with_serving
 

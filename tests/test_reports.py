@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pyproj import Transformer
 
-from layers.accounts import create_user
-from layers.attachments import UploadRefused, UploadTooLarge, save_photo
-from layers.importer import import_paths
-from layers.reports import InvalidReport, file_report, update_report
+from layers.exchange.importer import import_paths
+from layers.tracking.accounts import create_user
+from layers.tracking.attachments import UploadRefused, UploadTooLarge, save_photo
+from layers.tracking.problem_reports import InvalidReport, file_report, update_report
 from tests.files import square, write_layer
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -110,6 +110,6 @@ def test_photo_upload_checks_content_type_and_size(clean_db, tmp_path, monkeypat
                    user=None)
     with pytest.raises(UploadRefused, match="sent as image/jpeg"):
         save_photo(clean_db, PNG, declared_type="image/jpeg", original_name="a.jpg", user=None)
-    monkeypatch.setattr("layers.attachments.MAX_BYTES", 10)
+    monkeypatch.setattr("layers.tracking.attachments.MAX_BYTES", 10)
     with pytest.raises(UploadTooLarge):
         save_photo(clean_db, PNG, declared_type="image/png", original_name="a.png", user=None)

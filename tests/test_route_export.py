@@ -16,8 +16,15 @@ import geopandas as gpd
 import pytest
 from shapely import LineString, Point
 
-from geo.export_route import (GPX_NS, KML_NS, clock, route_geojson, route_gpx, route_kml,
-                              stop_list_html)
+from geo.export_route import (
+    GPX_NS,
+    KML_NS,
+    clock,
+    route_geojson,
+    route_gpx,
+    route_kml,
+    stop_list_html,
+)
 from geo.routing import inspection_route
 from geo.streets import street_graph
 

@@ -6,8 +6,8 @@ import pyogrio
 import pytest
 import sqlalchemy as sa
 
-from layers.catalogue import layer_names
-from layers.importer import import_paths
+from layers.exchange.importer import import_paths
+from layers.storage.catalogue import layer_names
 from tests.conftest import SAMPLE
 
 

@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from geoalchemy2 import alembic_helpers
 
-from layers.catalogue import LAYERS, get_layer
-from layers.models import metadata
-from layers.spec import FieldSpec, LayerSpec, LayerStyle
+from layers.storage.catalogue import LAYERS, get_layer
+from layers.storage.models import metadata
+from layers.storage.spec import FieldSpec, LayerSpec, LayerStyle
 
 
 def test_migrations_create_exactly_what_the_specs_describe(engine):

@@ -10,8 +10,8 @@ import shapely
 import sqlalchemy as sa
 from pyproj import Transformer
 
-from layers import tiles
-from layers.models import projects
+from layers.serving import tiles
+from layers.storage.models import projects
 from tests.live_server import with_serving
 
 pytest_plugins = ["tests.factories"]

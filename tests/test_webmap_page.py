@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from api.app import create_app
-from layers.catalogue import LAYERS
-from layers.errors import LianchuangError
+from geo.errors import LianchuangError
+from layers.storage.catalogue import LAYERS
 from webmap.assets import STATIC_DIR
 
 pytest_plugins = ["tests.factories"]

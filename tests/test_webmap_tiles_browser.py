@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 import webmap.page
-from layers import tiles
-from layers.catalogue import OVERDUE_COLOR, STATUS_COLORS
+from layers.serving import tiles
+from layers.storage.catalogue import OVERDUE_COLOR, STATUS_COLORS
 from webmap.screenshot import wait_until_ready
 
 pytest_plugins = ["tests.factories"]

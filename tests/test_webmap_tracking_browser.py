@@ -14,8 +14,8 @@ import zlib
 import pytest
 import sqlalchemy as sa
 
-from layers.accounts import create_user, issue_token
-from layers.models import project_events, projects, reports
+from layers.storage.models import project_events, projects, reports
+from layers.tracking.accounts import create_user, issue_token
 from tests.factories import add_features
 from tests.test_webmap_browser import click_feature, open_map  # noqa: F401 (a fixture)
 from webmap.screenshot import wait_until_ready

@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from layers.accounts import Forbidden, NotAuthenticated, User, authenticate, create_user, issue_token
-from layers.importer import import_paths
-from layers.workflow import Conflict, WorkflowError, link_feature, update_project
+from layers.exchange.importer import import_paths
+from layers.tracking.accounts import (
+    Forbidden,
+    NotAuthenticated,
+    User,
+    authenticate,
+    create_user,
+    issue_token,
+)
+from layers.tracking.workflow import StaleVersion, WorkflowError, link_feature, update_project
 from tests.files import X0, ledger_row, park, square, write_layer, write_ledger
 
 
@@ -84,7 +91,7 @@ def test_stale_version_gets_conflict_with_the_current_state(clean_db, project):
     planner = _user(clean_db, "planner")
     update_project(clean_db, project, planner, 1, {"progress": 10})
 
-    with pytest.raises(Conflict) as conflict:
+    with pytest.raises(StaleVersion) as conflict:
         update_project(clean_db, project, planner, 1, {"progress": 20})
 
     assert conflict.value.current["version"] == 2

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from layers.errors import LianchuangError
+from geo.errors import LianchuangError
 
 KINDS = ("osm", "tianditu", "none")
 

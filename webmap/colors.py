@@ -1,6 +1,6 @@
 """Colours the page and the dashboard share beyond the catalogue's project statuses.
 
-Project statuses are coloured by :data:`layers.catalogue.STATUS_COLORS`; problem reports
+Project statuses are coloured by :data:`layers.storage.catalogue.STATUS_COLORS`; problem reports
 (markers on the map, bars on the dashboard) by their handling status here: open ones warm,
 closed ones green or grey.
 """

@@ -1,4 +1,4 @@
-"""The dashboard page's content: the figures of :mod:`layers.dashboard`, labelled in the
+"""The dashboard page's content: the figures of :mod:`layers.tracking.dashboard`, labelled in the
 page's language and laid out as bar charts (:mod:`webmap.charts`) for the template
 ``api/templates/dashboard.html``.
 
@@ -11,8 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from layers.catalogue import (CAMPAIGNS, OVERDUE_COLOR, REPORT_CATEGORIES, REPORT_STATUSES,
-                              STATUS_COLORS, STATUSES)
+from layers.storage.catalogue import (
+    CAMPAIGNS,
+    OVERDUE_COLOR,
+    REPORT_CATEGORIES,
+    REPORT_STATUSES,
+    STATUS_COLORS,
+    STATUSES,
+)
 from webmap.charts import BarChart, Part, Row, horizontal_bars
 from webmap.colors import PLAIN_BAR_COLOR, REPORT_STATUS_COLORS
 from webmap.i18n import LANGUAGES, UI
@@ -58,7 +64,7 @@ def count_chart(counts: list[dict[str, Any]], names: dict[str, str] | None = Non
 
 
 def dashboard_view(figures: dict[str, Any], lang: str, today: dt.date) -> dict[str, Any]:
-    """Everything the template shows, from *figures* (the :mod:`layers.dashboard` results
+    """Everything the template shows, from *figures* (the :mod:`layers.tracking.dashboard` results
     under the keys ``totals``, ``by_campaign``, ``by_department``, ``overdue``,
     ``reports_by_status``, ``reports_by_category``, ``reports_by_department``, ``changes``).
     """

@@ -27,11 +27,11 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from layers.catalogue import get_layer
+from layers.storage.catalogue import get_layer
 from webmap import assets
 from webmap.basemaps import Basemap
-from webmap.shell import map_shell
 from webmap.green_i18n import GREEN_CLASSES, INDICATORS, LANGUAGES, UI
+from webmap.shell import map_shell
 
 APP_JS = (("green_js", "green.js"),)
 APP_CSS = (("green_css", "green.css"),)

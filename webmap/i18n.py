@@ -1,7 +1,7 @@
 """The own words of the map page, the dashboard and the Atom feed, in Chinese and English.
 
 Names of layers, fields, statuses, campaigns, roles and report categories are not here: they
-come from the catalogue (:mod:`layers.catalogue`), the one place that names them.  Words
+come from the catalogue (:mod:`layers.storage.catalogue`), the one place that names them.  Words
 with ``{…}`` are filled in by the page script or the server.
 """
 

@@ -1,6 +1,6 @@
 """The inspection page's own words in Chinese and English.
 
-Status and campaign names come from the catalogue (:mod:`layers.catalogue`); the printed
+Status and campaign names come from the catalogue (:mod:`layers.storage.catalogue`); the printed
 stop list and the GPX/KML files are in Chinese whatever the page's language.
 """
 

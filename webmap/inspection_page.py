@@ -17,12 +17,12 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from layers.catalogue import CAMPAIGNS, OVERDUE_COLOR, STATUS_COLORS, STATUSES
-from layers.route_request import MAX_INSPECTORS, MAX_STOPS
+from layers.inspection.route_request import MAX_INSPECTORS, MAX_STOPS
+from layers.storage.catalogue import CAMPAIGNS, OVERDUE_COLOR, STATUS_COLORS, STATUSES
 from webmap import assets
 from webmap.basemaps import Basemap
-from webmap.shell import map_shell
 from webmap.inspection_i18n import LANGUAGES, UI
+from webmap.shell import map_shell
 
 APP_JS = (("inspection_js", "inspection.js"),)
 APP_CSS = (("inspection_css", "inspection.css"),)

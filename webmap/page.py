@@ -22,17 +22,24 @@ from typing import Any
 import folium
 from folium import plugins
 
-from layers.catalogue import (CAMPAIGNS, LAYERS, OVERDUE_COLOR, REPORT_STATUSES, ROLES,
-                              STATUS_COLORS, STATUSES)
-from layers.features import DISPLAY_PRIORITY
-from layers.spec import LayerSpec
-from layers.workflow import allowed_transitions
+from layers.serving.project_links import DISPLAY_PRIORITY
+from layers.storage.catalogue import (
+    CAMPAIGNS,
+    LAYERS,
+    OVERDUE_COLOR,
+    REPORT_STATUSES,
+    ROLES,
+    STATUS_COLORS,
+    STATUSES,
+)
+from layers.storage.spec import LayerSpec
+from layers.tracking.workflow import allowed_transitions
 from webmap import assets
 from webmap.basemaps import Basemap
-from webmap.shell import map_shell
 from webmap.colors import REPORT_STATUS_COLORS
 from webmap.elements import MapApp
 from webmap.i18n import LANGUAGES, UI
+from webmap.shell import map_shell
 
 #: Features per API request while loading a layer (the API allows up to 5000).
 PAGE_SIZE = 1000
@@ -110,7 +117,7 @@ def workflow_config() -> dict[str, dict[str, list[str]]]:
     """The status workflow as data for the project form: ``next`` statuses from each status
     but 暂停, and where a suspended project may ``resume`` to, by the status it left.
 
-    Both come from :func:`layers.workflow.allowed_transitions`, which the API enforces, so
+    Both come from :func:`layers.tracking.workflow.allowed_transitions`, which the API enforces, so
     the form offers exactly what a PATCH would accept.
     """
     order = [s.code for s in STATUSES]

@@ -74,7 +74,7 @@ def green_layers(frames: dict[str, gpd.GeoDataFrame]) -> GreenLayers:
 
 def insert_layers(engine: sa.Engine, frames: dict[str, gpd.GeoDataFrame]) -> None:
     """Insert *frames* into the layer tables (GeoAlchemy2 ``from_shape``, MULTI geometries)."""
-    from layers.models import LAYER_TABLES, STORAGE_SRID
+    from layers.storage.models import LAYER_TABLES, STORAGE_SRID
 
     with engine.begin() as conn:
         for name, frame in frames.items():

@@ -11,7 +11,7 @@ The three run in one process on the same generated town (see :mod:`bench.green.g
 * naive — :mod:`bench.green.naive`, per community clip + union loops, on the four core
   indicators, stopped after ``--naive-budget`` seconds and extrapolated linearly to all
   communities (the whole-area zone, its slowest, is then not even counted: a lower bound);
-* PostGIS — :func:`layers.green_sql.green_indicators_sql` on the same four, after loading
+* PostGIS — :func:`layers.green.sql_check.green_indicators_sql` on the same four, after loading
   the town into ``--database-url`` / ``BENCH_DATABASE_URL`` (the layer tables are emptied
   first: never point it at a database you care about).
 
@@ -88,11 +88,11 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_sql and args.database_url:
         engine = sa.create_engine(_psycopg(args.database_url))
         load_seconds = _load(engine, town)
-        from layers.green_sql import green_indicators_sql
+        from layers.green.sql_check import green_indicators_sql
 
         t0 = time.perf_counter()
         sql = green_indicators_sql(engine)
-        rows.append(("PostGIS SQL (layers/green_sql.py), 4 core indicators",
+        rows.append(("PostGIS SQL (layers/green/sql_check.py), 4 core indicators",
                      time.perf_counter() - t0, f"after loading in {load_seconds:.0f} s",
                      None))
         sql_gap = _max_difference(report.indicators, {
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _load(engine: sa.Engine, town: dict) -> float:
-    from layers.models import LAYER_TABLES
+    from layers.storage.models import LAYER_TABLES
 
     t0 = time.perf_counter()
     with engine.begin() as conn:

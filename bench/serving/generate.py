@@ -18,8 +18,8 @@ import time
 
 import sqlalchemy as sa
 
-from layers import db
-from layers.models import metadata
+from layers.storage import db
+from layers.storage.models import metadata
 
 #: The square the features are spread over (lon/lat degrees).
 WEST, SOUTH, EAST, NORTH = 107.2, 32.5, 108.2, 33.5

@@ -42,7 +42,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from bench.serving.generate import EAST, NORTH, SOUTH, WEST
-from layers import db
+from layers.storage import db
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent

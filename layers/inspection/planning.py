@@ -1,0 +1,450 @@
+"""Field inspection routes (督查巡查路线) from the stored data: which sites, from where, the plan.
+
+The request (which sites, from where, within what day) is checked by
+:mod:`layers.inspection.route_request`; this module finds its sites in the stored data and plans.
+
+A project is visited at one point on its linked features: PostGIS's ``ST_PointOnSurface`` of
+their collected geometries (inside a polygon, on a line, or one of the points; for features
+of several dimensions, on the highest). A project without linked features has no place and
+is listed in ``without_location``.
+
+The depot, where every inspector starts and ends, is the request's ``depot``, else the
+setting ``LIANCHUANG_DEPOT="lon,lat,name"``, else the point on surface of the built-up area
+(建成区), named "县创建办（默认）" because the campaign office sits in town: set the real
+address with ``LIANCHUANG_DEPOT``.
+
+:func:`plan_inspection` orders the visits with :func:`geo.routing.inspection_route` on the
+street graph of the ``streets`` layer, which is built once per version of that layer (its
+row count and latest ``imported_at``) and kept in a small cache, and stores the answer in
+``inspection_routes`` with its GPX, KML and printable stop list. A request the stored data
+cannot answer raises :class:`CannotPlanRoute` (422) with a message saying what to change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import sqlalchemy as sa
+from shapely import Point
+
+from geo.errors import GeoInputError, NotFound, Unprocessable
+from geo.export_route import clock, route_geojson, route_gpx, route_kml, stop_list_html
+from geo.routing import InspectionRoute, inspection_route
+from geo.streets import street_graph
+from layers.green.load import read_layer
+from layers.inspection.route_request import (
+    DEPOT_SETTING,
+    MAX_STOPS,
+    Place,
+    RouteRequest,
+    StopRef,
+    StopSelection,
+    depot_from_setting,
+    minutes_of_day,
+)
+from layers.serving.query import overdue_condition
+from layers.storage.catalogue import LAYERS, REPORT_CATEGORIES
+from layers.storage.models import (
+    STORAGE_SRID,
+    inspection_routes,
+    layer_table,
+    project_events,
+    project_features,
+    projects,
+    reports,
+)
+
+#: Most stops a preview (:func:`select_stops`) lists.
+MAX_CANDIDATES = 2000
+#: Events that count as an inspection of a project (a note or a photo from the field).
+INSPECTION_EVENTS = ("note", "photo")
+DEFAULT_DEPOT_NAME = "县创建办（默认）"
+#: Street graphs kept built, one per streets-layer version and database.
+GRAPH_CACHE_SIZE = 4
+
+_ROUTE_ID = re.compile(r"^[0-9a-f]{16}$")
+_CATEGORY_ZH = {c.code: c.zh for c in REPORT_CATEGORIES}
+#: Stored column of each downloadable part of a route.
+ROUTE_PARTS = {"geojson": inspection_routes.c.geojson, "gpx": inspection_routes.c.gpx,
+               "kml": inspection_routes.c.kml, "html": inspection_routes.c.stop_list}
+
+
+class CannotPlanRoute(Unprocessable):
+    """A well-formed request the stored data cannot answer (nothing selected, no streets...)."""
+
+
+@dataclass
+class Stop:
+    """A site to visit; ``lon``/``lat`` are None when it has no location."""
+
+    stop_id: str
+    name: str
+    lon: float | None
+    lat: float | None
+    source: str
+    address: str = ""
+    note: str = ""
+    service_min: float | None = None
+    earliest: str | None = None
+    latest: str | None = None
+    properties: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+# --- the depot ----------------------------------------------------------------------------
+
+def default_depot(conn: sa.Connection, setting: str | None = None) -> Place:
+    """The depot when a request gives none (module docstring: setting, then built-up area)."""
+    if setting and setting.strip():
+        return depot_from_setting(setting)
+    area = layer_table("built_up_area").c.geom
+    point = sa.func.ST_PointOnSurface(sa.func.ST_Collect(area))
+    found = conn.execute(sa.select(sa.func.ST_X(point), sa.func.ST_Y(point))).one()
+    if found[0] is None:
+        raise CannotPlanRoute(f'no depot: give one in the request ("depot": {{"lon", "lat", '
+                              f'"name"}}), set {DEPOT_SETTING}=lon,lat,name on the server, '
+                              f'or import the built_up_area layer')
+    return Place(found[0], found[1], DEFAULT_DEPOT_NAME, "built_up_area")
+
+
+# --- the stops -------------------------------------------------------------------------------
+
+@dataclass
+class SelectedStops:
+    """Stops with a location, in order, and those without one; ``more`` when cut at a limit."""
+
+    stops: list[Stop]
+    without_location: list[Stop]
+    more: bool = False
+
+
+def select_stops(engine: sa.Engine, selection: StopSelection, *, today: dt.date,
+                 limit: int = MAX_CANDIDATES) -> SelectedStops:
+    """The stops *selection* names: explicit stops first, then projects by code, then
+    reports by id; a stop named twice is kept once (where it came first).
+
+    Raises :class:`CannotPlanRoute` for an explicit project, report or feature that does
+    not exist.
+    """
+    with engine.connect() as conn:
+        found = [_explicit_stop(conn, ref, index, today)
+                 for index, ref in enumerate(selection.stops, start=1)]
+        batches = []
+        if selection.projects is not None:
+            batches.append(_project_stops(conn, _project_conditions(selection, today), today,
+                                          limit + 1))
+        if selection.report_statuses is not None:
+            conditions = [reports.c.status.in_(selection.report_statuses)]
+            if selection.report_department:
+                conditions.append(reports.c.department == selection.report_department)
+            batches.append(_report_stops(conn, conditions, limit + 1))
+    first: dict[str, Stop] = {}
+    for stop in [*found, *(stop for batch in batches for stop in batch)]:
+        first.setdefault(stop.stop_id, stop)
+    located = [stop for stop in first.values() if stop.lon is not None]
+    cut = any(len(batch) > limit for batch in batches)
+    return SelectedStops(located[:limit], [stop for stop in first.values() if stop.lon is None],
+                         more=cut or len(located) > limit)
+
+
+def _project_conditions(selection: StopSelection, today: dt.date) -> list[sa.ColumnElement]:
+    conditions = selection.projects.conditions(projects, today)
+    if selection.not_inspected_days is not None:
+        since = today - dt.timedelta(days=selection.not_inspected_days)
+        conditions.append(~sa.exists().where(project_events.c.project_id == projects.c.id,
+                                             project_events.c.kind.in_(INSPECTION_EVENTS),
+                                             project_events.c.at >= since))
+    return conditions
+
+
+def _project_points() -> sa.Subquery:
+    """``project_id`` and ``point``: the point on surface of each project's features."""
+    parts = []
+    for spec in LAYERS:
+        table = layer_table(spec.name)
+        parts.append(sa.select(project_features.c.project_id, table.c.geom.label("geom"))
+                     .join(table, sa.and_(project_features.c.layer == spec.name,
+                                          table.c.fid == project_features.c.fid)))
+    linked = sa.union_all(*parts).subquery()
+    return (sa.select(linked.c.project_id, sa.func.ST_PointOnSurface(
+        sa.func.ST_Collect(linked.c.geom)).label("point"))
+        .group_by(linked.c.project_id).subquery())
+
+
+def _project_stops(conn: sa.Connection, conditions: list, today: dt.date,
+                   limit: int) -> list[Stop]:
+    points = _project_points()
+    inspected = (sa.select(sa.func.max(project_events.c.at))
+                 .where(project_events.c.project_id == projects.c.id,
+                        project_events.c.kind.in_(INSPECTION_EVENTS)).scalar_subquery())
+    query = (sa.select(projects.c.id, projects.c.code, projects.c.name, projects.c.status,
+                       projects.c.department, projects.c.due_date,
+                       overdue_condition(projects, today).label("overdue"),
+                       inspected.label("inspected"),
+                       sa.func.ST_X(points.c.point).label("lon"),
+                       sa.func.ST_Y(points.c.point).label("lat"))
+             .select_from(projects.outerjoin(points, points.c.project_id == projects.c.id))
+             .where(*conditions).order_by(projects.c.code).limit(limit))
+    return [_project_stop(row) for row in conn.execute(query)]
+
+
+def _project_stop(row: sa.Row) -> Stop:
+    facts = [f"责任单位 {row.department}"]
+    if row.due_date:
+        facts.append(f"完成时限 {row.due_date.isoformat()}" + ("（逾期）" if row.overdue else ""))
+    facts.append(f"上次巡查 {row.inspected.date().isoformat()}" if row.inspected else "尚无巡查记录")
+    return Stop(f"project:{row.id}", f"{row.code} {row.name}", row.lon, row.lat, "project",
+                note="；".join(facts), properties={
+                    "project_id": row.id, "code": row.code, "status": row.status,
+                    "department": row.department, "overdue": bool(row.overdue),
+                    "due_date": row.due_date.isoformat() if row.due_date else None,
+                    "last_inspected": row.inspected.isoformat() if row.inspected else None})
+
+
+def _report_stops(conn: sa.Connection, conditions: list, limit: int) -> list[Stop]:
+    query = (sa.select(reports.c.id, reports.c.category, reports.c.description,
+                       reports.c.address, reports.c.status, reports.c.department,
+                       sa.func.ST_X(reports.c.geom).label("lon"),
+                       sa.func.ST_Y(reports.c.geom).label("lat"))
+             .where(*conditions).order_by(reports.c.id).limit(limit))
+    return [Stop(f"report:{row.id}", f"问题上报 #{row.id} {_CATEGORY_ZH[row.category]}",
+                 row.lon, row.lat, "report", address=row.address or "",
+                 note=f"{row.department}：{_shorten(row.description)}",
+                 properties={"report_id": row.id, "category": row.category,
+                             "status": row.status, "department": row.department})
+            for row in conn.execute(query)]
+
+
+def _explicit_stop(conn: sa.Connection, ref: StopRef, index: int, today: dt.date) -> Stop:
+    if ref.kind == "project":
+        found = _project_stops(conn, [projects.c.id == ref.key], today, 1)
+    elif ref.kind == "report":
+        found = _report_stops(conn, [reports.c.id == ref.key], 1)
+    elif ref.kind == "feature":
+        found = _feature_stop(conn, *ref.key)
+    else:
+        found = [Stop(f"point:{index}", f"点位 {index}", ref.key[0], ref.key[1], "point")]
+    if not found:
+        what = "/".join(ref.key) if ref.kind == "feature" else ref.key
+        raise CannotPlanRoute(f"stops[{index - 1}]: there is no {ref.kind} {what}")
+    stop = found[0]
+    stop.name = ref.name or stop.name
+    stop.service_min, stop.earliest, stop.latest = ref.service_min, ref.earliest, ref.latest
+    return stop
+
+
+def _feature_stop(conn: sa.Connection, layer: str, fid: str) -> list[Stop]:
+    table = layer_table(layer)
+    point = sa.func.ST_PointOnSurface(table.c.geom)
+    row = conn.execute(sa.select(sa.func.coalesce(table.c.name, table.c.fid).label("name"),
+                                 sa.func.ST_X(point), sa.func.ST_Y(point))
+                       .where(table.c.fid == fid)).first()
+    if row is None:
+        return []
+    return [Stop(f"{layer}/{fid}", row[0], row[1], row[2], "feature",
+                 properties={"layer": layer, "fid": fid})]
+
+
+def _shorten(text: str, size: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+# --- the street graph ------------------------------------------------------------------------
+
+_graphs: OrderedDict[tuple, nx.MultiDiGraph] = OrderedDict()
+_graphs_lock = threading.Lock()
+
+
+def street_graph_of(engine: sa.Engine) -> nx.MultiDiGraph:
+    """The routable graph of the stored ``streets`` layer, rebuilt only when it changed.
+
+    The version of the layer is its row count and latest ``imported_at`` (an import that
+    changes a street stamps it); the last :data:`GRAPH_CACHE_SIZE` graphs are kept.
+    Raises :class:`CannotPlanRoute` when the layer is empty or cannot be routed on.
+    """
+    streets = layer_table("streets")
+    with engine.connect() as conn:
+        count, latest = conn.execute(sa.select(sa.func.count(),
+                                               sa.func.max(streets.c.imported_at))).one()
+    if not count:
+        raise CannotPlanRoute("the streets layer (街道路网) is empty, so there is nothing to "
+                              "route on: import it first, e.g. `lianchuang import streets.shp "
+                              "--layer streets`")
+    key = (engine.url.render_as_string(hide_password=True), count, latest)
+    with _graphs_lock:
+        if key in _graphs:
+            _graphs.move_to_end(key)
+            return _graphs[key]
+        with engine.connect() as conn:
+            lines = read_layer(conn, "streets").set_index("fid")
+        try:
+            graph = street_graph(lines)
+        except GeoInputError as exc:
+            raise CannotPlanRoute(f"the streets layer cannot be routed on: {exc}") from None
+        _graphs[key] = graph
+        while len(_graphs) > GRAPH_CACHE_SIZE:
+            _graphs.popitem(last=False)
+        return graph
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+def plan_inspection(engine: sa.Engine, request: RouteRequest, *, raw: Mapping[str, Any],
+                    depot_setting: str | None = None,
+                    created_by: str | None = None) -> dict[str, Any]:
+    """Plan the route *request* asks for, store it, and return its GeoJSON document.
+
+    Parameters
+    ----------
+    engine
+        The database.
+    request
+        From :func:`parse_route_request`; "overdue" and "not inspected" are judged on its
+        ``today``, else on the server's date.
+    raw
+        The request as sent, stored with the route.
+    depot_setting
+        ``LIANCHUANG_DEPOT`` (used when the request has no depot).
+    created_by
+        Who asked, when known.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection (:func:`geo.export_route.route_geojson`) with the
+        route's ``id``, ``summary``, ``depot``, and the stops left out: ``unreachable``,
+        ``dropped`` and ``without_location``.
+    """
+    today = request.today or dt.date.today()
+    selected = _stops_to_plan(engine, request.selection, today)
+    if request.depot is None:
+        with engine.connect() as conn:
+            depot = default_depot(conn, depot_setting)
+    else:
+        depot = request.depot
+    graph = street_graph_of(engine)
+    try:
+        route = inspection_route(
+            graph, _stop_frame(selected.stops, request.day_start), Point(depot.lon, depot.lat),
+            depot_name=depot.name, inspectors=request.inspectors, day_min=request.day_min,
+            service_min=request.service_min, max_snap_m=request.max_snap_m,
+            objective=request.objective, time_limit_s=request.time_limit_s)
+    except GeoInputError as exc:
+        raise CannotPlanRoute(str(exc)) from None
+    document = _document(secrets.token_hex(8), route, request, selected, depot, today)
+    _store(engine, document, route, raw=raw, created_by=created_by,
+           day_start=request.day_start, today=today)
+    return document
+
+
+def _stops_to_plan(engine: sa.Engine, selection: StopSelection,
+                   today: dt.date) -> SelectedStops:
+    selected = select_stops(engine, selection, today=today, limit=MAX_STOPS)
+    if selected.more:
+        raise CannotPlanRoute(f"the selection holds more than {MAX_STOPS} sites with a location; "
+                              f"narrow the filter (status, campaign, department) or split the "
+                              f"work into several plans")
+    if not selected.stops:
+        missing = f" ({len(selected.without_location)} selected site(s) have no location: link " \
+                  f"features to the projects)" if selected.without_location else ""
+        raise CannotPlanRoute(f"no site to visit matches the selection on {today.isoformat()}"
+                              f"{missing}; widen the filter or list stops")
+    return selected
+
+
+def _store(engine: sa.Engine, document: dict[str, Any], route: InspectionRoute, *,
+           raw: Mapping[str, Any], created_by: str | None, day_start: str,
+           today: dt.date) -> None:
+    """Keep the route with its files (Chinese titles: the files go to the inspectors)."""
+    title = f"督查巡查路线 {today.isoformat()}"
+    with engine.begin() as conn:
+        conn.execute(inspection_routes.insert().values(
+            id=document["id"], created_by=created_by, request=dict(raw), geojson=document,
+            gpx=route_gpx(route, title=title, day_start=day_start),
+            kml=route_kml(route, title=title, day_start=day_start),
+            stop_list=stop_list_html(route, title=f"督查巡查点位清单 {today.isoformat()}",
+                                     day_start=day_start)))
+
+
+def _stop_frame(stops: list[Stop], day_start: str) -> gpd.GeoDataFrame:
+    """The stops as routing wants them: time windows in minutes from the day's start."""
+    start = minutes_of_day(day_start)
+
+    def after_start(clock_time: str | None) -> float | None:
+        return None if clock_time is None else float(max(minutes_of_day(clock_time) - start, 0))
+
+    return gpd.GeoDataFrame(
+        {"name": [s.name for s in stops], "address": [s.address for s in stops],
+         "note": [s.note for s in stops], "service_min": [s.service_min for s in stops],
+         "earliest_min": [after_start(s.earliest) for s in stops],
+         "latest_min": [after_start(s.latest) for s in stops]},
+        index=[s.stop_id for s in stops],
+        geometry=[Point(s.lon, s.lat) for s in stops], crs=STORAGE_SRID)
+
+
+def _document(route_id: str, route: InspectionRoute, request: RouteRequest,
+              selected: SelectedStops, depot: Place, today: dt.date) -> dict[str, Any]:
+    collection = route_geojson(route)
+    by_id = {stop.stop_id: stop for stop in selected.stops}
+    for feature in collection["features"]:
+        properties = feature["properties"]
+        stop = by_id.get(properties.get("stop_id"))
+        if stop is not None:
+            properties["source"] = stop.source
+            properties.update(stop.properties)
+        if properties["kind"] == "visit":
+            properties["arrival"] = clock(properties["arrival_min"], request.day_start)
+            properties["departure"] = clock(properties["departure_min"], request.day_start)
+    used = [r for r in route.routes if r.visits]
+    return {
+        "type": "FeatureCollection",
+        "id": route_id,
+        "summary": {
+            "today": today.isoformat(), "day_start": request.day_start,
+            "day_min": request.day_min, "objective": route.objective, "solver": route.solver,
+            "inspectors": request.inspectors, "inspectors_used": len(used),
+            "selected": len(selected.stops) + len(selected.without_location),
+            "visited": sum(len(r.visits) for r in route.routes),
+            "unreachable": len(route.unreachable), "dropped": len(route.dropped),
+            "without_location": len(selected.without_location),
+            "distance_m": round(route.distance_m, 1),
+            "duration_min": round(route.duration_min, 1),
+            "back_at": clock(max((r.return_min for r in used), default=0.0),
+                             request.day_start),
+        },
+        "depot": {**dataclasses.asdict(depot), "name": route.depot.name,
+                  "snap_distance_m": round(route.depot.snap_distance_m, 1)},
+        "unreachable": [dataclasses.asdict(stop) for stop in route.unreachable],
+        "dropped": [dataclasses.asdict(stop) for stop in route.dropped],
+        "without_location": [{"stop_id": stop.stop_id, "name": stop.name,
+                              "reason": "no_location",
+                              "detail": "no feature is linked to this project, so it has no "
+                                        "place on the map; link one to plan a visit"}
+                             for stop in selected.without_location],
+        "features": collection["features"],
+    }
+
+
+# --- stored routes -----------------------------------------------------------------------------
+
+def stored_route(engine: sa.Engine, route_id: str, part: str = "geojson") -> Any:
+    """One stored part of a planned route: ``geojson`` (dict), ``gpx``, ``kml`` or ``html``."""
+    column = ROUTE_PARTS[part]
+    value = None
+    if _ROUTE_ID.match(route_id):
+        with engine.connect() as conn:
+            value = conn.scalar(sa.select(column).where(inspection_routes.c.id == route_id))
+    if value is None:
+        raise NotFound(f"no inspection route {route_id!r}; plan one with "
+                       f"POST /api/routes/inspection")
+    return value

@@ -1,0 +1,252 @@
+"""GeoAlchemy2 tables: one per catalogue layer, derived from its spec, plus the project ledger.
+
+Layer tables are built from :data:`layers.storage.catalogue.LAYERS`, so a field added to a spec
+appears here (and, through an Alembic migration, in the database) without a second
+definition.  Geometries are stored in EPSG:4326 with a GiST index.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from geoalchemy2 import Geometry
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from layers.storage.catalogue import (
+    CAMPAIGNS,
+    LAYERS,
+    REPORT_CATEGORIES,
+    REPORT_STATUSES,
+    ROLES,
+    STATUSES,
+    get_layer,
+)
+from layers.storage.spec import STORED_TYPE, LayerSpec
+
+#: The CRS every geometry is stored in (RFC 7946 GeoJSON's CRS).
+STORAGE_SRID = 4326
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_SQL_TYPES = {
+    "text": sa.Text,
+    "integer": sa.BigInteger,
+    "real": sa.Float,
+    "boolean": sa.Boolean,
+    "date": sa.Date,
+}
+
+
+def _layer_table(spec: LayerSpec) -> sa.Table:
+    columns = [
+        sa.Column("fid", sa.Text, primary_key=True, comment="stable feature id from the source"),
+        *(
+            sa.Column(f.name, _SQL_TYPES[f.type], nullable=not f.required, comment=f.zh)
+            for f in spec.fields
+        ),
+        sa.Column(
+            "geom",
+            Geometry(spec.stored_geometry_type, srid=STORAGE_SRID, spatial_index=True),
+            nullable=False,
+        ),
+        sa.Column("source", sa.Text, comment="file the feature was imported from"),
+        sa.Column("imported_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+                  nullable=False),
+    ]
+    constraints = [
+        sa.CheckConstraint(
+            sa.text(f"{f.name} IN ({', '.join(repr(c) for c in f.choice_codes)})"),
+            name=f"{f.name}_allowed",
+        )
+        for f in spec.fields
+        if f.choices
+    ]
+    if spec.stored_geometry_type == "GEOMETRY":
+        allowed = ", ".join(repr(STORED_TYPE[family]) for family in spec.geometry)
+        constraints.append(
+            sa.CheckConstraint(sa.text(f"GeometryType(geom) IN ({allowed})"), name="geom_type")
+        )
+    return sa.Table(spec.name, metadata, *columns, *constraints)
+
+
+LAYER_TABLES: dict[str, sa.Table] = {spec.name: _layer_table(spec) for spec in LAYERS}
+
+_status_codes = ", ".join(repr(s.code) for s in STATUSES)
+_campaign_codes = ", ".join(repr(c.code) for c in CAMPAIGNS)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.Text, nullable=False, unique=True, comment="项目编号"),
+    sa.Column("name", sa.Text, nullable=False, comment="项目名称"),
+    sa.Column("category", sa.Text, nullable=False, comment="项目类别"),
+    sa.Column("campaigns", ARRAY(sa.Text), nullable=False, comment="所属创建"),
+    sa.Column("department", sa.Text, nullable=False, comment="责任单位"),
+    sa.Column("responsible", sa.Text, comment="责任人"),
+    sa.Column("status", sa.Text, nullable=False, comment="状态"),
+    sa.Column("progress", sa.SmallInteger, nullable=False, server_default="0", comment="进度%"),
+    sa.Column("budget_wan", sa.Numeric(14, 2), comment="投资（万元）"),
+    sa.Column("start_date", sa.Date, comment="开工日期"),
+    sa.Column("due_date", sa.Date, comment="完成时限"),
+    sa.Column("description", sa.Text, comment="建设内容"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.CheckConstraint(sa.text(f"status IN ({_status_codes})"), name="status_allowed"),
+    sa.CheckConstraint(sa.text(f"campaigns <@ ARRAY[{_campaign_codes}]::text[]"),
+                       name="campaigns_allowed"),
+    sa.CheckConstraint(sa.text("progress BETWEEN 0 AND 100"), name="progress_range"),
+    comment="创建项目台账",
+)
+
+project_features = sa.Table(
+    "project_features",
+    metadata,
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("layer", sa.Text, primary_key=True),
+    sa.Column("fid", sa.Text, primary_key=True),
+    sa.CheckConstraint(
+        sa.text(f"layer IN ({', '.join(repr(s.name) for s in LAYERS)})"), name="layer_known"
+    ),
+    sa.Index("ix_project_features_layer_fid", "layer", "fid"),
+    comment="项目与要素的关联",
+)
+
+project_events = sa.Table(
+    "project_events",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False, comment="import, status, progress, note, photo"),
+    sa.Column("status", sa.Text),
+    sa.Column("progress", sa.SmallInteger),
+    sa.Column("note", sa.Text),
+    sa.Column("data", JSONB, comment="the fields this event changed, old and new"),
+    sa.Column("photo_id", sa.Text, sa.ForeignKey("attachments.id"), comment="evidence photo"),
+    comment="项目变更记录（只增不改）",
+)
+
+
+def _codes(choices) -> str:
+    return ", ".join(repr(c.code) for c in choices)
+
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("username", sa.Text, nullable=False, unique=True),
+    sa.Column("display_name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("department", sa.Text, comment="责任单位; planners edit only its projects"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.CheckConstraint(sa.text(f"role IN ({_codes(ROLES)})"), name="role_allowed"),
+    comment="用户",
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("token_hash", sa.Text, nullable=False, unique=True, comment="SHA-256 of the token"),
+    sa.Column("label", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    comment="API 令牌（只存散列）",
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True, comment="random id, also the stored file name"),
+    sa.Column("content_type", sa.Text, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("original_name", sa.Text),
+    sa.Column("uploaded_by", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    comment="照片等附件",
+)
+
+#: 问题上报: problems found in the field or by citizens (Open311 service requests).
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("category", sa.Text, nullable=False, comment="Open311 service_code"),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default="submitted"),
+    sa.Column("status_notes", sa.Text),
+    sa.Column("department", sa.Text, nullable=False, comment="责任单位, assigned by rule"),
+    sa.Column("assigned_by", sa.Text, comment="which rule chose the department"),
+    sa.Column("address", sa.Text),
+    sa.Column("geom", Geometry("POINT", srid=STORAGE_SRID, spatial_index=True), nullable=False),
+    sa.Column("reporter_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("reporter_name", sa.Text),
+    sa.Column("reporter_contact", sa.Text),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="SET NULL")),
+    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("reports.id", ondelete="SET NULL")),
+    sa.Column("photo_id", sa.Text, sa.ForeignKey("attachments.id")),
+    sa.Column("requested_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.CheckConstraint(sa.text(f"category IN ({_codes(REPORT_CATEGORIES)})"),
+                       name="category_allowed"),
+    sa.CheckConstraint(sa.text(f"status IN ({_codes(c for c, _ in REPORT_STATUSES)})"),
+                       name="status_allowed"),
+)
+
+report_events = sa.Table(
+    "report_events",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("report_id", sa.Integer, sa.ForeignKey("reports.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("status", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Column("data", JSONB),
+    comment="问题处置记录（只增不改）",
+)
+
+inspection_routes = sa.Table(
+    "inspection_routes",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True, comment="random id, in the files' URLs"),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("created_by", sa.Text, comment="who asked, when a token was given"),
+    sa.Column("request", JSONB, nullable=False, comment="what was asked, as sent"),
+    sa.Column("geojson", JSONB, nullable=False, comment="the route and its stops"),
+    sa.Column("gpx", sa.Text, nullable=False),
+    sa.Column("kml", sa.Text, nullable=False),
+    sa.Column("stop_list", sa.Text, nullable=False, comment="printable HTML"),
+    comment="巡查路线（生成结果，供下载 GPX/KML/清单）",
+)
+
+
+def layer_table(name: str) -> sa.Table:
+    """The table of catalogue layer *name* (raises :class:`layers.storage.catalogue.UnknownLayer`)."""
+    return LAYER_TABLES[get_layer(name).name]

@@ -1,0 +1,133 @@
+"""Users, roles and API tokens.
+
+Tokens are random (256 bits) and shown once; only their SHA-256 is stored, which is
+enough for secrets of that entropy (no slow hash needed, unlike passwords).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from geo.errors import InvalidInput, LianchuangError
+from layers.storage.catalogue import ROLES
+from layers.storage.models import api_tokens, users
+
+TOKEN_PREFIX = "lc_"
+_RANK = {choice.code: rank for rank, choice in enumerate(ROLES)}
+
+
+class AccountError(InvalidInput):
+    """A user or token request that cannot be done as asked."""
+
+
+class NotAuthenticated(LianchuangError):
+    """No valid token was given where one is needed."""
+
+    status = 401
+
+
+class Forbidden(LianchuangError):
+    """The token is valid but its user may not do this."""
+
+    status = 403
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    department: str | None
+
+    def at_least(self, role: str) -> bool:
+        return _RANK[self.role] >= _RANK[role]
+
+    @property
+    def label(self) -> str:
+        """How the user appears in histories: name and department."""
+        return f"{self.display_name}（{self.department}）" if self.department else self.display_name
+
+
+def create_user(conn: sa.Connection, username: str, display_name: str, role: str,
+                department: str | None = None) -> User:
+    if role not in _RANK:
+        raise AccountError(f"unknown role {role!r}; roles are: {', '.join(_RANK)}")
+    if role == "planner" and not department:
+        raise AccountError("a planner needs a department (--department), the projects it edits")
+    if conn.scalar(sa.select(users.c.id).where(users.c.username == username)):
+        raise AccountError(f"user {username!r} exists already")
+    row = conn.execute(users.insert().values(
+        username=username, display_name=display_name, role=role, department=department
+    ).returning(users)).one()
+    return _user(row)
+
+
+def issue_token(conn: sa.Connection, username: str, label: str | None = None) -> str:
+    """Create a token for *username* and return it; it cannot be shown again."""
+    user_id = conn.scalar(sa.select(users.c.id).where(users.c.username == username))
+    if user_id is None:
+        raise AccountError(f"no user {username!r}; create it with `lianchuang user add`")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    conn.execute(api_tokens.insert().values(user_id=user_id, token_hash=_hash(token),
+                                            label=label))
+    return token
+
+
+def revoke_tokens(conn: sa.Connection, username: str) -> int:
+    """Revoke every live token of *username*; return how many."""
+    return conn.execute(
+        api_tokens.update()
+        .where(api_tokens.c.user_id == sa.select(users.c.id)
+               .where(users.c.username == username).scalar_subquery())
+        .where(api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=sa.func.now())
+    ).rowcount
+
+
+def authenticate(conn: sa.Connection, token: str | None) -> User | None:
+    """The active user holding *token*, or ``None`` for no token; raises for a bad one."""
+    if not token:
+        return None
+    row = conn.execute(
+        sa.select(users, api_tokens.c.id.label("token_id"))
+        .join(api_tokens, api_tokens.c.user_id == users.c.id)
+        .where(api_tokens.c.token_hash == _hash(token), api_tokens.c.revoked_at.is_(None),
+               users.c.active)
+    ).first()
+    if row is None:
+        raise NotAuthenticated("the API token is unknown or revoked; ask an admin for a new one")
+    conn.execute(api_tokens.update().where(api_tokens.c.id == row.token_id)
+                 .values(last_used_at=sa.func.now()))
+    return _user(row)
+
+
+def require(user: User | None, role: str) -> User:
+    """*user* if it has at least *role*; otherwise 401 (no user) or 403."""
+    if user is None:
+        raise NotAuthenticated(
+            f"this needs a {role} token: send it as 'Authorization: Bearer <token>'")
+    if not user.at_least(role):
+        raise Forbidden(f"{user.username} is a {user.role}; this needs at least {role}")
+    return user
+
+
+def require_department(user: User, department: str) -> None:
+    """Planners edit only their own department's projects; admins edit all."""
+    if user.role != "admin" and user.department != department:
+        raise Forbidden(
+            f"this project belongs to {department}; {user.username} edits only "
+            f"{user.department or 'no department'}'s projects")
+
+
+def _user(row) -> User:
+    m = row._mapping
+    return User(m["id"], m["username"], m["display_name"], m["role"], m["department"])
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
