@@ -4,6 +4,10 @@ The project's own errors (:class:`layers.errors.LianchuangError`) carry their HT
 and a message the user can act on; HTTP errors (404, 405...) get one too; a database that
 cannot be reached, or was never migrated, is a 503.  Anything else is a bug: logged with
 its traceback, answered with a 500 in the same shape.
+
+Requests are validated by the marshmallow schemas of the blueprints (:mod:`api.params`);
+their errors become :class:`InvalidRequest` (400) with :func:`validation_message`, so
+flask-smorest's own 422 shape never reaches a client.
 """
 
 from __future__ import annotations
@@ -16,10 +20,15 @@ from psycopg import errors as pg_errors
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from api.render import json_response
-from geo.errors import LianchuangError
+from geo.errors import InvalidInput, LianchuangError
+from layers.serving.schema_errors import schema_error_message
 
 _SCHEMA_MISSING = (pg_errors.UndefinedTable, pg_errors.UndefinedColumn,
                    pg_errors.UndefinedFunction)
+
+
+class InvalidRequest(InvalidInput):
+    """A parameter or body member the request schema refuses (400)."""
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -45,6 +54,25 @@ def database_unreachable_message(exc: Exception) -> str:
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     return (f"the database cannot be reached ({reason}); check that PostgreSQL is running "
             "and that DATABASE_URL points at it. The service reconnects by itself once it is up.")
+
+
+def validation_message(messages: dict, req, schema, given=None) -> str:
+    """One sentence per refused parameter or member, naming it, the value given and the fix
+    (webargs' *messages* are ``{location: {name: [message, ...]}}``)."""
+    sentences = []
+    for location, by_name in messages.items():
+        what = "parameter" if location in ("query", "querystring") else "member"
+        sentences.append(schema_error_message(
+            by_name, given if given is not None else _given(req, location), schema, what))
+    return "; ".join(sentences)
+
+
+def _given(req, location: str):
+    if location in ("query", "querystring"):
+        return req.args
+    if location in ("form", "form_and_files"):
+        return req.form
+    return req.get_json(silent=True) if location == "json" else {}
 
 
 def _project_error(exc: LianchuangError) -> Response:

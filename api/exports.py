@@ -12,31 +12,45 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, request, send_file
+from flask import Response, send_file
 
 from api import params
 from api.database import get_engine
+from api.openapi import Blueprint
 from layers.exchange import layer_export
 
-bp = Blueprint("exports", __name__, url_prefix="/api/layers")
-
-#: ``api_key`` carries the API token where reading needs one (``LIANCHUANG_READ=viewer``).
-EXPORT_PARAMS = ("format", "encoding", "geometry", "bbox", *params.PROJECT_FILTERS, "q",
-                 "api_key")
+bp = Blueprint("exports", __name__, url_prefix="/api/layers",
+               description="Layers and selections as files.")
 
 
-@bp.get("/<layer>/export")
-def export_file(layer: str) -> Response:
-    """The selection as a download, written to a temporary folder removed once sent."""
-    args = request.args
-    params.check_known(args, EXPORT_PARAMS)
+class LayerExportQuery(params.ProjectFilters, params.Search, params.WithToken):
+    format = params.Choice(layer_export.FORMATS, load_default="gpkg",
+                           metadata={"description": "gpkg, shp (zipped), geojson, kml or csv."})
+    encoding = params.Text(load_default="utf-8", metadata={
+        "description": "Text encoding of a Shapefile's .dbf or a CSV: utf-8 or gbk."})
+    geometry = params.Choice(layer_export.CSV_GEOMETRIES, load_default="wkt", metadata={
+        "description": "CSV geometry as WKT or lon/lat columns (points)."})
+    bbox = params.BBoxField(metadata={"description": "minx,miny,maxx,maxy in lon/lat."})
+
+
+@bp.get("/<layer>/export", parameters=[params.LAYER])
+@bp.query(LayerExportQuery)
+@bp.content(200, "The file, as an attachment",
+            *(f.media_type for f in layer_export.FORMATS.values()))
+@bp.errors(404)
+def export_file(query: dict, layer: str) -> Response:
+    """Export a layer
+
+    The layer, or the selection its filters make, as a file: GeoPackage, zipped Shapefile
+    (with .prj and .cpg; UTF-8 or GBK), GeoJSON, KML or CSV; written to a temporary folder
+    removed once sent.
+    """
     folder = Path(tempfile.mkdtemp(prefix="lianchuang-export-"))
     try:
         written = layer_export.export_layer(
-            get_engine(), layer, args.get("format", "gpkg"), folder,
-            bbox=params.parse_bbox(args), projects_filter=params.parse_projects_filter(args),
-            q=params.parse_search(args), encoding=args.get("encoding", "utf-8"),
-            csv_geometry=args.get("geometry", "wkt"))
+            get_engine(), layer, query["format"], folder, bbox=query.get("bbox"),
+            projects_filter=query["filter"], q=query.get("q"), encoding=query["encoding"],
+            csv_geometry=query["geometry"])
         response = send_file(written.path, as_attachment=True,
                              download_name=written.path.name, max_age=0)
         # Set whole: given to send_file, a text/* type would get a second charset added.

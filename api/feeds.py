@@ -13,17 +13,18 @@ import datetime as dt
 import uuid
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, request, url_for
+from flask import Response, request, url_for
 
 from api import params
-from api.dashboard import page_language
 from api.database import get_engine
+from api.openapi import Blueprint
 from layers.serving.query import plain_text
 from layers.tracking import dashboard
 from webmap.dashboard import labels
 from webmap.i18n import UI
 
-bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+bp = Blueprint("feeds", __name__, url_prefix="/feeds",
+               description="Atom feeds for planners' feed readers.")
 
 ATOM = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml"
@@ -34,12 +35,21 @@ FEED_AUTHOR = "联创 Lianchuang"
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://lianchuang/feeds/changes")
 
 
+class FeedQuery(params.LangQuery, params.WithToken):
+    department = params.Text(metadata={"description": "Only this department's projects."})
+
+
 @bp.get("/changes.atom")
-def changes() -> Response:
-    """Status changes (newest first) and overdue projects, as one Atom feed."""
-    params.check_known(request.args, ("lang", "department", "api_key"))
-    lang = page_language()
-    department = request.args.get("department")
+@bp.query(FeedQuery)
+@bp.content(200, "Atom 1.0 feed", ATOM_TYPE, schema={"type": "string"})
+def changes(query: dict) -> Response:
+    """Project changes feed
+
+    Status changes (newest first) and overdue projects, as one Atom 1.0 feed (RFC 4287);
+    `lang=en` titles the entries in English.
+    """
+    lang = query["lang"]
+    department = query.get("department")
     if department is not None:
         department = plain_text(department, "department")
     engine, today = get_engine(), dt.date.today()
@@ -99,7 +109,7 @@ def _change_entry(change: dict, lang: str) -> dict:
     if change["note"]:
         lines.append(change["note"])
     if change["photo_id"]:
-        lines.append(url_for("tracking.photo", photo_id=change["photo_id"], _external=True))
+        lines.append(url_for("photos.photo", photo_id=change["photo_id"], _external=True))
     return {"key": f"project-event/{change['id']}", "title": title,
             "updated": dt.datetime.fromisoformat(change["at"]),
             "link": _map_link(change["project_id"], lang), "author": change["actor"],

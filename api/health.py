@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response
+from flask import Response
 
+from api import schemas
 from api.database import get_engine
 from api.errors import database_unreachable_message, error_response
+from api.openapi import Blueprint
 from api.render import json_response
 from layers.errors import DatabaseUnavailable
 
-bp = Blueprint("health", __name__)
+bp = Blueprint("health", __name__, description="Is the service up?")
 
 
 @bp.get("/healthz")
+@bp.response(200, schemas.Health, description="Healthy")
+@bp.alt_response(503, schema=schemas.Health, description="Database unreachable or not "
+                                                          "configured")
 def healthz() -> Response:
-    """200 when a ``SELECT 1`` succeeds; 503 saying why when it does not.
+    """Health
+
+    200 when the database answers (a ``SELECT 1``); 503 saying why when it does not.
 
     Each call asks the pool for a connection, and ``pool_pre_ping`` replaces connections
     that died while the database was down, so the answer turns back to 200 by itself.

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Response, current_app, request, url_for
 
 from api import params
-from layers.inspection.route_request import parse_date
-from layers.serving.query import InvalidQuery
-from webmap.inspection_i18n import LANGUAGES
+from api.openapi import Blueprint
 from webmap.inspection_page import render_inspection_page
 
-bp = Blueprint("inspection_page", __name__)
+bp = Blueprint("inspection_page", __name__, description="The inspectors' route page.")
+
+
+class InspectionPageQuery(params.LangQuery):
+    today = params.Day(metadata={"description": "Judge overdue on this date "
+                                                "(YYYY-MM-DD) instead of the server's."})
 
 
 @bp.get("/inspection")
-def inspection() -> Response:
-    """The route page, in Chinese unless ``?lang=en``; ``?today=YYYY-MM-DD`` judges
-    "overdue" on that date instead of the server's."""
-    params.check_known(request.args, ("lang", "today"))
-    lang = request.args.get("lang", "zh")
-    if lang not in LANGUAGES:
-        raise InvalidQuery(f"lang must be one of: {', '.join(LANGUAGES)}; got {lang!r}")
-    today = parse_date(request.args.get("today"), "today")
+@bp.query(InspectionPageQuery)
+@bp.content(200, "The page", "text/html", schema={"type": "string"})
+def inspection(query: dict) -> Response:
+    """The inspection route page
+
+    Plan and print field inspection routes (HTML), in Chinese unless `lang=en`; `today`
+    judges "overdue" on that date instead of the server's.
+    """
+    lang = query["lang"]
+    today = query.get("today")
     html = render_inspection_page(lang, current_app.config["BASEMAP"],
                                   api_root=request.script_root + "/api",
                                   static_root=url_for("webmap.static", filename=""),

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Response, current_app, request, url_for
 
 from api import params
-from layers.serving.query import InvalidQuery
+from api.openapi import Blueprint
 from webmap.assets import STATIC_DIR
-from webmap.i18n import LANGUAGES
 from webmap.page import render_page
 
-bp = Blueprint("webmap", __name__, static_folder=STATIC_DIR, static_url_path="/static")
+bp = Blueprint("webmap", __name__, static_folder=STATIC_DIR, static_url_path="/static",
+               description="The planners' web map and its static files.")
+
+#: The page's files in ``/api/openapi.json`` (Flask serves them; no view of ours).
+STATIC_OPERATION = {"get": {
+    "summary": "Static files of the pages",
+    "description": "Scripts, styles, icons and the vendored map libraries of the pages.",
+    "responses": {"200": {"description": "The file", "content": {"*/*": {"schema": {
+        "type": "string", "format": "binary"}}}},
+                  "404": {"description": "No such file"}}}}
 
 
 @bp.get("/")
-def index() -> Response:
-    """The map page, in Chinese unless ``?lang=en``."""
-    params.check_known(request.args, ("lang",))
-    lang = request.args.get("lang", "zh")
-    if lang not in LANGUAGES:
-        raise InvalidQuery(f"lang must be one of: {', '.join(LANGUAGES)}; got {lang!r}")
+@bp.query(params.LangQuery)
+@bp.content(200, "The page", "text/html", schema={"type": "string"})
+def index(query: dict) -> Response:
+    """The web map page
+
+    Every campaign project on one map (HTML), in Chinese unless `lang=en`.
+    """
+    lang = query["lang"]
     html = render_page(lang, current_app.config["BASEMAP"],
                        api_root=request.script_root + "/api",
                        static_root=url_for("webmap.static", filename=""))

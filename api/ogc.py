@@ -21,13 +21,33 @@ from api.database import get_engine
 from api.errors import database_unreachable_message
 from api.render import json_response
 from geo.errors import LianchuangError, NotFound
-from layers.serving import ogc, ogc_params
+from layers.serving import ogc, ogc_openapi, ogc_params
 from layers.serving.query import InvalidQuery
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
 _FORMATS = {"json": "json", "geojson": "json", "html": "html"}
-_LANGUAGES = ("zh", "en")
+
+#: The landing page's entry in ``/api/openapi.json``; the rest of ``/ogc`` is described by
+#: the service's own document, ``/ogc/api`` (:mod:`layers.serving.ogc_openapi`).
+LANDING_OPERATION = {"get": {
+    "summary": "OGC API – Features",
+    "description": "The layers as an OGC API – Features service (Part 1 Core, Part 2 CRS), "
+                   "read by QGIS, ArcGIS and GDAL. Its own OpenAPI document is `/ogc/api`; "
+                   "`f=json|html`, `lang=zh|en`.",
+    "externalDocs": {"description": "The service's OpenAPI document", "url": "/ogc/api"},
+    "parameters": [
+        {"in": "query", "name": "f", "schema": {"type": "string", "enum": ["json", "html"]}},
+        {"in": "query", "name": "lang", "schema": {"type": "string",
+                                                   "enum": list(params.LANGUAGES)}}],
+    "responses": {
+        "200": {"description": "The landing page, with links to /ogc/api and the "
+                               "collections", "content": {
+                                   ogc.JSON_MEDIA: {"schema": {"type": "object"}},
+                                   ogc.HTML: {"schema": {"type": "string"}}}},
+        "400": {"description": "An OGC exception", "content": {ogc.JSON_MEDIA: {"schema": {
+            "type": "object", "properties": {"code": {"type": "string"},
+                                              "description": {"type": "string"}}}}}}}}}
 
 
 @bp.get("")
@@ -46,7 +66,7 @@ def conformance() -> Response:
 @bp.get("/api")
 def openapi() -> Response:
     _check_args(("f", "lang"))
-    document = ogc.openapi_document(_base())
+    document = ogc_openapi.openapi_document(_base())
     if _format() == "html":
         return _html("ogc/api.html", document)
     return json_response(document, mimetype=ogc.OPENAPI)
@@ -82,8 +102,10 @@ def items(layer: str) -> Response:
     """A page of items: bbox (+bbox-crs), datetime, field filters, crs, limit/offset."""
     spec = ogc.collection_spec(layer)
     fmt, lang = _format(), _lang()  # checked before any work is done
-    page = params.parse_page(request.args)
-    query = ogc_params.items_query(spec, _single_args(), page)
+    values = params.single_values(request.args)
+    page = params.load(params.Paging(), {k: v for k, v in values.items()
+                                         if k in ("limit", "offset")})["page"]
+    query = ogc_params.items_query(spec, values, page)
     found = ogc.items(get_engine(), spec.name, query)
     crs = query.crs or ogc_params.parse_crs(ogc_params.CRS84)
     if fmt == "html":
@@ -176,24 +198,14 @@ def _format() -> str:
 
 
 def _lang() -> str:
-    given = request.args.get("lang")
-    if given is not None:
-        if given not in _LANGUAGES:
-            raise InvalidQuery(f"lang={given!r} is not offered; use lang=zh or lang=en")
-        return given
-    return request.accept_languages.best_match(_LANGUAGES, default="zh")
+    if "lang" in request.args:
+        return params.load(params.LangQuery(), {"lang": request.args["lang"]})["lang"]
+    return request.accept_languages.best_match(params.LANGUAGES, default="zh")
 
 
 def _check_args(allowed: tuple[str, ...]) -> None:
-    params.check_known(request.args, (*allowed, ogc_params.TOKEN_PARAM))
-    _single_args()
-
-
-def _single_args() -> dict[str, str]:
-    repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
-    if repeated:
-        raise InvalidQuery(f"{', '.join(repeated)} given more than once; give each once")
-    return request.args.to_dict()
+    params.check_known(request.args, (*allowed, params.TOKEN_PARAM))
+    params.single_values(request.args)
 
 
 def _render(document: dict, template: str) -> Response:

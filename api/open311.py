@@ -11,17 +11,107 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, request
+import marshmallow as ma
+from flask import Response, request
 
+from api import params
 from api.auth import current_user
 from api.database import get_engine
+from api.openapi import Blueprint
 from api.render import json_response
 from geo.errors import LianchuangError, NotFound
 from layers.storage.catalogue import REPORT_CATEGORIES
 from layers.tracking import attachments, problem_reports
 
-bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2",
+               description="Open311 GeoReport v2: report categories as services, problem "
+                           "reports as service requests.")
 _CATEGORY = {c.code: c for c in REPORT_CATEGORIES}
+#: Open311 clients send the jurisdiction; this service has one.
+_JURISDICTION = {"jurisdiction_id": params.Text(metadata={
+    "description": "Ignored: the service answers for one county."})}
+
+
+class Open311Error(ma.Schema):
+    code = ma.fields.Integer()
+    description = ma.fields.String()
+
+
+class Service(ma.Schema):
+    service_code = ma.fields.String()
+    service_name = ma.fields.String()
+    description = ma.fields.String()
+    metadata = ma.fields.Boolean()
+    type = ma.fields.String()
+    keywords = ma.fields.String()
+    group = ma.fields.String()
+
+
+class ServiceDefinition(ma.Schema):
+    service_code = ma.fields.String()
+    attributes = ma.fields.List(ma.fields.Dict())
+
+
+class Receipt(ma.Schema):
+    service_request_id = ma.fields.String()
+    service_notice = ma.fields.String()
+    account_id = ma.fields.String(allow_none=True)
+
+
+class ServiceRequest(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE
+
+    service_request_id = ma.fields.String()
+    status = ma.fields.String(validate=ma.validate.OneOf(["open", "closed"]))
+    service_code = ma.fields.String()
+    description = ma.fields.String()
+    agency_responsible = ma.fields.String()
+    lat = ma.fields.Float()
+    long = ma.fields.Float()
+
+
+class ServicesQuery(params.LangQuery, params.WithToken):
+    jurisdiction_id = _JURISDICTION["jurisdiction_id"]
+
+
+class RequestsQuery(params.WithToken):
+    service_request_id = params.Text(metadata={"description": "Ids separated by commas."})
+    service_code = params.Text(metadata={"description": "Service codes separated by commas."})
+    status = params.Choice(("open", "closed"), metadata={"description": "open or closed."})
+    start_date = params.Text(metadata={"format": "date-time",
+                                       "description": "W3C date-time."})
+    end_date = params.Text(metadata={"format": "date-time", "description": "W3C date-time."})
+    jurisdiction_id = _JURISDICTION["jurisdiction_id"]
+
+
+class RequestForm(ma.Schema):
+    """A service request; ``api_key`` is the filer's token."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # Open311 clients send attributes of their own
+
+    api_key = params.Text()
+    service_code = params.Choice(_CATEGORY, required=True)
+    lat = ma.fields.Float(required=True)
+    long = ma.fields.Float(required=True)
+    description = params.Text(required=True)
+    address_string = params.Text()
+    first_name = params.Text()
+    last_name = params.Text()
+    email = params.Text()
+    phone = params.Text()
+    jurisdiction_id = params.Text()
+    media = params.File(metadata={"description": "A photo of the problem (multipart only)."})
+
+
+def _open311_errors(func):
+    """Document the errors of an Open311 route: the standard's list, whatever the status."""
+    func = bp.errors(400, 401, 404, schema=Open311Error(many=True))(func)
+    return bp.doc(responses={"default": {
+        "description": "An Open311 error list", "content": {"application/json": {
+            "schema": {"type": "array", "items": {
+                "$ref": "#/components/schemas/Open311Error"}}}}}})(func)
 
 
 @bp.errorhandler(LianchuangError)
@@ -30,39 +120,58 @@ def _error(exc: LianchuangError) -> Response:
 
 
 @bp.get("/services.json")
-def services() -> Response:
-    """Every report category as an Open311 service."""
-    lang = _lang()
-    return json_response([_service(c, lang) for c in REPORT_CATEGORIES])
+@bp.query(ServicesQuery)
+@bp.response(200, Service(many=True))
+@_open311_errors
+def services(query: dict) -> Response:
+    """Open311 services
+
+    Every report category as an Open311 service; `lang=en` names them in English.
+    """
+    return json_response([_service(c, query["lang"]) for c in REPORT_CATEGORIES])
 
 
-@bp.get("/services/<code>.json")
-def service_definition(code: str) -> Response:
-    """A service's definition; ours ask for no extra attributes."""
+@bp.get("/services/<code>.json", parameters=[{
+    "in": "path", "name": "code", "schema": {"type": "string", "enum": list(_CATEGORY)}}])
+@bp.query(params.WithToken)
+@bp.response(200, ServiceDefinition)
+@_open311_errors
+def service_definition(query: dict, code: str) -> Response:
+    """Open311 service definition
+
+    A service's definition; ours ask for no extra attributes.
+    """
     if code not in _CATEGORY:
         raise NotFound(f"no service {code!r}; list them at /open311/v2/services.json")
     return json_response({"service_code": code, "attributes": []})
 
 
 @bp.post("/requests.json")
-def create_request() -> Response:
-    """File a service request (``service_code``, ``lat``, ``long``, ``description``...)."""
-    form = request.form
+@bp.arguments(RequestForm, location=params.FORM_AND_FILES)
+@bp.doc(requestBody={"content": {"application/x-www-form-urlencoded": {
+    "schema": {"$ref": "#/components/schemas/RequestForm"}}}})
+@bp.response(201, Receipt(many=True))
+@_open311_errors
+def create_request(form: dict) -> Response:
+    """File a service request
+
+    `service_code`, `lat`, `long`, `description`, optionally the filer's name and contact
+    and a photo (`media`). Needs an API token (`api_key`, or `Authorization: Bearer`).
+    """
     user = current_user()
     if user is None:
         raise problem_reports.InvalidReport(
             "filing a request needs an API token: send api_key=<token> (ask the 创建办 for one)")
     photo_id = None
-    if "media" in request.files:
-        media = request.files["media"]
+    if "media" in form:
+        media = form["media"]
         photo_id = attachments.save_photo(get_engine(), media.read(),
                                           declared_type=media.mimetype,
                                           original_name=media.filename, user=user)["id"]
     name = " ".join(x for x in (form.get("last_name"), form.get("first_name")) if x) or None
     report = problem_reports.file_report(
-        get_engine(), user, category=_required(form, "service_code"),
-        lon=_required(form, "long"), lat=_required(form, "lat"),
-        description=_required(form, "description"), address=form.get("address_string"),
+        get_engine(), user, category=form["service_code"], lon=form["long"], lat=form["lat"],
+        description=form["description"], address=form.get("address_string"),
         photo_id=photo_id, reporter_name=name,
         reporter_contact=form.get("email") or form.get("phone"))
     notice = f"已派单至{report['department']}"
@@ -74,25 +183,34 @@ def create_request() -> Response:
 
 
 @bp.get("/requests.json")
-def list_requests() -> Response:
-    """Requests filtered by ``service_request_id``, ``service_code``, ``status``, dates."""
-    args = request.args
-    ids = _int_list(args.get("service_request_id"))
-    status = args.get("status")
-    if status not in (None, "open", "closed"):
-        raise problem_reports.InvalidReport(f"status must be open or closed; got {status!r}")
+@bp.query(RequestsQuery)
+@bp.response(200, ServiceRequest(many=True))
+@_open311_errors
+def list_requests(query: dict) -> Response:
+    """Open311 service requests
+
+    Filtered by `service_request_id`, `service_code`, `status` (open/closed) and dates.
+    """
+    ids = _int_list(query.get("service_request_id"))
+    status = query.get("status")
     statuses = problem_reports.statuses_where(status) if status else None
-    categories = [c for c in (args.get("service_code") or "").split(",") if c] or None
+    categories = [c for c in (query.get("service_code") or "").split(",") if c] or None
     found = problem_reports.list_reports(
         get_engine(), ids=ids, statuses=statuses, categories=categories,
-        since=_datetime(args, "start_date"), until=_datetime(args, "end_date"),
+        since=_datetime(query, "start_date"), until=_datetime(query, "end_date"),
         limit=1000 if ids else 100)
     return json_response([_request(r) for r in found])
 
 
 @bp.get("/requests/<request_id>.json")
-def get_request(request_id: str) -> Response:
-    """One request, as a one-element array (as the specification has it)."""
+@bp.query(params.WithToken)
+@bp.response(200, ServiceRequest(many=True))
+@_open311_errors
+def get_request(query: dict, request_id: str) -> Response:
+    """One Open311 service request
+
+    As a one-element array (as the specification has it).
+    """
     ids = _int_list(request_id)
     return json_response([_request(problem_reports.get_report(get_engine(), ids[0]))])
 
@@ -120,13 +238,6 @@ def _request(report: dict) -> dict:
     }
 
 
-def _required(form, name: str) -> str:
-    value = form.get(name)
-    if value is None or not value.strip():
-        raise problem_reports.InvalidReport(f"{name} is required")
-    return value
-
-
 def _int_list(text: str | None) -> list[int] | None:
     if not text:
         return None
@@ -138,8 +249,8 @@ def _int_list(text: str | None) -> list[int] | None:
         ) from None
 
 
-def _datetime(args, name: str) -> dt.datetime | None:
-    text = args.get(name)
+def _datetime(query: dict, name: str) -> dt.datetime | None:
+    text = query.get(name)
     if not text:
         return None
     try:
@@ -149,6 +260,3 @@ def _datetime(args, name: str) -> dt.datetime | None:
             f"{name} must be a W3C date-time such as 2026-11-01T00:00:00Z; got {text!r}"
         ) from None
 
-
-def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "zh"

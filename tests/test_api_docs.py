@@ -8,13 +8,15 @@ from openapi_spec_validator import validate
 
 pytest_plugins = ["tests.factories"]
 
-#: Routes that are not part of the API proper; /ogc is described by its own /ogc/api.
-_NOT_API = {"/", "/inspection", "/green", "/dashboard", "/feeds/changes.atom", "/static/{filename}",
-            "/api/openapi.json", "/api/docs"}
+#: The pages and the feed, documented with the media type they answer.
+_NOT_JSON = {"/": "text/html", "/green": "text/html", "/inspection": "text/html",
+             "/dashboard": "text/html", "/api/docs": "text/html",
+             "/feeds/changes.atom": "application/atom+xml"}
 
 
 def _documented_elsewhere(route: str) -> bool:
-    return route == "/ogc" or route.startswith("/ogc/")
+    """Below its landing page, /ogc is described by its own document, /ogc/api."""
+    return route.startswith("/ogc/")
 
 
 def test_openapi_document_is_valid(client):
@@ -26,7 +28,20 @@ def test_openapi_document_is_valid(client):
 def test_every_route_is_documented(app, client):
     documented = set(client.get("/api/openapi.json").get_json()["paths"])
     routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()}
-    assert {r for r in routes - _NOT_API if not _documented_elsewhere(r)} == documented
+    assert {r for r in routes if not _documented_elsewhere(r)} == documented
+
+
+def test_pages_and_feed_are_documented_with_their_media_type(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    for path, media_type in _NOT_JSON.items():
+        assert media_type in paths[path]["get"]["responses"]["200"]["content"], path
+
+
+def test_ogc_landing_links_to_its_own_document(client):
+    landing = client.get("/api/openapi.json").get_json()["paths"]["/ogc"]["get"]
+    assert "/ogc/api" in landing["description"]
+    ogc_document = client.get("/ogc/api?f=json").get_json()
+    assert "/collections/parks/items" in ogc_document["paths"]
 
 
 def test_docs_page_lists_every_operation_without_external_links(client):

@@ -25,10 +25,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import marshmallow as ma
+
 from geo.errors import InvalidInput, LianchuangError
 from geo.routing import DAY_MIN, MAX_SNAP_M, SERVICE_MIN
 from layers.serving.query import InvalidQuery, ProjectFilter, choice_code, plain_text
-from layers.storage.catalogue import REPORT_STATUSES, UnknownLayer, get_layer
+from layers.serving.schema_errors import schema_error_message
+from layers.storage.catalogue import (
+    CAMPAIGNS,
+    REPORT_STATUSES,
+    STATUSES,
+    UnknownLayer,
+    get_layer,
+    layer_names,
+)
 from layers.tracking.problem_reports import OPEN_STATUSES
 
 #: Most stops one plan may hold; a larger selection is refused (narrow the filter).
@@ -42,12 +52,6 @@ MAX_NOT_INSPECTED_DAYS = 3650
 #: The server's depot setting, ``lon,lat,name``.
 DEPOT_SETTING = "LIANCHUANG_DEPOT"
 
-_REQUEST_KEYS = ("projects", "reports", "stops", "depot", "inspectors", "service_min",
-                 "day_start", "day_min", "objective", "time_limit_s", "max_snap_m", "today")
-_PROJECT_KEYS = ("status", "campaign", "department", "overdue", "not_inspected_days")
-_REPORT_KEYS = ("status", "department")
-_STOP_KEYS = ("project_id", "report_id", "layer", "fid", "lon", "lat", "name", "service_min",
-              "earliest", "latest")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _REPORT_STATUS_CHOICES = tuple(choice for choice, _ in REPORT_STATUSES)
 
@@ -116,183 +120,322 @@ def parse_route_request(body: Any) -> RouteRequest:
 
     Raises :class:`InvalidRouteRequest` naming the field, the value and what is allowed.
     """
-    body = _object(body, "the request", _REQUEST_KEYS)
-    day_start = _clock(body.get("day_start", "08:30"), "day_start")
-    day_min = _number(body, "day_min", DAY_MIN, 1, 1440)
-    if minutes_of_day(day_start) + day_min > 1440:
-        raise InvalidRouteRequest(f"the working day from {day_start} for {day_min:g} min ends "
-                                  f"after midnight; shorten day_min or start earlier")
-    objective = body.get("objective", "travel_time")
-    if objective not in ("travel_time", "length"):
-        raise InvalidRouteRequest(f"objective {objective!r}: use 'travel_time' or 'length'")
-    selection = parse_selection(body)
-    for index, ref in enumerate(selection.stops):
-        if ref.latest is not None and minutes_of_day(ref.latest) < minutes_of_day(day_start):
-            raise InvalidRouteRequest(f"stops[{index}].latest {ref.latest} is before the "
-                                      f"working day starts at {day_start}")
-    return RouteRequest(
-        selection=selection,
-        depot=_place(_object(body["depot"], "depot", ("lon", "lat", "name")), "depot")
-        if body.get("depot") is not None else None,
-        inspectors=int(_number(body, "inspectors", 1, 1, MAX_INSPECTORS, whole=True)),
-        service_min=_number(body, "service_min", SERVICE_MIN, 0, day_min),
-        day_start=day_start, day_min=day_min, objective=objective,
-        time_limit_s=_number(body, "time_limit_s", None, 0.1, MAX_TIME_LIMIT_S),
-        max_snap_m=_number(body, "max_snap_m", MAX_SNAP_M, 1, MAX_SNAP_LIMIT_M),
-        today=parse_date(body.get("today"), "today"),
-    )
+    return _load(RouteRequestSchema(), body)
 
 
 def parse_selection(body: Mapping[str, Any]) -> StopSelection:
     """The ``projects``, ``reports`` and ``stops`` members of a request, checked."""
-    projects_filter, days = _project_selection(body.get("projects"))
-    statuses, department = _report_selection(body.get("reports"))
+    return _load(SelectionSchema(), body)
+
+
+def _load(schema: ma.Schema, body: Any) -> Any:
+    if not isinstance(body, dict):
+        raise InvalidRouteRequest("the request must be a JSON object with: "
+                                  + ", ".join(schema.fields))
+    try:
+        return schema.load(body)
+    except ma.ValidationError as exc:
+        raise InvalidRouteRequest(schema_error_message(exc.messages, body, schema)) from None
+
+
+# --- fields: their messages start with their own name (the path is added when refused) -----
+
+
+class Number(ma.fields.Float):
+    """A finite JSON number from *low* to *high* (a whole one when *whole*)."""
+
+    def __init__(self, low: float, high: float, *, whole: bool = False, **kwargs):
+        self.low, self.high, self.whole = low, high, whole
+        kind = {"type": "integer"} if whole else {}
+        bounds = {"minimum": low, "maximum": high} if math.isfinite(high - low) else {}
+        metadata = {**kind, **bounds, **kwargs.pop("metadata", {})}
+        if whole and "load_default" in kwargs:
+            metadata["default"] = int(kwargs["load_default"])
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = self.data_key or attr
+        kind = "a whole number" if self.whole else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                not math.isfinite(value) or (self.whole and value != int(value)):
+            raise ma.ValidationError(f"{name} must be {kind}; got {value!r}")
+        if not self.low <= value <= self.high:
+            raise ma.ValidationError(f"{name}={value:g} is out of range; give {self.low:g} "
+                                     f"to {self.high:g}")
+        return int(value) if self.whole else float(value)
+
+
+class Text(ma.fields.String):
+    """Plain text of at most 200 characters."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = self.data_key or attr
+        if not isinstance(value, str):
+            raise ma.ValidationError(f"{name} must be text; got {value!r}")
+        try:
+            text = plain_text(value, name)
+        except InvalidQuery as exc:
+            raise ma.ValidationError(str(exc)) from None
+        if len(text) > 200:
+            raise ma.ValidationError(f"{name} is {len(text)} characters long; at most 200")
+        return text
+
+
+class Texts(ma.fields.Field):
+    """A list of codes or labels, or one text of them separated by commas."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = self.data_key or attr
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            raise ma.ValidationError(f"{name} must be a list of texts")
+        return tuple(Text()._deserialize(item, name, data) for item in items)
+
+
+class Clock(ma.fields.String):
+    """A clock time ``HH:MM``, written back with two-digit hours."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
+        if not match:
+            raise ma.ValidationError(f"{self.data_key or attr} must be a clock time HH:MM "
+                                     f"(e.g. 08:30); got {value!r}")
+        return f"{int(match[1]):02d}:{match[2]}"
+
+
+class Flag(ma.fields.Boolean):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ma.ValidationError(f"{self.data_key or attr} must be true or false; "
+                                     f"got {value!r}")
+        return value
+
+
+class Day(ma.fields.Date):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return parse_date(value, self.data_key or attr)
+
+
+class Id(ma.fields.Integer):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**31:
+            raise ma.ValidationError(f"{self.data_key or attr} must be a positive whole "
+                                     f"number; got {value!r}")
+        return value
+
+
+class Stops(ma.fields.List):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise ma.ValidationError("stops must be a list of objects")
+        if len(value) > MAX_STOPS:
+            raise ma.ValidationError(f"stops lists {len(value)} stops; at most {MAX_STOPS} fit "
+                                     f"in one plan")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class _Object(ma.Schema):
+    """A JSON object whose members are all known; a member that is null is left out."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.pre_load
+    def _without_nulls(self, data: Any, **kwargs) -> Any:
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) \
+            else data
+
+
+class PlaceSchema(_Object):
+    """A lon/lat position in China (WGS84 degrees) with an optional name."""
+
+    lon = Number(-math.inf, math.inf, metadata={"minimum": 73, "maximum": 136})
+    lat = Number(-math.inf, math.inf, metadata={"minimum": 3, "maximum": 54})
+    name = Text()
+
+    @ma.post_load
+    def _place(self, data: dict[str, Any], **kwargs) -> Place:
+        return _place(data)
+
+
+class StopSchema(_Object):
+    """One site: ``{project_id}``, ``{report_id}``, ``{layer, fid}`` or ``{lon, lat, name}``,
+    with an optional ``service_min`` and time window (``earliest``, ``latest``)."""
+
+    project_id = Id()
+    report_id = Id()
+    layer = ma.fields.Raw(metadata={"type": "string", "enum": list(layer_names())})
+    fid = Text()
+    lon = Number(-math.inf, math.inf, metadata={"minimum": 73, "maximum": 136})
+    lat = Number(-math.inf, math.inf, metadata={"minimum": 3, "maximum": 54})
+    name = Text()
+    service_min = Number(0, 1440)
+    earliest = Clock(metadata={"example": "08:30"})
+    latest = Clock(metadata={"example": "17:30"})
+
+    @ma.post_load
+    def _stop(self, item: dict[str, Any], **kwargs) -> StopRef:
+        common = {key: item.get(key) for key in ("service_min", "earliest", "latest", "name")}
+        if common["earliest"] and common["latest"] and \
+                minutes_of_day(common["earliest"]) > minutes_of_day(common["latest"]):
+            raise ma.ValidationError(f"has earliest {common['earliest']}, which is after "
+                                     f"latest {common['latest']}")
+        if "project_id" in item or "report_id" in item:
+            kind = "project" if "project_id" in item else "report"
+            return StopRef(kind, item[f"{kind}_id"], **common)
+        if "layer" in item or "fid" in item:
+            layer = item.get("layer")
+            try:
+                get_layer(layer if isinstance(layer, str) else "")
+            except UnknownLayer as exc:
+                raise ma.ValidationError({"layer": [f"layer: {exc}"]}) from None
+            if "fid" not in item:
+                raise ma.ValidationError({"fid": ["fid must be text; got None"]})
+            return StopRef("feature", (layer, item["fid"]), **common)
+        if "lon" in item or "lat" in item:
+            place = _place(item)
+            return StopRef("point", (place.lon, place.lat), **common)
+        raise ma.ValidationError('must name a site: {"project_id"}, {"report_id"}, '
+                                 '{"layer", "fid"} or {"lon", "lat", "name"}')
+
+
+class ProjectsSchema(_Object):
+    """Projects passing this filter; ``{}`` means every project."""
+
+    status = Texts(metadata={"type": "array", "items": {
+        "type": "string", "enum": [s.code for s in STATUSES]}})
+    campaign = Texts(metadata={"type": "array", "items": {
+        "type": "string", "enum": [c.code for c in CAMPAIGNS]}})
+    department = Text()
+    overdue = Flag()
+    not_inspected_days = Number(1, MAX_NOT_INSPECTED_DAYS, whole=True, metadata={
+        "description": "No note or photo event in that many days."})
+
+    @ma.post_load
+    def _filter(self, wanted: dict[str, Any], **kwargs) -> tuple[ProjectFilter, int | None]:
+        try:
+            return ProjectFilter(statuses=wanted.get("status", ()),
+                                 campaigns=wanted.get("campaign", ()),
+                                 department=wanted.get("department") or None,
+                                 overdue=wanted.get("overdue")), wanted.get("not_inspected_days")
+        except InvalidQuery as exc:
+            raise InvalidRouteRequest(f"projects: {exc}") from None
+
+
+class ReportsSchema(_Object):
+    """Open problem reports by status and department."""
+
+    status = Texts(metadata={"type": "array", "items": {
+        "type": "string", "enum": list(OPEN_STATUSES)}})
+    department = Text()
+
+    @ma.post_load
+    def _reports(self, wanted: dict[str, Any], **kwargs) -> tuple[tuple[str, ...], str | None]:
+        try:
+            statuses = tuple(choice_code(_REPORT_STATUS_CHOICES, status, "report status")
+                             for status in wanted.get("status", ()))
+        except InvalidQuery as exc:
+            raise InvalidRouteRequest(f"reports: {exc}") from None
+        closed = [status for status in statuses if status not in OPEN_STATUSES]
+        if closed:
+            raise InvalidRouteRequest(f"reports.status {closed[0]!r}: only open reports are "
+                                      f"inspected; use {', '.join(OPEN_STATUSES)} (or name a "
+                                      f"closed report in stops as {{\"report_id\": …}})")
+        return statuses or OPEN_STATUSES, wanted.get("department") or None
+
+
+class Reports(ma.fields.Nested):
+    """``true`` for every open report, or a :class:`ReportsSchema` filter."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ReportsSchema, allow_none=True, metadata={
+            "description": "Open problem reports: `true`, or a filter."}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is False:
+            return None
+        return super()._deserialize({} if value is True else value, attr, data, **kwargs)
+
+
+class SelectionSchema(_Object):
+    """Which sites: ``projects`` (a filter), ``reports`` (open ones), ``stops`` (a list)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # the rest of a route request
+
+    projects = ma.fields.Nested(ProjectsSchema, allow_none=True)
+    reports = Reports()
+    stops = Stops(ma.fields.Nested(StopSchema), allow_none=True,
+                  metadata={"maxItems": MAX_STOPS})
+
+    @ma.post_load
+    def _selection(self, body: dict[str, Any], **kwargs) -> StopSelection:
+        return _selection(body)
+
+
+class RouteRequestSchema(_Object):
+    """A route request: the sites, the depot, the inspectors and their working day."""
+
+    projects = ma.fields.Nested(ProjectsSchema, allow_none=True)
+    reports = Reports()
+    stops = Stops(ma.fields.Nested(StopSchema), allow_none=True,
+                  metadata={"maxItems": MAX_STOPS})
+    depot = ma.fields.Nested(PlaceSchema, allow_none=True, metadata={"description": (
+        "Start and end of every route; default: the server's LIANCHUANG_DEPOT, else the "
+        "point on surface of the built-up area.")})
+    inspectors = Number(1, MAX_INSPECTORS, whole=True, load_default=1)
+    service_min = Number(0, 1440, load_default=SERVICE_MIN,
+                         metadata={"description": "Minutes on site per stop."})
+    day_start = Clock(load_default="08:30")
+    day_min = Number(1, 1440, load_default=DAY_MIN,
+                     metadata={"description": "Length of the working day in minutes."})
+    objective = ma.fields.Raw(load_default="travel_time", metadata={
+        "type": "string", "enum": ["travel_time", "length"]})
+    time_limit_s = Number(0.1, MAX_TIME_LIMIT_S, allow_none=True, metadata={
+        "description": "Solver search time; by default 1 to 2.5 s."})
+    max_snap_m = Number(1, MAX_SNAP_LIMIT_M, load_default=MAX_SNAP_M, metadata={
+        "description": "Farthest a stop may be from the streets."})
+    today = Day(allow_none=True, metadata={
+        "description": "Date that overdue and not-inspected are judged on."})
+
+    @ma.post_load
+    def _request(self, body: dict[str, Any], **kwargs) -> RouteRequest:
+        day_start, day_min = body["day_start"], body["day_min"]
+        if minutes_of_day(day_start) + day_min > 1440:
+            raise InvalidRouteRequest(f"the working day from {day_start} for {day_min:g} min "
+                                      f"ends after midnight; shorten day_min or start earlier")
+        if body["service_min"] > day_min:
+            raise InvalidRouteRequest(f"service_min={body['service_min']:g} is out of range; "
+                                      f"give 0 to {day_min:g} (the working day)")
+        if body["objective"] not in ("travel_time", "length"):
+            raise InvalidRouteRequest(f"objective {body['objective']!r}: use 'travel_time' or "
+                                      f"'length'")
+        selection = _selection(body)
+        for index, ref in enumerate(selection.stops):
+            if ref.latest is not None and minutes_of_day(ref.latest) < minutes_of_day(day_start):
+                raise InvalidRouteRequest(f"stops.{index}.latest {ref.latest} is before the "
+                                          f"working day starts at {day_start}")
+        return RouteRequest(
+            selection=selection, depot=body.get("depot"), inspectors=body["inspectors"],
+            service_min=body["service_min"], day_start=day_start, day_min=day_min,
+            objective=body["objective"], time_limit_s=body.get("time_limit_s"),
+            max_snap_m=body["max_snap_m"], today=body.get("today"))
+
+
+def _selection(body: dict[str, Any]) -> StopSelection:
+    """The selection of loaded ``projects``, ``reports`` and ``stops`` members."""
+    projects_filter, days = body.get("projects") or (None, None)
+    statuses, department = body.get("reports") or (None, None)
     selection = StopSelection(projects_filter, days, statuses, department,
-                              _stop_list(body.get("stops")))
+                              tuple(body.get("stops") or ()))
     if projects_filter is None and statuses is None and not selection.stops:
         raise InvalidRouteRequest('say which sites to visit: "projects" (a filter such as '
                                   '{"overdue": true}), "reports" (true for open reports) '
                                   'and/or "stops" (a list)')
     return selection
-
-
-def _project_selection(value: Any) -> tuple[ProjectFilter | None, int | None]:
-    if value is None:
-        return None, None
-    wanted = _object(value, "projects", _PROJECT_KEYS)
-    overdue = wanted.get("overdue")
-    if overdue is not None and not isinstance(overdue, bool):
-        raise InvalidRouteRequest(f"projects.overdue must be true or false; got {overdue!r}")
-    department = wanted.get("department")
-    try:
-        projects_filter = ProjectFilter(
-            statuses=_texts(wanted.get("status"), "projects.status"),
-            campaigns=_texts(wanted.get("campaign"), "projects.campaign"),
-            department=_text(department, "projects.department") if department else None,
-            overdue=overdue)
-    except InvalidQuery as exc:
-        raise InvalidRouteRequest(f"projects: {exc}") from None
-    days = _number(wanted, "not_inspected_days", None, 1, MAX_NOT_INSPECTED_DAYS, whole=True,
-                   prefix="projects.")
-    return projects_filter, int(days) if days is not None else None
-
-
-def _report_selection(value: Any) -> tuple[tuple[str, ...] | None, str | None]:
-    if value is None or value is False:
-        return None, None
-    wanted = {} if value is True else _object(value, "reports", _REPORT_KEYS)
-    try:
-        statuses = tuple(choice_code(_REPORT_STATUS_CHOICES, status, "report status")
-                         for status in _texts(wanted.get("status"), "reports.status"))
-    except InvalidQuery as exc:
-        raise InvalidRouteRequest(f"reports: {exc}") from None
-    closed = [status for status in statuses if status not in OPEN_STATUSES]
-    if closed:
-        raise InvalidRouteRequest(f"reports.status {closed[0]!r}: only open reports are "
-                                  f"inspected; use {', '.join(OPEN_STATUSES)} (or name a "
-                                  f"closed report in stops as {{\"report_id\": …}})")
-    department = wanted.get("department")
-    return (statuses or OPEN_STATUSES,
-            _text(department, "reports.department") if department else None)
-
-
-def _stop_list(value: Any) -> tuple[StopRef, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise InvalidRouteRequest("stops must be a list of objects")
-    if len(value) > MAX_STOPS:
-        raise InvalidRouteRequest(f"stops lists {len(value)} stops; at most {MAX_STOPS} fit in "
-                                  f"one plan")
-    return tuple(_stop_ref(item, f"stops[{i}]") for i, item in enumerate(value))
-
-
-def _stop_ref(item: Any, where: str) -> StopRef:
-    item = _object(item, where, _STOP_KEYS)
-    common = {"service_min": _number(item, "service_min", None, 0, 1440, prefix=where + "."),
-              "earliest": _clock(item["earliest"], f"{where}.earliest")
-              if item.get("earliest") is not None else None,
-              "latest": _clock(item["latest"], f"{where}.latest")
-              if item.get("latest") is not None else None,
-              "name": _text(item["name"], f"{where}.name") if item.get("name") else None}
-    if common["earliest"] and common["latest"] and \
-            minutes_of_day(common["earliest"]) > minutes_of_day(common["latest"]):
-        raise InvalidRouteRequest(f"{where}: earliest {common['earliest']} is after latest "
-                                  f"{common['latest']}")
-    if "project_id" in item or "report_id" in item:
-        kind = "project" if "project_id" in item else "report"
-        key = item[f"{kind}_id"]
-        if isinstance(key, bool) or not isinstance(key, int) or not 1 <= key < 2**31:
-            raise InvalidRouteRequest(f"{where}.{kind}_id must be a positive whole number; "
-                                      f"got {key!r}")
-        return StopRef(kind, key, **common)
-    if "layer" in item or "fid" in item:
-        layer, fid = item.get("layer"), item.get("fid")
-        try:
-            get_layer(layer if isinstance(layer, str) else "")
-        except UnknownLayer as exc:
-            raise InvalidRouteRequest(f"{where}.layer: {exc}") from None
-        return StopRef("feature", (layer, _text(fid, f"{where}.fid")), **common)
-    if "lon" in item or "lat" in item:
-        place = _place(item, where)
-        return StopRef("point", (place.lon, place.lat), **common)
-    raise InvalidRouteRequest(f'{where} must name a site: {{"project_id"}}, {{"report_id"}}, '
-                              f'{{"layer", "fid"}} or {{"lon", "lat", "name"}}')
-
-
-def _object(value: Any, what: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidRouteRequest(f"{what} must be a JSON object with: {', '.join(allowed)}")
-    unknown = sorted(set(value) - set(allowed))
-    if unknown:
-        raise InvalidRouteRequest(f"{what}: unknown member(s) {', '.join(map(repr, unknown))}; "
-                                  f"use: {', '.join(allowed)}")
-    return value
-
-
-def _number(body: Mapping[str, Any], name: str, default: float | None, low: float,
-            high: float, *, whole: bool = False, prefix: str = "") -> float | None:
-    value = body.get(name)
-    if value is None:
-        return default
-    kind = "a whole number" if whole else "a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-            not math.isfinite(value) or (whole and value != int(value)):
-        raise InvalidRouteRequest(f"{prefix}{name} must be {kind}; got {value!r}")
-    if not low <= value <= high:
-        raise InvalidRouteRequest(f"{prefix}{name}={value:g} is out of range; give "
-                                  f"{low:g} to {high:g}")
-    return float(value)
-
-
-def _text(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise InvalidRouteRequest(f"{what} must be text; got {value!r}")
-    try:
-        text = plain_text(value, what)
-    except InvalidQuery as exc:
-        raise InvalidRouteRequest(str(exc)) from None
-    if len(text) > 200:
-        raise InvalidRouteRequest(f"{what} is {len(text)} characters long; at most 200")
-    return text
-
-
-def _texts(value: Any, what: str) -> tuple[str, ...]:
-    """A list of codes or labels, or one text of them separated by commas."""
-    if value is None:
-        return ()
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list):
-        raise InvalidRouteRequest(f"{what} must be a list of texts")
-    return tuple(_text(item, what) for item in items)
-
-
-def _clock(value: Any, what: str) -> str:
-    match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
-    if not match:
-        raise InvalidRouteRequest(f"{what} must be a clock time HH:MM (e.g. 08:30); "
-                                  f"got {value!r}")
-    return f"{int(match[1]):02d}:{match[2]}"
 
 
 def minutes_of_day(clock_time: str) -> int:
@@ -308,20 +451,18 @@ def parse_date(value: Any, what: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise InvalidRouteRequest(f"{what} must be a date YYYY-MM-DD; got {value!r}") from None
+        raise ma.ValidationError(f"{what} must be a date YYYY-MM-DD; got {value!r}") from None
 
 
-def _place(item: Mapping[str, Any], what: str) -> Place:
+def _place(item: Mapping[str, Any]) -> Place:
     """A lon/lat position in China (WGS84 degrees) with an optional name."""
-    lon = _number(item, "lon", None, -math.inf, math.inf, prefix=what + ".")
-    lat = _number(item, "lat", None, -math.inf, math.inf, prefix=what + ".")
+    lon, lat = item.get("lon"), item.get("lat")
     if lon is None or lat is None:
-        raise InvalidRouteRequest(f"{what} needs both lon and lat (WGS84 degrees)")
+        raise ma.ValidationError("needs both lon and lat (WGS84 degrees)")
     if not (73 <= lon <= 136 and 3 <= lat <= 54):
-        raise InvalidRouteRequest(f"{what} lon {lon:g}, lat {lat:g} is outside China: are lon "
-                                  f"and lat swapped, or the coordinates projected?")
-    name = _text(item["name"], f"{what}.name") if item.get("name") else "出发地点"
-    return Place(lon, lat, name)
+        raise ma.ValidationError(f"has lon {lon:g}, lat {lat:g}, which is outside China: are "
+                                 f"lon and lat swapped, or the coordinates projected?")
+    return Place(lon, lat, item.get("name") or "出发地点")
 
 
 def depot_from_setting(setting: str) -> Place:

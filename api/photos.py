@@ -1,0 +1,54 @@
+"""``/api/photos``: photos of notes and problem reports, uploaded and served back
+(stored by :mod:`layers.tracking.attachments`, checked by content)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Response, send_file
+
+from api import params, schemas
+from api.auth import require_user
+from api.database import get_engine
+from api.openapi import Blueprint
+from api.render import json_response
+from layers.tracking import attachments
+
+bp = Blueprint("photos", __name__, url_prefix="/api/photos",
+               description="Photos for project notes and problem reports.")
+
+
+class PhotoUpload(ma.Schema):
+    photo = params.File(required=True, metadata={"description": "JPEG, PNG or WebP"},
+                   error_messages={"required": "is required: send the photo as "
+                                               "multipart/form-data in a field named 'photo'"})
+
+
+@bp.post("")
+@bp.arguments(PhotoUpload, location="files")
+@bp.response(201, schemas.Photo, description="Stored")
+@bp.errors(401, 403, 413)
+@bp.doc(security=[{"token": []}])
+def upload_photo(files: dict) -> Response:
+    """Upload a photo
+
+    One photo as multipart/form-data in the field `photo`; JPEG, PNG or WebP, checked by
+    content. Returns its id for notes and problem reports (inspector or above).
+    """
+    user = require_user("inspector")
+    upload = files["photo"]
+    saved = attachments.save_photo(get_engine(), upload.read(), declared_type=upload.mimetype,
+                                   original_name=upload.filename, user=user)
+    return json_response(saved, status=201)
+
+
+@bp.get("/<photo_id>")
+@bp.query()
+@bp.content(200, "The image, as uploaded", "image/jpeg", "image/png", "image/webp")
+@bp.errors(404)
+def photo(photo_id: str) -> Response:
+    """A photo
+
+    The stored image, as uploaded.
+    """
+    path, content_type = attachments.photo_path(get_engine(), photo_id)
+    return send_file(path, mimetype=content_type, max_age=86400)

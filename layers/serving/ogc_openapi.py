@@ -1,0 +1,99 @@
+"""The OpenAPI 3.0 document of the OGC API – Features service (``/ogc/api``), generated
+from the layer catalogue (:mod:`layers.storage.catalogue`): one items path per collection,
+with a query parameter per field of its spec.  This is the only description of ``/ogc``;
+the main API's document links to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from layers.serving import ogc
+from layers.serving.ogc import GEOJSON, HTML, JSON_MEDIA, JSON_TYPES
+from layers.serving.query import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from layers.storage.catalogue import LAYERS
+
+
+def openapi_document(base: str) -> dict[str, Any]:
+    """OpenAPI 3.0 description of the service, one items path per collection."""
+    paths: dict[str, Any] = {
+        "/": _get("Landing page", "LandingPage", ["f", "lang"]),
+        "/conformance": _get("Conformance classes", "Conformance", ["f"]),
+        "/collections": _get("Collections", "Collections", ["f", "lang"]),
+        "/api": _get("This OpenAPI document", "OpenAPI", ["f"]),
+    }
+    for spec in LAYERS:
+        here = f"/collections/{spec.name}"
+        fields = [{"name": f.name, "in": "query", "required": False,
+                   "description": f"{f.zh} / {f.en}: equal to this value"
+                                  + (" (code or label)" if f.choices else ""),
+                   "schema": {"type": JSON_TYPES[f.type]}} for f in spec.fields]
+        paths[here] = _get(f"{spec.zh} {spec.en}", "Collection", ["f", "lang"])
+        paths[f"{here}/queryables"] = _get(f"Queryables of {spec.name}", "Schema", [])
+        paths[f"{here}/schema"] = _get(f"Feature schema of {spec.name}", "Schema", [])
+        items_op = _get(f"Items of {spec.name}", "FeatureCollection",
+                        ["f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset"],
+                        geojson=True)
+        items_op["get"]["parameters"] += fields
+        paths[f"{here}/items"] = items_op
+        item_op = _get(f"One item of {spec.name}", "Feature", ["f", "lang", "crs"],
+                       geojson=True)
+        item_op["get"]["parameters"].insert(0, {"$ref": "#/components/parameters/featureId"})
+        paths[f"{here}/items/{{featureId}}"] = item_op
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Lianchuang 联创 OGC API – Features", "version": "1.0.0",
+                 "description": ogc.__doc__.split("\n\n")[0]},
+        "servers": [{"url": base}],
+        "paths": paths,
+        "components": {"parameters": _PARAMETERS, "schemas": {
+            "exception": {"type": "object", "required": ["code"],
+                          "properties": {"code": {"type": "string"},
+                                         "description": {"type": "string"}}}}},
+    }
+
+
+def _get(summary: str, what: str, parameters: list[str], geojson: bool = False):
+    media = GEOJSON if geojson else JSON_MEDIA
+    error = {"description": "An OGC exception {code, description}",
+             "content": {JSON_MEDIA: {"schema": {"$ref": "#/components/schemas/exception"}}}}
+    return {"get": {
+        "summary": summary,
+        "parameters": [{"$ref": f"#/components/parameters/{p}"} for p in parameters],
+        "responses": {"200": {"description": what,
+                              "content": {media: {"schema": {"type": "object"}},
+                                          HTML: {"schema": {"type": "string"}}}},
+                      "400": error, "404": error, "500": error},
+    }}
+
+
+_PARAMETERS = {
+    "f": {"name": "f", "in": "query", "required": False, "description": "Output format",
+          "schema": {"type": "string", "enum": ["json", "html"]}},
+    "lang": {"name": "lang", "in": "query", "required": False,
+             "description": "Language of titles and descriptions (default: Accept-Language, "
+                            "else zh)", "schema": {"type": "string", "enum": ["zh", "en"]}},
+    "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form",
+             "explode": False, "description": "minx,miny,maxx,maxy in bbox-crs axis order "
+                                              "(CRS84: lon,lat)",
+             "schema": {"type": "array", "minItems": 4, "maxItems": 6,
+                        "items": {"type": "number"}}},
+    "bbox-crs": {"name": "bbox-crs", "in": "query", "required": False,
+                 "description": "CRS of bbox (a URI from the collection's crs list)",
+                 "schema": {"type": "string", "format": "uri"}},
+    "crs": {"name": "crs", "in": "query", "required": False,
+            "description": "CRS of the returned coordinates (a URI from the collection's crs "
+                           "list), in that CRS's axis order",
+            "schema": {"type": "string", "format": "uri"}},
+    "datetime": {"name": "datetime", "in": "query", "required": False,
+                 "description": "RFC 3339 instant or interval on imported_at (a date is the "
+                                "whole UTC day)", "schema": {"type": "string"}},
+    "limit": {"name": "limit", "in": "query", "required": False,
+              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                         "default": DEFAULT_LIMIT}},
+    "offset": {"name": "offset", "in": "query", "required": False,
+               "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET,
+                          "default": 0}},
+    "featureId": {"name": "featureId", "in": "path", "required": True,
+                  "schema": {"type": "string"}},
+}
