@@ -7,6 +7,7 @@ rejected import prints its full report and exits with status 1.
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class _Group(click.Group):
             click.echo(f"error: {db.unreachable(exc)}", err=True)
             sys.exit(2)
         except (LianchuangError, ValueError) as exc:
+            if ctx.meta.get("json"):  # --json promises JSON on stdout, whatever happens
+                click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
 

@@ -55,6 +55,12 @@ class SourceReport:
     def repaired(self) -> int:
         return len({(p.feature, p.row) for p in self.problems if p.action == "repaired"})
 
+    @property
+    def file_refused(self) -> bool:
+        """A rejection of the whole file (no feature, no row): ``skip_invalid`` cannot help."""
+        return any(p.action == "rejected" and p.feature is None and p.row is None
+                   for p in self.problems)
+
     def reject(self, message: str, **where) -> None:
         self.problems.append(Problem("rejected", message, **where))
 
@@ -76,6 +82,10 @@ class ImportReport:
     @property
     def rejected(self) -> int:
         return sum(s.rejected for s in self.sources)
+
+    @property
+    def file_refused(self) -> bool:
+        return any(s.file_refused for s in self.sources)
 
     def to_dict(self) -> dict:
         return {

@@ -7,11 +7,14 @@ Shapefile's .dbf is in, and which CRS its coordinates are in; reads it with pyog
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
+import shapely
 from pyproj import CRS
 
 from geo.crs import GCJ02, parse_crs
@@ -180,6 +183,8 @@ class ReadResult:
     crs_note: str
     encoding: str | None
     gcj02: bool
+    #: Row → why its geometry could not be built (it reads as missing).
+    unreadable: dict[int, str] = field(default_factory=dict)
 
 
 def read_source(ref: SourceRef, crs: str | None = None, encoding: str | None = None
@@ -193,8 +198,11 @@ def read_source(ref: SourceRef, crs: str | None = None, encoding: str | None = N
     if ref.path.suffix.lower() == ".shp":
         codec, how = shapefile_encoding(ref.path, encoding)
     try:
-        frame = pyogrio.read_dataframe(ref.path, layer=ref.source_layer, encoding=codec,
-                                       fid_as_index=True)
+        with warnings.catch_warnings():  # GDAL's warnings on bad rings: reported per feature
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(ref.path, layer=ref.source_layer, encoding=codec,
+                                           fid_as_index=True, on_invalid="ignore")
+            unreadable = _unreadable_geometries(ref, frame)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ImportRefused(f"{ref.label}: cannot be read ({exc})") from None
     except UnicodeDecodeError:
@@ -204,7 +212,28 @@ def read_source(ref: SourceRef, crs: str | None = None, encoding: str | None = N
     except GeoInputError as exc:
         raise ImportRefused(f"--crs: {exc}") from None
     note = _apply_crs(ref, frame, wanted)
-    return ReadResult(frame, note, codec and f"{codec} ({how})", wanted == GCJ02)
+    return ReadResult(frame, note, codec and f"{codec} ({how})", wanted == GCJ02, unreadable)
+
+
+def _unreadable_geometries(ref: SourceRef, frame: gpd.GeoDataFrame) -> dict[int, str]:
+    """Why each geometry the file holds but shapely cannot build was left out, by row.
+
+    A ring of fewer than four points or an unclosed ring (common in clipped extracts) makes
+    GEOS refuse the whole geometry; it was read as missing, and here the file is read again,
+    geometry only and only when something is missing, for the reason.
+    """
+    if not frame.geometry.isna().any():
+        return {}
+    _, _, wkb, _ = pyogrio.raw.read(ref.path, layer=ref.source_layer, columns=[])
+    reasons = {}
+    for row in np.flatnonzero(frame.geometry.isna().to_numpy()):
+        if wkb[row] is None:
+            continue
+        try:
+            shapely.from_wkb(wkb[row])
+        except shapely.errors.GEOSException as exc:
+            reasons[int(row)] = str(exc).split(": ", 1)[-1]
+    return reasons
 
 
 def _apply_crs(ref: SourceRef, frame: gpd.GeoDataFrame, wanted: CRS | str | None) -> str:
