@@ -219,3 +219,12 @@ def test_export_is_a_named_attachment(client, city):
     response = export(client, "parks", format="gpkg")
     assert response.headers["Content-Disposition"] == "attachment; filename=parks.gpkg"
     assert response.mimetype == "application/geopackage+sqlite3"
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(client, city, clean_db):
+    with clean_db.begin() as conn:
+        conn.execute(sa.text("UPDATE road_segments SET name = '=HYPERLINK(\"http://x\")' "
+                             "WHERE name = '城南路'"))
+    rows = list(csv.DictReader(io.StringIO(
+        export(client, "road_segments", format="csv").data.decode("utf-8-sig"))))
+    assert rows[0]["name"] == "'=HYPERLINK(\"http://x\")"

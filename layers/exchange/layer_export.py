@@ -30,6 +30,7 @@ import shapely
 import sqlalchemy as sa
 
 from geo.errors import InvalidInput, NotFound
+from layers.exchange.csv_cells import neutralise
 from layers.serving.project_links import feature_conditions, linked_projects
 from layers.serving.query import BBox, ProjectFilter
 from layers.storage.catalogue import UnknownLayer, get_layer
@@ -250,6 +251,8 @@ def _write_csv(frame: gpd.GeoDataFrame, target: Path, encoding: str, geometry: s
     else:
         points = shapely.point_on_surface(geoms)
         table["lon"], table["lat"] = shapely.get_x(points), shapely.get_y(points)
+    for column in table.columns[table.dtypes == object]:
+        table[column] = table[column].map(lambda v: neutralise(v) if isinstance(v, str) else v)
     table.to_csv(target, index=False, encoding="utf-8-sig" if encoding == "utf-8" else "gbk")
 
 

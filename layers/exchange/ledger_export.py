@@ -25,6 +25,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from layers.exchange.csv_cells import neutralise
 from layers.exchange.ledger_import import COLUMNS
 from layers.serving.query import InvalidQuery, ProjectFilter
 from layers.storage.catalogue import CAMPAIGNS, PROJECT_CATEGORIES, STATUSES
@@ -75,12 +76,13 @@ def _ledger_row(row: sa.RowMapping) -> dict[str, Any]:
 
 
 def write_csv(rows: Iterable[dict[str, Any]]) -> bytes:
-    """The ledger as UTF-8 CSV (with a byte-order mark) under the county's headings."""
+    """The ledger as UTF-8 CSV (with a byte-order mark) under the county's headings, its
+    formula-like cells neutralised (:mod:`layers.exchange.csv_cells`)."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([column.zh for column in COLUMNS])
     for row in rows:
-        writer.writerow([_text(row[column.name]) for column in COLUMNS])
+        writer.writerow([neutralise(_text(row[column.name])) for column in COLUMNS])
     return text.getvalue().encode("utf-8-sig")
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from layers.errors import ImportRefused
+from layers.exchange.csv_cells import restore
 from layers.exchange.import_report import SourceReport
 from layers.storage.catalogue import CAMPAIGNS, PROJECT_CATEGORIES, STATUSES, layer_names
 from layers.storage.models import layer_table, project_events, project_features, projects
@@ -53,6 +54,7 @@ def read_ledger(path: Path) -> pd.DataFrame:
             frame = pd.read_excel(path, dtype=object)
         except (ValueError, OSError, KeyError) as exc:
             raise ImportRefused(f"{path.name}: not a readable .xlsx workbook ({exc})") from None
+        frame = frame.astype(object).where(frame.notna(), None)  # an empty cell is empty
     else:
         frame = _read_csv(path)
     headings = {_heading_key(c.zh): c.name for c in COLUMNS}
@@ -72,7 +74,8 @@ def read_ledger(path: Path) -> pd.DataFrame:
 def _read_csv(path: Path) -> pd.DataFrame:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            return frame.map(restore)
         except UnicodeDecodeError:
             continue
         except pd.errors.ParserError as exc:
