@@ -18,6 +18,7 @@ from layers.serving.query import Page, ProjectFilter, overdue_condition, search_
 from layers.storage.catalogue import PROJECT_CATEGORIES, STATUSES
 from layers.storage.models import layer_table, project_events, project_features, projects
 from layers.storage.spec import Choice
+from layers.tracking.status_flow import next_statuses
 
 #: Project ids are PostgreSQL integers; a larger number cannot be one.
 MAX_PROJECT_ID = 2**31 - 1
@@ -62,7 +63,8 @@ def project_conditions(projects_filter: ProjectFilter, q: str | None,
 
 
 def get_project(engine: sa.Engine, project_id: int, today: dt.date | None = None) -> dict:
-    """One project with its linked ``features`` (layer, fid, name) and its ``history``.
+    """One project with its linked ``features`` (layer, fid, name), its ``history`` and the
+    ``next_statuses`` it may move to.
 
     The history lists every event, newest first.  Raises :class:`NotFound` for an unknown id.
     """
@@ -78,6 +80,7 @@ def get_project(engine: sa.Engine, project_id: int, today: dt.date | None = None
         record = project_record(row)
         record["features"] = _linked_features(conn, project_id)
         record["history"] = _history(conn, project_id)
+        record["next_statuses"] = next_statuses(conn, project_id, record["status"])
     return record
 
 
