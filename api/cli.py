@@ -60,6 +60,21 @@ def db_init() -> None:
     init_database(log=lambda line: click.echo(line, err=True))
 
 
+@database.command("seed")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def db_seed(paths: tuple[Path, ...]) -> None:
+    """Import PATHS (e.g. the sample data) into an empty database; leave a database that
+    already holds data as it is."""
+    from layers.exchange.importer import ImportOptions, import_into_empty
+
+    report = import_into_empty(db.get_engine(), list(paths), ImportOptions(actor="import (sample)"))
+    if report is None:
+        click.echo("the database already holds data: nothing imported (use "
+                   "`lianchuang import` to add or update files)")
+    else:
+        click.echo(report.to_text())
+
+
 @database.command("revision")
 @click.option("-m", "--message", required=True, help="What the migration changes.")
 def db_revision(message: str) -> None:
@@ -126,18 +141,21 @@ def export_command(layer: str, fmt: str, encoding: str, status, campaign, depart
 @click.option("--id-field", help="Column holding stable feature ids (default: fid).")
 @click.option("--skip-invalid", is_flag=True,
               help="Import the valid features and report the rejected ones.")
-@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Check everything and show what would change, write nothing.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace values changed in the service since the last import.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def import_command(ctx: click.Context, paths: tuple[Path, ...], layer, crs, encoding, id_field,
-                   skip_invalid: bool, dry_run: bool, as_json: bool) -> None:
+                   skip_invalid: bool, dry_run: bool, overwrite: bool, as_json: bool) -> None:
     """Import layer files (Shapefile, GeoPackage, GeoJSON), folders of them, or a project
     ledger (projects.csv / .xlsx).  One transaction: all or nothing."""
     from layers.exchange.importer import ImportOptions, import_paths
 
     ctx.meta["json"] = as_json
     options = ImportOptions(layer=layer, crs=crs, encoding=encoding, id_field=id_field,
-                            skip_invalid=skip_invalid, dry_run=dry_run,
+                            skip_invalid=skip_invalid, dry_run=dry_run, overwrite=overwrite,
                             actor=f"import ({getpass.getuser()})")
     report = import_paths(db.get_engine(), list(paths), options)
     click.echo(report.to_json() if as_json else report.to_text())

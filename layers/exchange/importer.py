@@ -23,8 +23,8 @@ from layers.exchange import ledger_import
 from layers.exchange.import_report import ImportReport, SourceReport
 from layers.exchange.sources import SourceRef, discover, read_source
 from layers.exchange.validate import validate_layer
-from layers.storage.catalogue import get_layer
-from layers.storage.models import STORAGE_SRID, layer_table
+from layers.storage.catalogue import get_layer, layer_names
+from layers.storage.models import STORAGE_SRID, filled_tables, layer_table
 
 #: How many rows the progress bar advances by.
 BATCH_SIZE = 1000
@@ -42,6 +42,8 @@ class ImportOptions:
     id_field: str | None = None
     skip_invalid: bool = False
     dry_run: bool = False
+    #: Replace values changed in the service since the last import (otherwise a conflict).
+    overwrite: bool = False
     actor: str = "import"
 
 
@@ -63,16 +65,31 @@ def import_paths(engine: sa.Engine, paths: list[Path], options: ImportOptions = 
             _write_layer(conn, ref, frame, source, staging=f"_import_{n}")
         for ref in refs:
             if ref.is_ledger:
-                report.sources.append(ledger_import.import_ledger(conn, ref.path, options.actor))
+                report.sources.append(ledger_import.import_ledger(
+                    conn, ref.path, options.actor, overwrite=options.overwrite))
         if report.file_refused or (report.rejected and not options.skip_invalid):
             conn.rollback()
             raise ValidationFailed(f"{report.rejected} feature(s), row(s) or file(s) rejected",
                                    report)
+        if report.conflicts:
+            conn.rollback()
+            raise ValidationFailed(f"{report.conflicts} row(s) changed in the service", report)
         if options.dry_run:
             conn.rollback()
             return report
     report.committed = True
     return report
+
+
+def import_into_empty(engine: sa.Engine, paths: list[Path],
+                      options: ImportOptions = ImportOptions()) -> ImportReport | None:
+    """:func:`import_paths` when the database holds no feature and no project yet; ``None``
+    (and nothing done) when it does, so that loading the sample at every start never undoes
+    what planners changed since."""
+    with engine.connect() as conn:
+        if set(filled_tables(conn)) & {*layer_names(), "projects"}:
+            return None
+    return import_paths(engine, paths, options)
 
 
 def _stage_layer(ref: SourceRef, options: ImportOptions, report: ImportReport
