@@ -112,14 +112,16 @@ def db_restore(path: Path) -> None:
               type=click.Choice(["gpkg", "shp", "geojson", "kml", "csv"]))
 @click.option("--encoding", default="utf-8", show_default=True,
               type=click.Choice(["utf-8", "gbk"]), help="Shapefile .dbf / CSV encoding.")
+@click.option("--crs", default="EPSG:4326", show_default=True,
+              help="EPSG:4326, EPSG:4490 (CGCS2000) or gk (its Gauss-Krüger zone of the data).")
 @click.option("--status", multiple=True, help="Only features of projects in this status.")
 @click.option("--campaign", multiple=True, help="Only features of projects of this campaign.")
 @click.option("--department", help="Only features of this department's projects.")
 @click.option("--overdue", is_flag=True, default=None, help="Only features of overdue projects.")
 @click.option("-o", "--output", "folder", default=".", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
-def export_command(layer: str, fmt: str, encoding: str, status, campaign, department,
-                   overdue, folder: Path) -> None:
+def export_command(layer: str, fmt: str, encoding: str, crs: str, status, campaign,
+                   department, overdue, folder: Path) -> None:
     """Export LAYER (or the features of the projects selected) as a file."""
     from layers.exchange.layer_export import export_layer
     from layers.serving.query import ProjectFilter
@@ -128,7 +130,7 @@ def export_command(layer: str, fmt: str, encoding: str, status, campaign, depart
     selection = ProjectFilter(statuses=tuple(status), campaigns=tuple(campaign),
                               department=department, overdue=overdue)
     exported = export_layer(db.get_engine(), layer, fmt, folder, projects_filter=selection,
-                            encoding=encoding)
+                            encoding=encoding, crs=crs)
     click.echo(str(exported.path))
 
 

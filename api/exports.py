@@ -21,7 +21,7 @@ from layers.exchange import layer_export
 bp = Blueprint("exports", __name__, url_prefix="/api/layers")
 
 #: ``api_key`` carries the API token where reading needs one (``LIANCHUANG_READ=viewer``).
-EXPORT_PARAMS = ("format", "encoding", "geometry", "bbox", *params.PROJECT_FILTERS, "q",
+EXPORT_PARAMS = ("format", "encoding", "geometry", "crs", "bbox", *params.PROJECT_FILTERS, "q",
                  "api_key")
 
 
@@ -36,7 +36,7 @@ def export_file(layer: str) -> Response:
             get_engine(), layer, args.get("format", "gpkg"), folder,
             bbox=params.parse_bbox(args), projects_filter=params.parse_projects_filter(args),
             q=params.parse_search(args), encoding=args.get("encoding", "utf-8"),
-            csv_geometry=args.get("geometry", "wkt"))
+            csv_geometry=args.get("geometry", "wkt"), crs=args.get("crs", "EPSG:4326"))
         response = send_file(written.path, as_attachment=True,
                              download_name=written.path.name, max_age=0)
         # Set whole: given to send_file, a text/* type would get a second charset added.

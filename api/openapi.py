@@ -81,7 +81,7 @@ def openapi_document() -> dict[str, Any]:
                 "Export a layer",
                 "The layer, or the selection its filters make, as a file: GeoPackage, "
                 "zipped Shapefile (with .prj and .cpg; UTF-8 or GBK), GeoJSON, KML or CSV.",
-                ["layer", "export_format", "encoding", "csv_geometry", "bbox",
+                ["layer", "export_format", "encoding", "csv_geometry", "export_crs", "bbox",
                  *_PROJECT_FILTERS, "q"],
                 {"200": {"description": "The file", "content": {
                     "application/octet-stream": {"schema": {"type": "string",
@@ -467,6 +467,9 @@ _PARAMETERS.update({
                             {"type": "string", "enum": ["gpkg", "shp", "geojson", "kml", "csv"]}),
     "encoding": _query("encoding", "Text encoding of a Shapefile's .dbf.",
                        {"type": "string", "enum": ["utf-8", "gbk"]}),
+    "export_crs": _query("crs", "CRS of the file: EPSG:4326 (WGS84), EPSG:4490 (CGCS2000) or "
+                         "gk, the CGCS2000 Gauss-Krüger zone of the data (gpkg, shp, csv).",
+                         {"type": "string", "default": "EPSG:4326"}),
     "csv_geometry": _query("geometry", "CSV geometry as WKT or lon/lat columns (points).",
                            {"type": "string", "enum": ["wkt", "lonlat"]}),
     **{name: {"name": name, "in": "path", "required": True,
