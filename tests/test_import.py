@@ -332,3 +332,17 @@ def test_data_in_xixiang_gets_no_warning(clean_db, tmp_path):
     report = import_paths(clean_db, [path])
 
     assert not [n for n in report.sources[0].notes if n.startswith("warning")]
+
+
+def test_utf8_shapefile_without_cpg_is_read_as_utf8(clean_db, tmp_path):
+    # "汉江公园" in UTF-8 is also valid GB18030 (as other characters): the order of the
+    # detection decides which one the names come out as.
+    names = ["汉江公园", "牧马河湿地公园"]
+    path = write_layer(tmp_path, "parks", [park("P1", names[0]), park("P2", names[1])],
+                       [square(), square(X0 + 500)], encoding="UTF-8", cpg=False)
+    assert "汉江".encode("utf-8").decode("gb18030")  # valid in both, as the comment says
+
+    report = import_paths(clean_db, [path])
+
+    assert [name for _, name in _rows(clean_db, "parks")] == names
+    assert report.sources[0].encoding.startswith("utf-8 (detected")

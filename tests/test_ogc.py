@@ -381,3 +381,9 @@ def test_token_in_the_url_opens_items_when_reading_needs_one(database_url, city,
 
 def test_web_pages_on_other_sites_may_read_the_service(client, city):
     assert client.get(ITEMS).headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_last_page_still_counts_every_match(client, city):
+    last = client.get(ITEMS + "?limit=2&offset=2").get_json()
+
+    assert (last["numberMatched"], last["numberReturned"]) == (3, 1)

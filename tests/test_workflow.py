@@ -13,6 +13,7 @@ from layers.tracking.accounts import (
     authenticate,
     create_user,
     issue_token,
+    revoke_tokens,
 )
 from layers.tracking.projects import get_project
 from layers.tracking.status_flow import allowed_transitions
@@ -192,3 +193,23 @@ def test_a_project_imported_as_suspended_may_resume_to_any_stage_before_completi
                                                                   "in_progress"]
     state = update_project(clean_db, project_id, planner, 1, {"status": "in_progress"})
     assert (state["status"], state["progress"]) == ("in_progress", 30)
+
+
+def test_a_note_at_a_stale_version_is_refused_too(clean_db, project):
+    planner = _user(clean_db, "planner")
+    update_project(clean_db, project, planner, 1, {"progress": 10})
+
+    with pytest.raises(StaleVersion):
+        update_project(clean_db, project, planner, 1, {"note": "现场已放线"})
+
+    assert [kind for kind, *_ in _history(clean_db, project)] == ["import", "progress"]
+
+
+def test_a_revoked_token_no_longer_authenticates(clean_db):
+    with clean_db.begin() as conn:
+        create_user(conn, "wang", "王督查", "inspector")
+        token = issue_token(conn, "wang")
+        revoke_tokens(conn, "wang")
+
+    with clean_db.connect() as conn, pytest.raises(NotAuthenticated, match="revoked"):
+        authenticate(conn, token)
