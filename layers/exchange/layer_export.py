@@ -32,6 +32,7 @@ from pyproj import CRS
 
 from geo.crs import STORAGE_CRS, local_metric_crs
 from geo.errors import GeoInputError, InvalidInput, NotFound
+from layers import clock
 from layers.exchange.csv_cells import neutralise
 from layers.serving.project_links import feature_conditions, linked_projects
 from layers.serving.query import BBox, ProjectFilter
@@ -159,7 +160,7 @@ def selection(engine: sa.Engine, layer: str, *, bbox: BBox | None = None,
     """
     spec = _layer_spec(layer)
     table = layer_table(spec.name)
-    today = today or dt.date.today()
+    today = today or clock.today()
     conditions = feature_conditions(spec, table, bbox, projects_filter, q, today)
     chosen = sa.select(table).where(*conditions).cte("chosen")
     linked = linked_projects(spec.name, chosen, today, projects_filter)

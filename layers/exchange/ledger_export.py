@@ -25,6 +25,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from layers import clock
 from layers.exchange.csv_cells import neutralise
 from layers.exchange.ledger_import import COLUMNS
 from layers.serving.query import InvalidQuery, ProjectFilter
@@ -54,7 +55,7 @@ def ledger_rows(engine: sa.Engine, projects_filter: ProjectFilter = ProjectFilte
     Values keep their types (``int`` progress, ``Decimal`` budget, ``date`` dates) so each
     format writes them its own way; labelled fields are already their Chinese labels.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     conditions = project_conditions(projects_filter, q, today)
     link = sa.func.concat(project_features.c.layer, ":", project_features.c.fid)
     links = (sa.select(sa.func.string_agg(link, aggregate_order_by(

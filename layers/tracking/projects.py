@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from geo.errors import NotFound
+from layers import clock
 from layers.serving.query import Page, ProjectFilter, overdue_condition, search_pattern
 from layers.storage.catalogue import PROJECT_CATEGORIES, STATUSES
 from layers.storage.models import layer_table, project_events, project_features, projects
@@ -38,7 +39,7 @@ def query_projects(engine: sa.Engine, *, projects_filter: ProjectFilter = Projec
         ``projects`` (one page of full project records), ``numberMatched`` and
         ``numberReturned``.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     conditions = project_conditions(projects_filter, q, today)
     rows_query = (_project_select(today).where(*conditions).order_by(projects.c.code)
                   .limit(page.limit).offset(page.offset))
@@ -68,7 +69,7 @@ def get_project(engine: sa.Engine, project_id: int, today: dt.date | None = None
 
     The history lists every event, newest first.  Raises :class:`NotFound` for an unknown id.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     with engine.connect() as conn:
         row = None
         if 1 <= project_id <= MAX_PROJECT_ID:
