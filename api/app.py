@@ -15,6 +15,9 @@ Configuration comes from the environment, then from the *config* mapping given t
     when unset.
 ``LIANCHUANG_READ``
     ``public`` (default): anyone may read; ``viewer``: every read needs a token.
+``LIANCHUANG_TZ``
+    The county's time zone (IANA name, default ``Asia/Shanghai``): today, overdue and date
+    filters follow it, never the server's own zone (:mod:`layers.clock`).
 """
 
 from __future__ import annotations

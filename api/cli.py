@@ -7,6 +7,7 @@ rejected import prints its full report and exits with status 1.
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class _Group(click.Group):
             click.echo(f"error: {db.unreachable(exc)}", err=True)
             sys.exit(2)
         except (LianchuangError, ValueError) as exc:
+            if ctx.meta.get("json"):  # --json promises JSON on stdout, whatever happens
+                click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
 
@@ -55,6 +58,21 @@ def db_init() -> None:
     from layers.storage.provision import init_database
 
     init_database(log=lambda line: click.echo(line, err=True))
+
+
+@database.command("seed")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def db_seed(paths: tuple[Path, ...]) -> None:
+    """Import PATHS (e.g. the sample data) into an empty database; leave a database that
+    already holds data as it is."""
+    from layers.exchange.importer import ImportOptions, import_into_empty
+
+    report = import_into_empty(db.get_engine(), list(paths), ImportOptions(actor="import (sample)"))
+    if report is None:
+        click.echo("the database already holds data: nothing imported (use "
+                   "`lianchuang import` to add or update files)")
+    else:
+        click.echo(report.to_text())
 
 
 @database.command("revision")
@@ -94,14 +112,16 @@ def db_restore(path: Path) -> None:
               type=click.Choice(["gpkg", "shp", "geojson", "kml", "csv"]))
 @click.option("--encoding", default="utf-8", show_default=True,
               type=click.Choice(["utf-8", "gbk"]), help="Shapefile .dbf / CSV encoding.")
+@click.option("--crs", default="EPSG:4326", show_default=True,
+              help="EPSG:4326, EPSG:4490 (CGCS2000) or gk (its Gauss-Krüger zone of the data).")
 @click.option("--status", multiple=True, help="Only features of projects in this status.")
 @click.option("--campaign", multiple=True, help="Only features of projects of this campaign.")
 @click.option("--department", help="Only features of this department's projects.")
 @click.option("--overdue", is_flag=True, default=None, help="Only features of overdue projects.")
 @click.option("-o", "--output", "folder", default=".", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
-def export_command(layer: str, fmt: str, encoding: str, status, campaign, department,
-                   overdue, folder: Path) -> None:
+def export_command(layer: str, fmt: str, encoding: str, crs: str, status, campaign,
+                   department, overdue, folder: Path) -> None:
     """Export LAYER (or the features of the projects selected) as a file."""
     from layers.exchange.layer_export import export_layer
     from layers.serving.query import ProjectFilter
@@ -110,7 +130,7 @@ def export_command(layer: str, fmt: str, encoding: str, status, campaign, depart
     selection = ProjectFilter(statuses=tuple(status), campaigns=tuple(campaign),
                               department=department, overdue=overdue)
     exported = export_layer(db.get_engine(), layer, fmt, folder, projects_filter=selection,
-                            encoding=encoding)
+                            encoding=encoding, crs=crs)
     click.echo(str(exported.path))
 
 
@@ -123,18 +143,21 @@ def export_command(layer: str, fmt: str, encoding: str, status, campaign, depart
 @click.option("--id-field", help="Column holding stable feature ids (default: fid).")
 @click.option("--skip-invalid", is_flag=True,
               help="Import the valid features and report the rejected ones.")
-@click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Check everything and show what would change, write nothing.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace values changed in the service since the last import.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
 def import_command(ctx: click.Context, paths: tuple[Path, ...], layer, crs, encoding, id_field,
-                   skip_invalid: bool, dry_run: bool, as_json: bool) -> None:
+                   skip_invalid: bool, dry_run: bool, overwrite: bool, as_json: bool) -> None:
     """Import layer files (Shapefile, GeoPackage, GeoJSON), folders of them, or a project
     ledger (projects.csv / .xlsx).  One transaction: all or nothing."""
     from layers.exchange.importer import ImportOptions, import_paths
 
     ctx.meta["json"] = as_json
     options = ImportOptions(layer=layer, crs=crs, encoding=encoding, id_field=id_field,
-                            skip_invalid=skip_invalid, dry_run=dry_run,
+                            skip_invalid=skip_invalid, dry_run=dry_run, overwrite=overwrite,
                             actor=f"import ({getpass.getuser()})")
     report = import_paths(db.get_engine(), list(paths), options)
     click.echo(report.to_json() if as_json else report.to_text())

@@ -30,6 +30,9 @@ class LayerExportQuery(params.ProjectFilters, params.Search, params.WithToken):
         "description": "Text encoding of a Shapefile's .dbf or a CSV: utf-8 or gbk."})
     geometry = params.Choice(layer_export.CSV_GEOMETRIES, load_default="wkt", metadata={
         "description": "CSV geometry as WKT or lon/lat columns (points)."})
+    crs = params.Text(load_default="EPSG:4326", metadata={
+        "description": "CRS of the file: EPSG:4326 (WGS84), EPSG:4490 (CGCS2000) or gk, the "
+                       "CGCS2000 Gauss-Krüger zone of the data (gpkg, shp, csv)."})
     bbox = params.BBoxField(metadata={"description": "minx,miny,maxx,maxy in lon/lat."})
 
 
@@ -50,7 +53,7 @@ def export_file(query: dict, layer: str) -> Response:
         written = layer_export.export_layer(
             get_engine(), layer, query["format"], folder, bbox=query.get("bbox"),
             projects_filter=query["filter"], q=query.get("q"), encoding=query["encoding"],
-            csv_geometry=query["geometry"])
+            csv_geometry=query["geometry"], crs=query["crs"])
         response = send_file(written.path, as_attachment=True,
                              download_name=written.path.name, max_age=0)
         # Set whole: given to send_file, a text/* type would get a second charset added.

@@ -19,7 +19,8 @@ _TOLERANCE_DEG = 1e-10  # about 0.01 mm
 _MAX_ITERATIONS = 30
 
 
-def _in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+def in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Whether each position lies in the rough box where GCJ-02 applies an offset."""
     return (lon > 72.004) & (lon < 137.8347) & (lat > 0.8293) & (lat < 55.8271)
 
 
@@ -41,7 +42,7 @@ def _delta(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sqrtmagic = np.sqrt(magic)
     dlat = dlat * 180 / ((_A * (1 - _EE)) / (magic * sqrtmagic) * pi)
     dlon = dlon * 180 / (_A / sqrtmagic * np.cos(radlat) * pi)
-    inside = _in_china(lon, lat)
+    inside = in_china(lon, lat)
     return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
 
 

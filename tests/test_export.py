@@ -219,3 +219,54 @@ def test_export_is_a_named_attachment(client, city):
     response = export(client, "parks", format="gpkg")
     assert response.headers["Content-Disposition"] == "attachment; filename=parks.gpkg"
     assert response.mimetype == "application/geopackage+sqlite3"
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(client, city, clean_db):
+    with clean_db.begin() as conn:
+        conn.execute(sa.text("UPDATE road_segments SET name = '=HYPERLINK(\"http://x\")' "
+                             "WHERE name = '城南路'"))
+    rows = list(csv.DictReader(io.StringIO(
+        export(client, "road_segments", format="csv").data.decode("utf-8-sig"))))
+    assert rows[0]["name"] == "'=HYPERLINK(\"http://x\")"
+
+
+@pytest.fixture
+def hectare(clean_db, tmp_path):
+    """One park, a 100 m × 100 m square drawn in EPSG:4545: 10,000 m²."""
+    from tests.files import park, square, write_layer
+    import_paths(clean_db, [write_layer(tmp_path / "in", "parks", [park("P1")], [square()])])
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "shp", "csv"])
+def test_gk_export_is_in_the_zone_of_the_data_with_true_areas(client, hectare, tmp_path, fmt):
+    files = unpack(export(client, "parks", format=fmt, crs="gk"), tmp_path)
+    data = [f for f in files if f.suffix in (".gpkg", ".shp", ".csv")][0]
+
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(data.read_text(encoding="utf-8-sig"))))
+        area = shapely.from_wkt(rows[0]["wkt"]).area
+    else:
+        frame = pyogrio.read_dataframe(data)
+        assert frame.crs.to_epsg() == 4545
+        area = frame.geometry.area.iloc[0]
+    assert area == pytest.approx(10_000.0, abs=0.5)
+
+
+def test_cgcs2000_export_carries_epsg_4490(client, hectare, tmp_path):
+    files = unpack(export(client, "parks", format="shp", crs="EPSG:4490"), tmp_path)
+
+    shp = [f for f in files if f.suffix == ".shp"][0]
+    assert pyogrio.read_dataframe(shp).crs.to_epsg() == 4490
+
+
+@pytest.mark.parametrize("query, words", [
+    ({"format": "geojson", "crs": "gk"}, "WGS84 (EPSG:4326) by definition"),
+    ({"format": "gpkg", "crs": "EPSG:3857"}, "export in EPSG:4326"),
+    ({"format": "gpkg", "crs": "EPSG:4546"}, "not the Gauss-Krüger zone of the data"),
+    ({"format": "csv", "crs": "gk", "geometry": "lonlat"}, "needs a lon/lat CRS"),
+])
+def test_a_crs_the_format_cannot_carry_is_refused(client, hectare, query, words):
+    response = client.get("/api/layers/parks/export", query_string=query)
+
+    assert response.status_code == 400
+    assert words in response.get_json()["error"]["message"]

@@ -112,3 +112,16 @@ def test_malformed_thresholds_file_is_reported_by_path(tmp_path):
 
     with pytest.raises(GeoInputError, match="thresholds.json"):
         load_thresholds(broken)
+
+
+def test_a_veto_item_with_no_known_threshold_does_not_veto_the_title():
+    table = load_thresholds()
+    table = {**table, "thresholds": [
+        Threshold("green_space_ratio", "national_garden_old", None, ">=", "%", "std", None,
+                  None, True, False, "src")]}
+
+    result = assess({"green_space_ratio": indicator("green_space_ratio", 1, 1_000_000)},
+                    "national_garden_old", table=table)
+
+    assert result.items[0].veto and result.items[0].passed is None
+    assert not result.vetoed

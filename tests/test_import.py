@@ -304,3 +304,45 @@ def test_report_is_available_as_json(clean_db, tmp_path):
     assert data["committed"] is True
     assert data["sources"][0]["repaired"] == 1
     assert data["sources"][0]["problems"][0]["feature"] == "P1"
+
+
+def _paris(tmp_path, crs: int | None = 4326):
+    paris = shapely.box(2.35, 48.85, 2.36, 48.86)
+    return write_layer(tmp_path, "parks", [park("P1")], [paris], crs=crs, suffix=".geojson")
+
+
+def test_data_outside_the_gauss_kruger_zones_is_warned_about_at_once(clean_db, tmp_path):
+    report = import_paths(clean_db, [_paris(tmp_path)])
+
+    [note] = [n for n in report.sources[0].notes if n.startswith("warning")]
+    assert "1 feature(s) lie outside the CGCS2000 Gauss-Krüger zones" in note
+    assert "id P1 at 2.3550, 48.8550" in note
+
+
+def test_gcj02_outside_china_says_no_offset_applies(clean_db, tmp_path):
+    report = import_paths(clean_db, [_paris(tmp_path)], ImportOptions(crs="gcj02"))
+
+    assert any("GCJ-02 has no offset" in n for n in report.sources[0].notes)
+    assert _rows(clean_db, "parks", "fid, ST_XMin(geom)")[0][1] == pytest.approx(2.35)
+
+
+def test_data_in_xixiang_gets_no_warning(clean_db, tmp_path):
+    path = write_layer(tmp_path, "parks", [park("P1")], [square()])
+
+    report = import_paths(clean_db, [path])
+
+    assert not [n for n in report.sources[0].notes if n.startswith("warning")]
+
+
+def test_utf8_shapefile_without_cpg_is_read_as_utf8(clean_db, tmp_path):
+    # "汉江公园" in UTF-8 is also valid GB18030 (as other characters): the order of the
+    # detection decides which one the names come out as.
+    names = ["汉江公园", "牧马河湿地公园"]
+    path = write_layer(tmp_path, "parks", [park("P1", names[0]), park("P2", names[1])],
+                       [square(), square(X0 + 500)], encoding="UTF-8", cpg=False)
+    assert "汉江".encode("utf-8").decode("gb18030")  # valid in both, as the comment says
+
+    report = import_paths(clean_db, [path])
+
+    assert [name for _, name in _rows(clean_db, "parks")] == names
+    assert report.sources[0].encoding.startswith("utf-8 (detected")

@@ -74,7 +74,7 @@ def test_csv_has_the_county_headings_and_chinese_values(client, ledger):
     assert ws == {"项目编号": "WS-001", "项目名称": "水源地界碑设置", "项目类别": "水源地保护",
                   "所属创建": "国家卫生县城、省级生态县", "责任单位": "县环保局", "责任人": "李明",
                   "状态": "立项", "进度(%)": "5", "投资(万元)": "86.5", "开工日期": "2024-03-01",
-                  "完成时限": "2099-06-30", "建设内容": TRICKY,
+                  "完成时限": "2099-06-30", "建设内容": "'" + TRICKY,
                   "关联要素": "facilities:f1;road_segments:r3"}
 
 
@@ -151,3 +151,50 @@ def test_bad_format_names_the_formats(client, ledger):
     message = client.get("/api/projects/export?format=pdf").get_json()["error"]["message"]
 
     assert "xlsx" in message and "csv" in message and "pdf" in message
+
+
+#: Cells Excel and WPS would run as formulas, and an apostrophe of the user's own.
+FORMULA_LIKE = ["=HYPERLINK(\"http://x\",\"点击\")", "+86 0916", "-1 二期", "@SUM(A1)",
+                "'已核"]
+
+
+@pytest.fixture
+def sparse_ledger(ledger, clean_db, new_project) -> dict[str, int]:
+    """The ledger, plus projects with every optional cell empty or formula-like."""
+    ledger["KB-000"] = new_project("KB-000", "空白项目", features=())
+    with clean_db.begin() as conn:
+        conn.execute(projects.update().where(projects.c.code == "KB-000").values(
+            responsible=None, budget_wan=None, start_date=None, due_date=None,
+            description=None))
+    for n, text in enumerate(FORMULA_LIKE, start=1):
+        code = f"KB-{n:03d}"
+        ledger[code] = new_project(code, text.strip("'"), features=())
+        with clean_db.begin() as conn:
+            conn.execute(projects.update().where(projects.c.code == code).values(
+                description=text, responsible=text))
+    return ledger
+
+
+def test_csv_cells_never_start_a_formula(client, sparse_ledger):
+    rows = _csv_rows(client.get("/api/projects/export?format=csv").data)
+
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")
+                or (c.startswith("-") and not c[1:].replace(".", "").isdigit())]
+
+
+@pytest.mark.parametrize("file_format, name", [("csv", "projects.csv"),
+                                               ("xlsx", "projects.xlsx")])
+def test_empty_and_formula_like_cells_round_trip(client, sparse_ledger, clean_db, tmp_path,
+                                                 file_format, name):
+    before = _snapshot(clean_db)
+    assert any(row["features"] is None and row["budget_wan"] is None for row in before)
+    path = tmp_path / name
+    path.write_bytes(client.get(f"/api/projects/export?format={file_format}").data)
+    with clean_db.begin() as conn:
+        conn.execute(sa.text("TRUNCATE projects RESTART IDENTITY CASCADE"))
+
+    report = import_paths(clean_db, [path])
+
+    assert report.rejected == 0
+    assert _snapshot(clean_db) == before

@@ -381,3 +381,29 @@ def test_token_in_the_url_opens_items_when_reading_needs_one(database_url, city,
 
 def test_web_pages_on_other_sites_may_read_the_service(client, city):
     assert client.get(ITEMS).headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_last_page_still_counts_every_match(client, city):
+    last = client.get(ITEMS + "?limit=2&offset=2").get_json()
+
+    assert (last["numberMatched"], last["numberReturned"]) == (3, 1)
+
+
+@pytest.mark.parametrize("day, expected", [("2024-07-01", ["r3"]), ("2024-06-30", [])])
+def test_a_date_is_the_whole_day_in_the_county(client, dated, day, expected):
+    # r3 changed at 2024-06-30T23:59:59Z, which is 07:59 on 1 July in Xixiang.
+    assert ids(client.get(ITEMS, query_string={"datetime": day})) == expected
+
+
+@pytest.mark.parametrize("query", [
+    {"datetime": "9999-12-31"},
+    {"datetime": "9999-12-31/.."},
+    {"bbox": "-1e20,-1e20,1e20,1e20", "bbox-crs": EPSG + "4545"},
+    {"crs": "EPSG:" + "9" * 4301},
+    {"bbox-crs": EPSG + "4" * 4301, "bbox": "1,2,3,4"},
+])
+def test_malformed_queries_that_used_to_500_are_400_exceptions(client, city, query):
+    response = client.get(ITEMS, query_string=query)
+
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["code"] == "InvalidParameterValue"

@@ -13,7 +13,10 @@ from layers.tracking.accounts import (
     authenticate,
     create_user,
     issue_token,
+    revoke_tokens,
 )
+from layers.tracking.projects import get_project
+from layers.tracking.status_flow import allowed_transitions
 from layers.tracking.workflow import StaleVersion, WorkflowError, link_feature, update_project
 from tests.files import X0, ledger_row, park, square, write_layer, write_ledger
 
@@ -147,3 +150,66 @@ def test_tokens_are_stored_hashed_and_authenticate_their_user(clean_db):
     assert user.username == "wang"
     with pytest.raises(NotAuthenticated), clean_db.begin() as conn:
         authenticate(conn, token + "x")
+
+
+#: Every allowed move, written out by hand from DESIGN.md's workflow.
+ALLOWED = {("planned", "approved"), ("planned", "suspended"),
+           ("approved", "in_progress"), ("approved", "suspended"),
+           ("in_progress", "completed"), ("in_progress", "suspended"),
+           ("completed", "accepted"), ("completed", "in_progress")}
+STAGES = ("planned", "approved", "in_progress", "completed", "accepted")
+
+
+@pytest.mark.parametrize("source", STAGES)
+@pytest.mark.parametrize("target", (*STAGES, "suspended"))
+def test_every_transition_is_allowed_or_refused_as_the_workflow_says(source, target):
+    assert (target in allowed_transitions(source)) == ((source, target) in ALLOWED)
+
+
+@pytest.mark.parametrize("left", ("planned", "approved", "in_progress"))
+def test_a_suspended_project_resumes_only_to_the_stage_it_left(left):
+    assert allowed_transitions("suspended", left) == {left}
+
+
+def test_the_project_record_offers_the_stage_a_suspension_left(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1, {"status": "approved"})["version"]
+    v = update_project(clean_db, project, planner, v, {"status": "in_progress"})["version"]
+
+    state = update_project(clean_db, project, planner, v, {"status": "suspended"})
+
+    assert state["next_statuses"] == ["in_progress"]
+
+
+def test_a_project_imported_as_suspended_may_resume_to_any_stage_before_completion(clean_db,
+                                                                                 tmp_path):
+    ledger = write_ledger(tmp_path, [ledger_row("LC-009", **{"状态": "暂停", "进度(%)": "30"})])
+    import_paths(clean_db, [ledger])
+    with clean_db.connect() as conn:
+        project_id = conn.scalar(sa.text("SELECT id FROM projects"))
+    planner = _user(clean_db, "planner")
+
+    assert get_project(clean_db, project_id)["next_statuses"] == ["planned", "approved",
+                                                                  "in_progress"]
+    state = update_project(clean_db, project_id, planner, 1, {"status": "in_progress"})
+    assert (state["status"], state["progress"]) == ("in_progress", 30)
+
+
+def test_a_note_at_a_stale_version_is_refused_too(clean_db, project):
+    planner = _user(clean_db, "planner")
+    update_project(clean_db, project, planner, 1, {"progress": 10})
+
+    with pytest.raises(StaleVersion):
+        update_project(clean_db, project, planner, 1, {"note": "现场已放线"})
+
+    assert [kind for kind, *_ in _history(clean_db, project)] == ["import", "progress"]
+
+
+def test_a_revoked_token_no_longer_authenticates(clean_db):
+    with clean_db.begin() as conn:
+        create_user(conn, "wang", "王督查", "inspector")
+        token = issue_token(conn, "wang")
+        revoke_tokens(conn, "wang")
+
+    with clean_db.connect() as conn, pytest.raises(NotAuthenticated, match="revoked"):
+        authenticate(conn, token)

@@ -33,7 +33,7 @@ from layers.storage.catalogue import (
     STATUSES,
 )
 from layers.storage.spec import LayerSpec
-from layers.tracking.workflow import allowed_transitions
+from layers.tracking.status_flow import allowed_transitions
 from webmap import assets
 from webmap.basemaps import Basemap
 from webmap.colors import REPORT_STATUS_COLORS
@@ -117,7 +117,7 @@ def workflow_config() -> dict[str, dict[str, list[str]]]:
     """The status workflow as data for the project form: ``next`` statuses from each status
     but 暂停, and where a suspended project may ``resume`` to, by the status it left.
 
-    Both come from :func:`layers.tracking.workflow.allowed_transitions`, which the API enforces, so
+    Both come from :func:`layers.tracking.status_flow.allowed_transitions`, which the API enforces, so
     the form offers exactly what a PATCH would accept.
     """
     order = [s.code for s in STATUSES]

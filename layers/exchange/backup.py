@@ -42,7 +42,7 @@ from geoalchemy2 import Geometry
 
 from geo.errors import InvalidInput
 from layers.storage.migrate import alembic_config
-from layers.storage.models import STORAGE_SRID, api_tokens, metadata
+from layers.storage.models import STORAGE_SRID, api_tokens, filled_tables, metadata
 
 FORMAT_VERSION = 1
 META_TABLE = "lianchuang_backup"
@@ -252,8 +252,7 @@ def _check_target(conn: sa.Connection, meta: dict) -> None:
         raise BackupRefused(
             f"the database is at schema revision {revision or '(none)'}, not {schema_head()}; "
             "run `lianchuang db init` with DATABASE_URL pointing at it, then restore")
-    filled = [t.name for t in metadata.sorted_tables
-              if conn.scalar(sa.select(sa.exists(sa.select(sa.literal(1)).select_from(t))))]
+    filled = filled_tables(conn)
     if filled:
         raise BackupRefused(
             f"the database is not empty ({', '.join(filled)} hold rows); restore only into an "

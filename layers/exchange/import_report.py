@@ -15,7 +15,7 @@ class Problem:
     the shape).
     """
 
-    action: str  # "rejected", "repaired" or "warning"
+    action: str  # "rejected", "repaired", "conflict", "overwritten" or "warning"
     message: str
     feature: str | None = None
     row: int | None = None
@@ -55,6 +55,17 @@ class SourceReport:
     def repaired(self) -> int:
         return len({(p.feature, p.row) for p in self.problems if p.action == "repaired"})
 
+    @property
+    def conflicts(self) -> int:
+        """Rows whose file values would overwrite a change made in the service."""
+        return len({(p.feature, p.row) for p in self.problems if p.action == "conflict"})
+
+    @property
+    def file_refused(self) -> bool:
+        """A rejection of the whole file (no feature, no row): ``skip_invalid`` cannot help."""
+        return any(p.action == "rejected" and p.feature is None and p.row is None
+                   for p in self.problems)
+
     def reject(self, message: str, **where) -> None:
         self.problems.append(Problem("rejected", message, **where))
 
@@ -62,6 +73,7 @@ class SourceReport:
         data = asdict(self)
         data["rejected"] = self.rejected
         data["repaired"] = self.repaired
+        data["conflicts"] = self.conflicts
         return data
 
 
@@ -77,11 +89,20 @@ class ImportReport:
     def rejected(self) -> int:
         return sum(s.rejected for s in self.sources)
 
+    @property
+    def conflicts(self) -> int:
+        return sum(s.conflicts for s in self.sources)
+
+    @property
+    def file_refused(self) -> bool:
+        return any(s.file_refused for s in self.sources)
+
     def to_dict(self) -> dict:
         return {
             "committed": self.committed,
             "dry_run": self.dry_run,
             "rejected": self.rejected,
+            "conflicts": self.conflicts,
             "sources": [s.to_dict() for s in self.sources],
         }
 
@@ -97,10 +118,17 @@ class ImportReport:
             lines.append(
                 f"  read {s.read}, inserted {s.inserted}, updated {s.updated}, "
                 f"unchanged {s.unchanged}, repaired {s.repaired}, rejected {s.rejected}"
+                + (f", conflicting {s.conflicts}" if s.conflicts else "")
             )
             lines.extend(f"  note: {n}" for n in s.notes)
             lines.extend(f"  {p}" for p in s.problems)
-        if self.dry_run:
+        if self.conflicts and not self.committed:
+            lines.append(
+                f"NOT imported: {self.conflicts} row(s) were changed in the service since their "
+                "last import, and the file would overwrite those changes; nothing was written. "
+                "Bring the file up to date (export it again), or pass --overwrite to replace "
+                "the service's values with the file's.")
+        elif self.dry_run:
             lines.append("dry run: nothing was written")
         elif self.committed:
             lines.append("committed")

@@ -23,8 +23,8 @@ from layers.exchange import ledger_import
 from layers.exchange.import_report import ImportReport, SourceReport
 from layers.exchange.sources import SourceRef, discover, read_source
 from layers.exchange.validate import validate_layer
-from layers.storage.catalogue import get_layer
-from layers.storage.models import STORAGE_SRID, layer_table
+from layers.storage.catalogue import get_layer, layer_names
+from layers.storage.models import STORAGE_SRID, filled_tables, layer_table
 
 #: How many rows the progress bar advances by.
 BATCH_SIZE = 1000
@@ -42,6 +42,8 @@ class ImportOptions:
     id_field: str | None = None
     skip_invalid: bool = False
     dry_run: bool = False
+    #: Replace values changed in the service since the last import (otherwise a conflict).
+    overwrite: bool = False
     actor: str = "import"
 
 
@@ -50,25 +52,44 @@ def import_paths(engine: sa.Engine, paths: list[Path], options: ImportOptions = 
     """Import files and folders (layers, then ledgers) in one transaction.
 
     Raises :class:`ValidationFailed` (carrying the report) when anything was rejected and
-    ``skip_invalid`` is off; nothing is written then.
+    ``skip_invalid`` is off, or when a whole file was refused (a required column missing, no
+    features), whatever ``skip_invalid`` says; nothing is written then.
     """
     refs = discover(paths, options.layer)
     report = ImportReport(dry_run=options.dry_run)
     staged = [_stage_layer(ref, options, report) for ref in refs if not ref.is_ledger]
+    if report.file_refused:
+        raise ValidationFailed("a file was refused as a whole", report)
     with engine.begin() as conn:
         for n, (ref, frame, source) in enumerate(staged):
             _write_layer(conn, ref, frame, source, staging=f"_import_{n}")
         for ref in refs:
             if ref.is_ledger:
-                report.sources.append(ledger_import.import_ledger(conn, ref.path, options.actor))
-        if report.rejected and not options.skip_invalid:
+                report.sources.append(ledger_import.import_ledger(
+                    conn, ref.path, options.actor, overwrite=options.overwrite))
+        if report.file_refused or (report.rejected and not options.skip_invalid):
             conn.rollback()
-            raise ValidationFailed(f"{report.rejected} feature(s) or row(s) rejected", report)
+            raise ValidationFailed(f"{report.rejected} feature(s), row(s) or file(s) rejected",
+                                   report)
+        if report.conflicts:
+            conn.rollback()
+            raise ValidationFailed(f"{report.conflicts} row(s) changed in the service", report)
         if options.dry_run:
             conn.rollback()
             return report
     report.committed = True
     return report
+
+
+def import_into_empty(engine: sa.Engine, paths: list[Path],
+                      options: ImportOptions = ImportOptions()) -> ImportReport | None:
+    """:func:`import_paths` when the database holds no feature and no project yet; ``None``
+    (and nothing done) when it does, so that loading the sample at every start never undoes
+    what planners changed since."""
+    with engine.connect() as conn:
+        if set(filled_tables(conn)) & {*layer_names(), "projects"}:
+            return None
+    return import_paths(engine, paths, options)
 
 
 def _stage_layer(ref: SourceRef, options: ImportOptions, report: ImportReport
@@ -78,8 +99,12 @@ def _stage_layer(ref: SourceRef, options: ImportOptions, report: ImportReport
     report.sources.append(source)
     read = read_source(ref, crs=options.crs, encoding=options.encoding)
     source.crs, source.encoding = read.crs_note, read.encoding
+    if read.frame.empty:
+        source.reject("the file holds no features: check that it is the right file (and "
+                      "layer), or leave it out")
+        return ref, read.frame, source
     frame = validate_layer(read.frame, get_layer(ref.target), source, gcj02=read.gcj02,
-                           id_field=options.id_field)
+                           id_field=options.id_field, unreadable=read.unreadable)
     return ref, frame, source
 
 

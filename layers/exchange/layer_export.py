@@ -28,8 +28,12 @@ import pandas as pd
 import pyogrio
 import shapely
 import sqlalchemy as sa
+from pyproj import CRS
 
-from geo.errors import InvalidInput, NotFound
+from geo.crs import STORAGE_CRS, local_metric_crs
+from geo.errors import GeoInputError, InvalidInput, NotFound
+from layers import clock
+from layers.exchange.csv_cells import neutralise
 from layers.serving.project_links import feature_conditions, linked_projects
 from layers.serving.query import BBox, ProjectFilter
 from layers.storage.catalogue import UnknownLayer, get_layer
@@ -81,7 +85,7 @@ class ExportRefused(InvalidInput):
 def export_layer(engine: sa.Engine, layer: str, fmt: str, folder: Path, *,
                  bbox: BBox | None = None, projects_filter: ProjectFilter = ProjectFilter(),
                  q: str | None = None, encoding: str = "utf-8", csv_geometry: str = "wkt",
-                 today: dt.date | None = None) -> ExportFile:
+                 crs: str = "EPSG:4326", today: dt.date | None = None) -> ExportFile:
     """Write *layer*'s selected features into *folder* in format *fmt*; return the file.
 
     Parameters
@@ -101,6 +105,11 @@ def export_layer(engine: sa.Engine, layer: str, fmt: str, folder: Path, *,
     csv_geometry
         ``wkt`` (a ``wkt`` column) or ``lonlat`` (``lon``/``lat`` of a point on the feature:
         the point itself, or a point guaranteed to lie on the line or polygon).
+    crs
+        ``EPSG:4326`` (WGS84, the default), ``EPSG:4490`` (CGCS2000 lon/lat) or ``gk``: the
+        CGCS2000 3-degree Gauss-Krüger zone of the data (EPSG:4545 for Xixiang; its own code
+        is accepted too), for ``gpkg``, ``shp`` and ``csv``; GeoJSON (RFC 7946) and KML are
+        WGS84 by definition.
     today
         Date against which ``overdue`` is judged (default: the server's today).
 
@@ -113,6 +122,7 @@ def export_layer(engine: sa.Engine, layer: str, fmt: str, folder: Path, *,
     encoding = _check_options(fmt, encoding, csv_geometry)
     frame = selection(engine, spec.name, bbox=bbox, projects_filter=projects_filter, q=q,
                       today=today)
+    frame = frame.to_crs(_output_crs(crs, fmt, csv_geometry, frame))
     target = folder / f"{spec.name}{FORMATS[fmt].suffix}"
     if encoding == "gbk":
         _check_gbk(frame)
@@ -150,7 +160,7 @@ def selection(engine: sa.Engine, layer: str, *, bbox: BBox | None = None,
     """
     spec = _layer_spec(layer)
     table = layer_table(spec.name)
-    today = today or dt.date.today()
+    today = today or clock.today()
     conditions = feature_conditions(spec, table, bbox, projects_filter, q, today)
     chosen = sa.select(table).where(*conditions).cte("chosen")
     linked = linked_projects(spec.name, chosen, today, projects_filter)
@@ -194,6 +204,37 @@ def _check_options(fmt: str, encoding: str, csv_geometry: str) -> str:
         raise ExportRefused(f"geometry={csv_geometry!r}: CSV geometry is one of "
                             f"{', '.join(CSV_GEOMETRIES)}")
     return normalised
+
+
+def _output_crs(crs: str, fmt: str, csv_geometry: str, frame: gpd.GeoDataFrame) -> CRS:
+    """The CRS the file is written in (see :func:`export_layer`'s ``crs``)."""
+    key = crs.strip().upper().replace("EPSG:", "")
+    wanted = {"4326": STORAGE_CRS, "WGS84": STORAGE_CRS, "4490": CRS.from_epsg(4490),
+              "CGCS2000": CRS.from_epsg(4490)}.get(key)
+    if wanted is None and (key == "GK" or (key.isdigit() and 4534 <= int(key) <= 4554)):
+        wanted = _zone_of(frame)
+        if key != "GK" and int(key) != wanted.to_epsg():
+            raise ExportRefused(f"crs=EPSG:{key} is not the Gauss-Krüger zone of the data "
+                                f"(EPSG:{wanted.to_epsg()}); use crs=gk")
+    if wanted is None:
+        raise ExportRefused(f"crs={crs!r}: export in EPSG:4326 (WGS84), EPSG:4490 (CGCS2000) "
+                            "or gk (the CGCS2000 Gauss-Krüger zone of the data)")
+    if wanted != STORAGE_CRS and fmt in ("geojson", "kml"):
+        raise ExportRefused(f"{fmt} is WGS84 (EPSG:4326) by definition; for crs={crs} choose "
+                            "format gpkg, shp or csv")
+    if wanted.is_projected and fmt == "csv" and csv_geometry == "lonlat":
+        raise ExportRefused("geometry=lonlat needs a lon/lat CRS; with crs=gk use geometry=wkt")
+    return wanted
+
+
+def _zone_of(frame: gpd.GeoDataFrame) -> CRS:
+    if frame.empty:
+        raise ExportRefused("the selection is empty: crs=gk takes its zone from the data; "
+                            "widen the selection or export in EPSG:4490")
+    try:
+        return local_metric_crs(frame)
+    except GeoInputError as exc:
+        raise ExportRefused(f"crs=gk: {exc}") from None
 
 
 def _check_gbk(frame: gpd.GeoDataFrame) -> None:
@@ -250,6 +291,8 @@ def _write_csv(frame: gpd.GeoDataFrame, target: Path, encoding: str, geometry: s
     else:
         points = shapely.point_on_surface(geoms)
         table["lon"], table["lat"] = shapely.get_x(points), shapely.get_y(points)
+    for column in table.columns[table.dtypes == object]:
+        table[column] = table[column].map(lambda v: neutralise(v) if isinstance(v, str) else v)
     table.to_csv(target, index=False, encoding="utf-8-sig" if encoding == "utf-8" else "gbk")
 
 

@@ -25,6 +25,8 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from layers import clock
+from layers.exchange.csv_cells import neutralise
 from layers.exchange.ledger_import import COLUMNS
 from layers.serving.query import InvalidQuery, ProjectFilter
 from layers.storage.catalogue import CAMPAIGNS, PROJECT_CATEGORIES, STATUSES
@@ -53,7 +55,7 @@ def ledger_rows(engine: sa.Engine, projects_filter: ProjectFilter = ProjectFilte
     Values keep their types (``int`` progress, ``Decimal`` budget, ``date`` dates) so each
     format writes them its own way; labelled fields are already their Chinese labels.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     conditions = project_conditions(projects_filter, q, today)
     link = sa.func.concat(project_features.c.layer, ":", project_features.c.fid)
     links = (sa.select(sa.func.string_agg(link, aggregate_order_by(
@@ -75,12 +77,13 @@ def _ledger_row(row: sa.RowMapping) -> dict[str, Any]:
 
 
 def write_csv(rows: Iterable[dict[str, Any]]) -> bytes:
-    """The ledger as UTF-8 CSV (with a byte-order mark) under the county's headings."""
+    """The ledger as UTF-8 CSV (with a byte-order mark) under the county's headings, its
+    formula-like cells neutralised (:mod:`layers.exchange.csv_cells`)."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow([column.zh for column in COLUMNS])
     for row in rows:
-        writer.writerow([_text(row[column.name]) for column in COLUMNS])
+        writer.writerow([neutralise(_text(row[column.name])) for column in COLUMNS])
     return text.getvalue().encode("utf-8-sig")
 
 

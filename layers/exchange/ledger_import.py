@@ -17,7 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from layers.errors import ImportRefused
-from layers.exchange.import_report import SourceReport
+from layers.exchange.csv_cells import restore
+from layers.exchange.import_report import Problem, SourceReport
 from layers.storage.catalogue import CAMPAIGNS, PROJECT_CATEGORIES, STATUSES, layer_names
 from layers.storage.models import layer_table, project_events, project_features, projects
 from layers.storage.spec import FieldSpec
@@ -53,6 +54,7 @@ def read_ledger(path: Path) -> pd.DataFrame:
             frame = pd.read_excel(path, dtype=object)
         except (ValueError, OSError, KeyError) as exc:
             raise ImportRefused(f"{path.name}: not a readable .xlsx workbook ({exc})") from None
+        frame = frame.astype(object).where(frame.notna(), None)  # an empty cell is empty
     else:
         frame = _read_csv(path)
     headings = {_heading_key(c.zh): c.name for c in COLUMNS}
@@ -72,7 +74,8 @@ def read_ledger(path: Path) -> pd.DataFrame:
 def _read_csv(path: Path) -> pd.DataFrame:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            return frame.map(restore)
         except UnicodeDecodeError:
             continue
         except pd.errors.ParserError as exc:
@@ -84,8 +87,15 @@ def _heading_key(text: str) -> str:
     return re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")").lower()
 
 
-def import_ledger(conn: sa.Connection, path: Path, actor: str) -> SourceReport:
-    """Check every row of the ledger at *path* and upsert its projects through *conn*."""
+def import_ledger(conn: sa.Connection, path: Path, actor: str, *, overwrite: bool = False
+                  ) -> SourceReport:
+    """Check every row of the ledger at *path* and upsert its projects through *conn*.
+
+    A value the file would change, on a project whose same field was changed in the service
+    (on the map, through the API) since the project was last imported, is a conflict: it is
+    reported with both values and who changed it when, and nothing of that project is
+    written, unless *overwrite*.
+    """
     report = SourceReport(target="projects", source=path.name)
     frame = read_ledger(path)
     report.read = len(frame)
@@ -96,7 +106,7 @@ def import_ledger(conn: sa.Connection, path: Path, actor: str) -> SourceReport:
     rejected = {p.feature for p in report.problems if p.action == "rejected"}
     for row in rows:
         if row["code"] not in rejected:
-            _upsert_project(conn, row, actor, report)
+            _upsert_project(conn, row, actor, report, overwrite)
     return report
 
 
@@ -174,7 +184,8 @@ def _reject_unknown_features(conn: sa.Connection, rows: list[dict], report: Sour
                               feature=row["code"], row=row["row"], field="关联要素")
 
 
-def _upsert_project(conn: sa.Connection, row: dict, actor: str, report: SourceReport) -> None:
+def _upsert_project(conn: sa.Connection, row: dict, actor: str, report: SourceReport,
+                    overwrite: bool) -> None:
     values = {name: row[name] for name in _TRACKED}
     current = conn.execute(sa.select(projects).where(projects.c.code == row["code"])).first()
     links = set(row["features"] or [])
@@ -195,16 +206,60 @@ def _upsert_project(conn: sa.Connection, row: dict, actor: str, report: SourceRe
         if not changes and old_links == links:
             report.unchanged += 1
             return
+        if old_links != links:
+            changes["features"] = [sorted(map(":".join, old_links)),
+                                   sorted(map(":".join, links))]
+        if _conflicts(conn, project_id, row, changes, report, overwrite):
+            return
         if changes:
             conn.execute(projects.update().where(projects.c.id == project_id).values(
                 **values, version=projects.c.version + 1, updated_at=sa.func.now()))
         report.updated += 1
     _replace_links(conn, project_id, old_links, links)
-    if old_links != links:
+    if old_links != links and "features" not in changes:
         changes["features"] = [sorted(map(":".join, old_links)), sorted(map(":".join, links))]
     conn.execute(project_events.insert().values(
         project_id=project_id, actor=actor, kind="import", status=values["status"],
         progress=values["progress"], note=f"台账导入 {report.source}", data=changes))
+
+
+def _conflicts(conn: sa.Connection, project_id: int, row: dict, changes: dict,
+               report: SourceReport, overwrite: bool) -> bool:
+    """Report each field the file would change that the service changed since the last
+    import (see :func:`service_edits`), as a conflict or, with *overwrite*, as overwritten;
+    whether the project must be left as it is."""
+    edited = service_edits(conn, project_id)
+    headings = {c.name: c.zh for c in COLUMNS}
+    found = False
+    for name, (live, from_file) in changes.items():
+        if name not in edited:
+            continue
+        actor, at = edited[name]
+        report.problems.append(Problem(
+            "overwritten" if overwrite else "conflict", f"file {from_file!r}, live {live!r}, changed in the service by {actor} "
+                        f"at {at:%Y-%m-%d %H:%M}", feature=row["code"], row=row["row"],
+            field=headings.get(name, name)))
+        found = True
+    return found and not overwrite
+
+
+def service_edits(conn: sa.Connection, project_id: int) -> dict[str, tuple[str, dt.datetime]]:
+    """Each ledger field changed in the service since the project's last import, with who
+    changed it last and when (a link or unlink counts as a change of ``features``)."""
+    last_import = (sa.select(sa.func.coalesce(sa.func.max(project_events.c.id), 0))
+                   .where(project_events.c.project_id == project_id,
+                          project_events.c.kind == "import").scalar_subquery())
+    events = conn.execute(
+        sa.select(project_events.c.actor, project_events.c.at, project_events.c.kind,
+                  project_events.c.data)
+        .where(project_events.c.project_id == project_id,
+               project_events.c.kind != "import", project_events.c.id > last_import)
+        .order_by(project_events.c.id)).all()
+    edited = {}
+    for actor, at, kind, data in events:
+        fields = {"features"} if kind in ("link", "unlink") else set(data or {})
+        edited.update({name: (actor, at) for name in fields})
+    return edited
 
 
 def _replace_links(conn: sa.Connection, project_id: int, old: set, new: set) -> None:

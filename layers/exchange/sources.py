@@ -7,19 +7,29 @@ Shapefile's .dbf is in, and which CRS its coordinates are in; reads it with pyog
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyogrio
+import shapely
 from pyproj import CRS
 
 from geo.crs import GCJ02, parse_crs
 from geo.errors import GeoInputError
 from layers.errors import ImportRefused
+from layers.exchange.archives import unpack
 from layers.storage.catalogue import layer_names
 
-SPATIAL_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")
+SPATIAL_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz")
+#: Google Earth / 奥维 files: every folder's placemarks are read as one layer.
+KML_SUFFIXES = (".kml", ".kmz")
+#: KML's own presentation fields, which are not attributes of the features.
+_KML_PRESENTATION = ["description", "timestamp", "begin", "end", "altitudeMode", "tessellate",
+                     "extrude", "visibility", "drawOrder", "icon"]
 LEDGER_SUFFIXES = (".csv", ".xlsx")
 #: A ledger inside a folder being imported is found by this name.
 LEDGER_STEM = "projects"
@@ -35,10 +45,13 @@ class SourceRef:
     path: Path
     target: str  # a catalogue layer name, or "projects" for a ledger
     source_layer: str | None = None
+    #: How the user knows the file when it came out of an archive (``a.zip!dir/parks.shp``).
+    shown: str | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.path.name}:{self.source_layer}" if self.source_layer else self.path.name
+        name = self.shown or self.path.name
+        return f"{name}:{self.source_layer}" if self.source_layer else name
 
     @property
     def is_ledger(self) -> bool:
@@ -84,16 +97,39 @@ def _resolve_file(path: Path, layer: str | None) -> list[SourceRef]:
     suffix = path.suffix.lower()
     if suffix in LEDGER_SUFFIXES:
         return [SourceRef(path, "projects")]
+    if suffix == ".zip":
+        return _resolve_archive(path, layer)
     if suffix not in SPATIAL_SUFFIXES:
         raise ImportRefused(
             f"{path.name}: unsupported file type {suffix or '(none)'}; import a Shapefile "
-            f"(.shp with its .dbf/.shx/.prj), GeoPackage (.gpkg), GeoJSON, or a ledger (.csv/.xlsx)"
+            f"(.shp with its .dbf/.shx/.prj, or zipped), GeoPackage (.gpkg), GeoJSON, KML/KMZ, "
+            f"or a ledger (.csv/.xlsx)"
         )
     if suffix == ".gpkg":
         return _resolve_geopackage(path, layer)
     target = layer or path.stem
     _check_layer(target, f"cannot tell which layer {path.name} is")
     return [SourceRef(path, target)]
+
+
+def _resolve_archive(archive: Path, layer: str | None) -> list[SourceRef]:
+    """The layer files inside a zip archive, in nested folders too (see :mod:`archives`)."""
+    folder = unpack(archive)
+    inside = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SPATIAL_SUFFIXES)
+    if not inside:
+        raise ImportRefused(f"{archive.name} holds no layer file (.shp, .gpkg, .geojson, "
+                            ".kml, .kmz)")
+    if len(inside) == 1:
+        refs = _resolve_file(inside[0], layer)
+    elif layer:
+        raise ImportRefused(f"{archive.name} holds {len(inside)} layer files; --layer applies "
+                            "to one: import them one by one, or name each file after its layer")
+    else:
+        refs = [ref for path in inside if path.suffix.lower() == ".gpkg"
+                or path.stem in layer_names() for ref in _resolve_file(path, None)]
+    return [SourceRef(ref.path, ref.target, ref.source_layer,
+                      f"{archive.name}!{ref.path.relative_to(folder).as_posix()}")
+            for ref in refs]
 
 
 def _resolve_geopackage(path: Path, layer: str | None) -> list[SourceRef]:
@@ -180,6 +216,8 @@ class ReadResult:
     crs_note: str
     encoding: str | None
     gcj02: bool
+    #: Row → why its geometry could not be built (it reads as missing).
+    unreadable: dict[int, str] = field(default_factory=dict)
 
 
 def read_source(ref: SourceRef, crs: str | None = None, encoding: str | None = None
@@ -193,8 +231,14 @@ def read_source(ref: SourceRef, crs: str | None = None, encoding: str | None = N
     if ref.path.suffix.lower() == ".shp":
         codec, how = shapefile_encoding(ref.path, encoding)
     try:
-        frame = pyogrio.read_dataframe(ref.path, layer=ref.source_layer, encoding=codec,
-                                       fid_as_index=True)
+        with warnings.catch_warnings():  # GDAL's warnings on bad rings: reported per feature
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if ref.path.suffix.lower() in KML_SUFFIXES:
+                frame, unreadable = _read_kml(ref)
+            else:
+                frame = pyogrio.read_dataframe(ref.path, layer=ref.source_layer, encoding=codec,
+                                               fid_as_index=True, on_invalid="ignore")
+                unreadable = _unreadable_geometries(ref.path, ref.source_layer, frame)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ImportRefused(f"{ref.label}: cannot be read ({exc})") from None
     except UnicodeDecodeError:
@@ -204,7 +248,46 @@ def read_source(ref: SourceRef, crs: str | None = None, encoding: str | None = N
     except GeoInputError as exc:
         raise ImportRefused(f"--crs: {exc}") from None
     note = _apply_crs(ref, frame, wanted)
-    return ReadResult(frame, note, codec and f"{codec} ({how})", wanted == GCJ02)
+    return ReadResult(frame, note, codec and f"{codec} ({how})", wanted == GCJ02, unreadable)
+
+
+def _read_kml(ref: SourceRef) -> tuple[gpd.GeoDataFrame, dict[int, str]]:
+    """Every placemark of a KML/KMZ, whatever folder it is in, as one frame (styles and
+    KML's presentation fields left out, ExtendedData kept as attributes)."""
+    frames, unreadable = [], {}
+    for name, _ in pyogrio.list_layers(ref.path):
+        frame = pyogrio.read_dataframe(ref.path, layer=name, on_invalid="ignore")
+        if frame.empty:
+            continue
+        offset = sum(map(len, frames))
+        unreadable |= {offset + row: reason for row, reason in
+                       _unreadable_geometries(ref.path, name, frame).items()}
+        frames.append(frame.drop(columns=[c for c in _KML_PRESENTATION if c in frame]))
+    if not frames:
+        return gpd.GeoDataFrame(geometry=[], crs=4326), {}
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs), unreadable
+
+
+def _unreadable_geometries(path: Path, layer: str | None, frame: gpd.GeoDataFrame
+                           ) -> dict[int, str]:
+    """Why each geometry the file holds but shapely cannot build was left out, by row.
+
+    A ring of fewer than four points or an unclosed ring (common in clipped extracts) makes
+    GEOS refuse the whole geometry; it was read as missing, and here the file is read again,
+    geometry only and only when something is missing, for the reason.
+    """
+    if not frame.geometry.isna().any():
+        return {}
+    _, _, wkb, _ = pyogrio.raw.read(path, layer=layer, columns=[])
+    reasons = {}
+    for row in np.flatnonzero(frame.geometry.isna().to_numpy()):
+        if wkb[row] is None:
+            continue
+        try:
+            shapely.from_wkb(wkb[row])
+        except shapely.errors.GEOSException as exc:
+            reasons[int(row)] = str(exc).split(": ", 1)[-1]
+    return reasons
 
 
 def _apply_crs(ref: SourceRef, frame: gpd.GeoDataFrame, wanted: CRS | str | None) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import STORAGE_CRS
-from geo.gcj02 import geometries_gcj02_to_wgs84
+from geo.gcj02 import geometries_gcj02_to_wgs84, in_china
 from layers.errors import ImportRefused
 from layers.exchange.import_report import Problem, SourceReport
 from layers.storage.spec import GEOMETRY_FAMILIES, LayerSpec
@@ -24,19 +24,24 @@ _FAMILY_OF_TYPE = {t: family for family, types in GEOMETRY_FAMILIES.items() for 
 _TYPE_NAMES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
                         "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)
 _MULTI = {"line": shapely.multilinestrings, "polygon": shapely.multipolygons}
+#: The longitudes the CGCS2000 3-degree Gauss-Krüger zones cover (CM 75°E … 135°E).
+GK_WEST, GK_EAST = 73.5, 136.5
 
 
 def validate_layer(frame: gpd.GeoDataFrame, spec: LayerSpec, report: SourceReport, *,
-                   gcj02: bool = False, id_field: str | None = None) -> gpd.GeoDataFrame:
+                   gcj02: bool = False, id_field: str | None = None,
+                   unreadable: dict[int, str] | None = None) -> gpd.GeoDataFrame:
     """Return the acceptable features of *frame* as ``fid``, the spec's fields and ``geom``.
 
     Problems (rejections, repairs) are added to *report*; the caller decides whether any
-    rejection stops the import.
+    rejection stops the import.  *unreadable* gives, by row, why a geometry the file holds
+    could not be built (see :func:`layers.exchange.sources.read_source`).
     """
     report.read = len(frame)
     ids = feature_ids(frame, spec, id_field, report.source)
     columns = _match_columns(frame, spec, report)
-    geoms, keep = _check_geometry(frame, spec, ids, report, gcj02=gcj02)
+    geoms, keep = _check_geometry(frame, spec, ids, report, gcj02=gcj02,
+                                  unreadable=unreadable or {})
     values = {}
     for field in spec.fields:
         values[field.name], ok = _check_field(frame, columns.get(field.name), field, ids, report)
@@ -100,7 +105,8 @@ def _match_columns(frame: gpd.GeoDataFrame, spec: LayerSpec, report: SourceRepor
 
 
 def _check_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, ids: pd.Series,
-                    report: SourceReport, *, gcj02: bool) -> tuple[np.ndarray, np.ndarray]:
+                    report: SourceReport, *, gcj02: bool,
+                    unreadable: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
     geoms = shapely.force_2d(np.asarray(frame.geometry.array, dtype=object))
     if frame.geometry.has_z.any():
         report.notes.append("Z/M values dropped: features are stored in 2D")
@@ -108,16 +114,69 @@ def _check_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, ids: pd.Series,
     empty = ~missing & shapely.is_empty(geoms)
     type_names = _type_names(geoms)
     wrong_type = ~missing & ~empty & ~np.isin(type_names, spec.accepted_types)
-    for i in np.flatnonzero(missing | empty | wrong_type):
-        message = ("no geometry" if missing[i] else "empty geometry" if empty[i] else
-                   f"{type_names[i]} geometry where the layer takes "
-                   f"{' or '.join(spec.accepted_types)}")
-        report.reject(message, feature=ids.iat[i], row=i + 1, field="geometry")
-    keep = ~(missing | empty | wrong_type)
+    not_finite = ~(missing | empty | wrong_type) & ~_finite(geoms)
+    for i in np.flatnonzero(missing | empty | wrong_type | not_finite):
+        report.reject(_geometry_refusal(i, missing, empty, not_finite, type_names, spec,
+                                        unreadable),
+                      feature=ids.iat[i], row=i + 1, field="geometry")
+    keep = ~(missing | empty | wrong_type | not_finite)
     geoms = np.where(keep, geoms, None)
+    if gcj02:
+        _note_outside_gcj02(geoms, report)
     geoms = _to_storage_crs(geoms, frame.crs, gcj02)
+    _note_outside_zones(geoms, ids, report)
     geoms, repaired_ok = _repair(geoms, keep, ids, spec, report)
     return _promote_to_multi(geoms, spec), keep & repaired_ok
+
+
+def _geometry_refusal(i: int, missing: np.ndarray, empty: np.ndarray, not_finite: np.ndarray,
+                      type_names: np.ndarray, spec: LayerSpec, unreadable: dict[int, str]) -> str:
+    if i in unreadable:
+        return (f"unreadable geometry ({unreadable[i]}): fix it in GIS software (QGIS: "
+                "Vector ▸ Geometry Tools ▸ Fix Geometries) or remove the feature")
+    if missing[i]:
+        return "no geometry"
+    if empty[i]:
+        return "empty geometry"
+    if not_finite[i]:
+        return "coordinates that are not finite numbers (NaN or infinite)"
+    return f"{type_names[i]} geometry where the layer takes {' or '.join(spec.accepted_types)}"
+
+
+def _centres(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of the centre of each geometry's bounds (NaN for a missing geometry)."""
+    bounds = shapely.bounds(geoms)
+    return (bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2
+
+
+def _note_outside_zones(geoms: np.ndarray, ids: pd.Series, report: SourceReport) -> None:
+    """Warn at once about features no CGCS2000 Gauss-Krüger zone holds: imported, they
+    would only fail later, when areas, indicators or routes are measured."""
+    lon, lat = _centres(geoms)
+    outside = np.flatnonzero((lon < GK_WEST) | (lon > GK_EAST))
+    if outside.size:
+        first = outside[0]
+        report.notes.append(
+            f"warning: {outside.size} feature(s) lie outside the CGCS2000 Gauss-Krüger zones "
+            f"({GK_WEST}°E–{GK_EAST}°E), e.g. id {ids.iat[first]} at {lon[first]:.4f}, "
+            f"{lat[first]:.4f}: they cannot be measured; is the CRS right (lon/lat order, the "
+            "CRS the .prj or --crs names)?")
+
+
+def _note_outside_gcj02(geoms: np.ndarray, report: SourceReport) -> None:
+    lon, lat = _centres(geoms)
+    outside = int((~in_china(lon, lat) & np.isfinite(lon)).sum())
+    if outside:
+        report.notes.append(
+            f"warning: --crs gcj02: {outside} feature(s) lie outside China, where GCJ-02 has "
+            "no offset: they were stored as given, unconverted")
+
+
+def _finite(geoms: np.ndarray) -> np.ndarray:
+    """Whether every coordinate of each geometry is a finite number (missing counts as finite)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.bincount(index[~np.isfinite(coords).all(axis=1)], minlength=len(geoms))
+    return bad == 0
 
 
 def _type_names(geoms: np.ndarray) -> np.ndarray:

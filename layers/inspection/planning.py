@@ -41,6 +41,7 @@ from geo.errors import GeoInputError, NotFound, Unprocessable
 from geo.export_route import clock, route_geojson, route_gpx, route_kml, stop_list_html
 from geo.routing import InspectionRoute, inspection_route
 from geo.streets import street_graph
+from layers import clock as county
 from layers.green.load import read_layer
 from layers.inspection.route_request import (
     DEPOT_SETTING,
@@ -325,7 +326,7 @@ def plan_inspection(engine: sa.Engine, request: RouteRequest, *, raw: Mapping[st
         route's ``id``, ``summary``, ``depot``, and the stops left out: ``unreachable``,
         ``dropped`` and ``without_location``.
     """
-    today = request.today or dt.date.today()
+    today = request.today or county.today()
     selected = _stops_to_plan(engine, request.selection, today)
     if request.depot is None:
         with engine.connect() as conn:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
 from geo.errors import NotFound
+from layers import clock
 from layers.serving.project_links import display_status, feature_conditions, linked_to
 from layers.serving.query import BBox, Page, ProjectFilter
 from layers.storage.catalogue import LAYERS, OVERDUE_COLOR, STATUS_COLORS, UnknownLayer, get_layer
@@ -69,7 +70,7 @@ def query_features(engine: sa.Engine, layer: str, *, bbox: BBox | None = None,
     """
     spec = _layer_spec(layer)
     table = layer_table(spec.name)
-    today = today or dt.date.today()
+    today = today or clock.today()
     conditions = feature_conditions(spec, table, bbox, projects_filter, q, today)
     rows_query = (_feature_select(spec, table, projects_filter, today).where(*conditions)
                   .order_by(table.c.fid).limit(page.limit).offset(page.offset))
@@ -86,7 +87,7 @@ def get_feature(engine: sa.Engine, layer: str, fid: str,
     """Feature *fid* of *layer* as a GeoJSON Feature with all its linked projects."""
     spec = _layer_spec(layer)
     table = layer_table(spec.name)
-    query = _feature_select(spec, table, ProjectFilter(), today or dt.date.today())
+    query = _feature_select(spec, table, ProjectFilter(), today or clock.today())
     row = None
     if "\x00" not in fid:  # PostgreSQL text cannot hold NUL, so no fid has one
         with engine.connect() as conn:

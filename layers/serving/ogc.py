@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
 from geo.errors import NotFound
+from layers import clock
 from layers.serving.ogc_params import (
     CRS84,
     DEGREE_DIGITS,
@@ -300,7 +301,7 @@ def _features(spec: LayerSpec, table: sa.Table, conditions: list, crs: OutputCrs
     if page is not None:
         chosen = chosen.limit(page.limit).offset(page.offset)
     chosen = chosen.cte("chosen")
-    linked = linked_projects(spec.name, chosen, today or dt.date.today())
+    linked = linked_projects(spec.name, chosen, today or clock.today())
     feature = _feature_json(spec, chosen, linked, crs)
     array = sa.func.coalesce(sa.func.json_agg(aggregate_order_by(feature, chosen.c.fid)),
                              sa.literal_column("'[]'::json"))

@@ -9,7 +9,7 @@ same way.  The order is read from the EPSG definition (pyproj), not listed by ha
 
 Time.  The only timestamp every layer has is ``imported_at`` (when the feature last changed
 through an import), so ``datetime`` filters on it.  A date without a time (``2024-05-01``)
-means that whole day in UTC.
+means that whole day in the county's time zone (:mod:`layers.clock`), as a planner means it.
 
 Every parameter a client can get wrong raises :class:`layers.serving.query.InvalidQuery` (400) saying
 what is allowed.  :mod:`layers.serving.ogc` answers the validated :class:`ItemsQuery`.
@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 from functools import lru_cache
 from typing import Any, Mapping
 
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from geo.crs import gauss_kruger_epsg
 from geo.errors import GeoInputError
+from layers import clock
 from layers.serving.query import BBox, InvalidQuery, Page
 from layers.storage.models import STORAGE_SRID
 from layers.storage.spec import LayerSpec
@@ -45,8 +47,10 @@ ITEMS_PARAMS = ("f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "of
                 TOKEN_PARAM)
 #: Decimal places of output coordinates: 1e-7° is about 1 cm; projected metres to the mm.
 DEGREE_DIGITS, METRE_DIGITS = 7, 3
-_EPSG_URI = re.compile(r"^https?://www\.opengis\.net/def/crs/EPSG/0/(\d+)$")
-_CURIE = re.compile(r"^\[?EPSG:(\d+)\]?$", re.IGNORECASE)
+# EPSG codes have at most 6 digits; a longer run of digits is no code (and int() of
+# thousands of digits raises).
+_EPSG_URI = re.compile(r"^https?://www\.opengis\.net/def/crs/EPSG/0/(\d{1,9})$")
+_CURIE = re.compile(r"^\[?EPSG:(\d{1,9})\]?$", re.IGNORECASE)
 _CRS84_NAMES = {CRS84, "https://www.opengis.net/def/crs/OGC/1.3/CRS84",
                 "http://www.opengis.net/def/crs/OGC/0/CRS84", "OGC:CRS84", "CRS84", "[OGC:CRS84]"}
 
@@ -200,13 +204,16 @@ def parse_datetime(text: str) -> Interval:
 
 
 def _instant(text: str) -> tuple[dt.datetime, dt.datetime, bool]:
-    """(start, end, is_date) of one RFC 3339 value; a date spans its whole UTC day."""
+    """(start, end, is_date) of one RFC 3339 value; a date spans its whole day in the
+    county's zone."""
     value = text.strip()
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-            return start, start + dt.timedelta(days=1), True
+            if day >= dt.date.max - dt.timedelta(days=1):
+                raise InvalidQuery(f"datetime {text!r} is beyond the last date that can be "
+                                   "searched (9999-12-30)")
+            return clock.day_start(day), clock.day_start(day + dt.timedelta(days=1)), True
         moment = dt.datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
         moment = None
@@ -237,6 +244,18 @@ def _bbox(text: str, bbox_crs: OutputCrs | None) -> tuple[float, float, float, f
     if numbers[0] > numbers[2] or numbers[1] > numbers[3]:
         raise InvalidQuery(f"bbox {text!r}: the lower corner must come first, in the axis "
                            f"order of {bbox_crs.uri}")
+    _check_projectable(numbers, bbox_crs, text)
     return tuple(numbers)
+
+
+def _check_projectable(numbers: list[float], bbox_crs: OutputCrs, text: str) -> None:
+    """Refuse a projected bbox whose corners have no longitude and latitude (PostGIS would
+    fail with 'point outside of projection domain')."""
+    to_lonlat = Transformer.from_crs(bbox_crs.srid, 4326, always_xy=True)
+    lon, lat = to_lonlat.transform([numbers[0], numbers[2]], [numbers[1], numbers[3]])
+    if not all(math.isfinite(v) for v in (*lon, *lat)) or \
+            max(map(abs, lon)) > 180 or max(map(abs, lat)) > 90:
+        raise InvalidQuery(f"bbox {text!r} lies outside the area {bbox_crs.uri} can describe; "
+                           "give metres of that zone (or leave bbox-crs out and give lon/lat)")
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from geo.errors import NotFound
+from layers import clock
 from layers.serving.project_links import linked_projects
 from layers.serving.query import InvalidQuery, ProjectFilter
 from layers.storage.catalogue import OVERDUE_COLOR, STATUS_COLORS, UnknownLayer, get_layer
@@ -93,7 +94,7 @@ def vector_tile(engine: sa.Engine, layer: str, z: int, x: int, y: int, *,
                                f"{lowest} (the minzoom of /tiles/{spec.name}.json); zoom in")
         conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")  # see ogc.serial
         data = conn.scalar(_tile_query(spec.name, projects_filter),
-                           {"z": z, "x": x, "y": y, "today": today or dt.date.today()}) or b""
+                           {"z": z, "x": x, "y": y, "today": today or clock.today()}) or b""
     return Tile(bytes(data), hashlib.blake2b(data, digest_size=16).hexdigest())
 
 

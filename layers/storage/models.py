@@ -250,3 +250,9 @@ inspection_routes = sa.Table(
 def layer_table(name: str) -> sa.Table:
     """The table of catalogue layer *name* (raises :class:`layers.storage.catalogue.UnknownLayer`)."""
     return LAYER_TABLES[get_layer(name).name]
+
+
+def filled_tables(conn: sa.Connection) -> list[str]:
+    """The names of our tables that hold at least one row (none: an empty database)."""
+    return [t.name for t in metadata.sorted_tables
+            if conn.scalar(sa.select(sa.exists(sa.select(sa.literal(1)).select_from(t))))]

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from layers import clock
 from layers.serving.query import overdue_condition
 from layers.storage.catalogue import CAMPAIGNS, REPORT_STATUSES, STATUSES
 from layers.storage.models import project_events, projects, reports
@@ -58,7 +59,7 @@ def progress_by(engine: sa.Engine, grouping: str, today: dt.date | None = None
     """
     if grouping not in _GROUPINGS:
         raise ValueError(f"grouping must be one of {_GROUPINGS}; got {grouping!r}")
-    today = today or dt.date.today()
+    today = today or clock.today()
     key = (sa.func.unnest(projects.c.campaigns) if grouping == "campaign"
            else projects.c.department)
     # The set-returning unnest() may not appear in GROUP BY: expand in a subquery first.
@@ -86,7 +87,7 @@ def progress_by(engine: sa.Engine, grouping: str, today: dt.date | None = None
 
 def totals(engine: sa.Engine, today: dt.date | None = None) -> dict[str, Any]:
     """Headline numbers: projects, by status, mean progress, overdue; open reports."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     open_statuses = [c.code for c, open_closed in REPORT_STATUSES if open_closed == "open"]
     with engine.connect() as conn:
         by_status = dict(conn.execute(sa.select(projects.c.status, sa.func.count())
@@ -109,7 +110,7 @@ def overdue_projects(engine: sa.Engine, today: dt.date | None = None,
     Each row: ``id``, ``code``, ``name``, ``department``, ``due_date``, ``days_overdue``
     (whole days since the due date), ``status``, ``progress``, ``updated_at``.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     conditions = [overdue_condition(projects, today)]
     if department:
         conditions.append(projects.c.department == department)

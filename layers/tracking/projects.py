@@ -14,10 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from geo.errors import NotFound
+from layers import clock
 from layers.serving.query import Page, ProjectFilter, overdue_condition, search_pattern
 from layers.storage.catalogue import PROJECT_CATEGORIES, STATUSES
 from layers.storage.models import layer_table, project_events, project_features, projects
 from layers.storage.spec import Choice
+from layers.tracking.status_flow import next_statuses
 
 #: Project ids are PostgreSQL integers; a larger number cannot be one.
 MAX_PROJECT_ID = 2**31 - 1
@@ -37,7 +39,7 @@ def query_projects(engine: sa.Engine, *, projects_filter: ProjectFilter = Projec
         ``projects`` (one page of full project records), ``numberMatched`` and
         ``numberReturned``.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     conditions = project_conditions(projects_filter, q, today)
     rows_query = (_project_select(today).where(*conditions).order_by(projects.c.code)
                   .limit(page.limit).offset(page.offset))
@@ -62,11 +64,12 @@ def project_conditions(projects_filter: ProjectFilter, q: str | None,
 
 
 def get_project(engine: sa.Engine, project_id: int, today: dt.date | None = None) -> dict:
-    """One project with its linked ``features`` (layer, fid, name) and its ``history``.
+    """One project with its linked ``features`` (layer, fid, name), its ``history`` and the
+    ``next_statuses`` it may move to.
 
     The history lists every event, newest first.  Raises :class:`NotFound` for an unknown id.
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     with engine.connect() as conn:
         row = None
         if 1 <= project_id <= MAX_PROJECT_ID:
@@ -78,6 +81,7 @@ def get_project(engine: sa.Engine, project_id: int, today: dt.date | None = None
         record = project_record(row)
         record["features"] = _linked_features(conn, project_id)
         record["history"] = _history(conn, project_id)
+        record["next_statuses"] = next_statuses(conn, project_id, record["status"])
     return record
 
 

@@ -5,10 +5,8 @@ a stale version is refused with :class:`Conflict`, so no update is ever lost), u
 project's current state, bumps its version and appends one event to its history.  Events
 are never updated or deleted.
 
-Workflow (DESIGN.md): 规划 planned → 立项 approved → 在建 in_progress → 完工 completed →
-验收 accepted, one step at a time; 暂停 suspended from any stage before completion, resuming
-to the stage it left; a completed project may go back to in_progress for rework.
-Acceptance needs evidence: a note or a photo.
+Which status may follow which is :mod:`layers.tracking.status_flow`; acceptance needs
+evidence: a note or a photo.
 """
 
 from __future__ import annotations
@@ -31,8 +29,8 @@ from layers.storage.models import (
 )
 from layers.tracking.accounts import User, require, require_department
 from layers.tracking.projects import get_project
+from layers.tracking.status_flow import allowed_transitions, suspended_from
 
-_ORDER = ["planned", "approved", "in_progress", "completed", "accepted"]
 #: Fields a planner may edit directly (status and progress go through their own checks).
 EDITABLE = ("name", "category", "campaigns", "department", "responsible", "budget_wan",
             "start_date", "due_date", "description")
@@ -60,21 +58,6 @@ class _Stale(Exception):
 
 class WorkflowError(Unprocessable):
     """A change the workflow does not allow (a skipped stage, acceptance without evidence)."""
-
-
-def allowed_transitions(status: str, suspended_from: str | None = None) -> set[str]:
-    """The statuses a project in *status* may move to next."""
-    if status == "suspended":
-        return {suspended_from or "planned"}
-    if status == "accepted":
-        return set()
-    step = _ORDER.index(status)
-    allowed = {_ORDER[step + 1]}
-    if status == "completed":
-        allowed.add("in_progress")
-    else:
-        allowed.add("suspended")
-    return allowed
 
 
 def update_project(engine: sa.Engine, project_id: int, user: User | None, version: int,
@@ -216,7 +199,8 @@ def _new_values(conn: sa.Connection, current: dict, changes: dict[str, Any]) -> 
 
 
 def _check_transition(conn: sa.Connection, current: dict, status: str, changes: dict) -> None:
-    allowed = allowed_transitions(current["status"], _suspended_from(conn, current))
+    allowed = allowed_transitions(current["status"],
+                                  suspended_from(conn, current["id"], current["status"]))
     if status not in allowed:
         labels = {c.code: c.zh for c in STATUSES}
         raise WorkflowError(
@@ -226,17 +210,6 @@ def _check_transition(conn: sa.Connection, current: dict, status: str, changes: 
     if status == "accepted" and not (str(changes.get("note") or "").strip()
                                      or changes.get("photo_id")):
         raise WorkflowError("acceptance (验收) needs evidence: add a note or a photo")
-
-
-def _suspended_from(conn: sa.Connection, current: dict) -> str | None:
-    """The status a suspended project was in before its suspension (from its history)."""
-    if current["status"] != "suspended":
-        return None
-    return conn.scalar(
-        sa.select(project_events.c.status)
-        .where(project_events.c.project_id == current["id"],
-               project_events.c.status != "suspended")
-        .order_by(project_events.c.id.desc()).limit(1))
 
 
 def _coerce(name: str, value: Any) -> Any:
