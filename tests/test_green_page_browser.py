@@ -34,7 +34,7 @@ def open_green(chromium, live_server, sample):
     contexts = []
 
     def open_green(query: str = "") -> Browsed:
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        context = chromium.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
         contexts.append(context)
         browsed = Browsed(context.new_page())
         _watch(browsed)

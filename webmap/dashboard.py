@@ -15,13 +15,12 @@ from layers.catalogue import (CAMPAIGNS, OVERDUE_COLOR, REPORT_CATEGORIES, REPOR
                               STATUS_COLORS, STATUSES)
 from webmap.charts import BarChart, Part, Row, horizontal_bars
 from webmap.colors import PLAIN_BAR_COLOR, REPORT_STATUS_COLORS
-from webmap.i18n import LANGUAGES, UI
+from layers.i18n import check_language
 
 
 def labels(lang: str) -> dict[str, dict[str, str]]:
     """Code → label in *lang* for statuses, campaigns, report categories and statuses."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}")
+    check_language(lang)
     return {
         "status": {c.code: getattr(c, lang) for c in STATUSES},
         "campaign": {c.code: getattr(c, lang) for c in CAMPAIGNS},
@@ -66,7 +65,6 @@ def dashboard_view(figures: dict[str, Any], lang: str, today: dt.date) -> dict[s
     return {
         "lang": lang,
         "html_lang": "zh-CN" if lang == "zh" else "en",
-        "S": UI[lang],
         "today": today.isoformat(),
         "labels": names,
         "status_colors": STATUS_COLORS,
