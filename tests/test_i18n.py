@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from lxml import etree
@@ -18,6 +20,7 @@ from tests.green_town import build_green_town
 
 pytest_plugins = ["tests.factories"]
 
+ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"))
 #: Latin words a Chinese page may show: brands, formats, units, the language switch.
 ALLOWED = {"openstreetmap", "leaflet", "geojson", "gpx", "kml", "xlsx", "pdf", "csv", "html",
@@ -58,6 +61,19 @@ def test_the_compiled_catalogue_matches_its_po_file(po):
 
     assert ({(m.context, m.id): m.string for m in compiled if m.id and m.string}
             == {(m.context, m.id): m.string for m in source if m.id and m.string})
+
+
+def test_every_message_of_the_code_is_in_the_catalogue():
+    """A new _("…") in Python, a template or a script needs `pybabel extract` and `update`."""
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    in_code = {(context, msgid if isinstance(msgid, str) else msgid[0])
+               for folder in ("api", "webmap", "layers")
+               for _, _, msgid, _, context in extract_from_dir(ROOT / folder, method_map,
+                                                               options_map)}
+    catalogue = _po(TRANSLATIONS_DIR / LOCALES["zh"] / "LC_MESSAGES" / "messages.po")
+
+    assert in_code - {(m.context, m.id) for m in catalogue if m.id} == set()
 
 
 def test_a_message_is_translated_in_its_context():

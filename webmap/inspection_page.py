@@ -1,7 +1,8 @@
 """The inspectors' route page (``/inspection``): a folium map that ``inspection.js`` drives.
 
 folium writes the Leaflet map and its basemap; :class:`webmap.elements.PageData` hands the
-map and the configuration below to the page module ``static/js/inspection.js``. The script previews the sites a filter selects (through
+map and the configuration below to the page module ``static/js/inspection.js``. The
+script previews the sites a filter selects (through
 ``/api/routes/inspection/stops``), lets the inspector click sites in or out and pick the
 depot, plans with ``POST /api/routes/inspection``, draws the route with numbered stops and
 offers the GPX, KML and printable list. Every asset is served from ``webmap/static``.

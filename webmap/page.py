@@ -76,7 +76,8 @@ def build_map(lang: str, basemap: Basemap, *, api_root: str, static_root: str) -
     _, fmap = map_shell(translator(lang).gettext(TITLE), basemap, lang, static_root)
     groups = {spec.name: _overlay(spec, lang, static_root).add_to(fmap)
               for spec in sorted(LAYERS, key=lambda spec: not spec.mission)}
-    reports = folium.FeatureGroup(name=translator(lang).gettext(_REPORTS), overlay=True, show=True).add_to(fmap)
+    reports = folium.FeatureGroup(name=translator(lang).gettext(_REPORTS), overlay=True,
+                                  show=True).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _add_tools(fmap, lang, static_root)
     PageData(page_config(lang, api_root), groups=groups, overlays={"reports": reports},

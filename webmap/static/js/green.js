@@ -1,7 +1,7 @@
 /* The green-space page (/green): indicator panel, community choropleth, residential land
  * no park serves, and what-if scenarios drawn on the map.
  *
- * webmap/green_page.py writes the Leaflet map and calls LianchuangGreen.start(map, config);
+ * webmap/green_page.py writes the Leaflet map and the page data (common.js pageData);
  * everything else is read from the service's API:
  *   GET  {api}/metrics/green            indicators of the built-up area and each community
  *   GET  {api}/metrics/green/unserved   the residential land no park serves (GeoJSON)
@@ -15,8 +15,13 @@
  * is the running app.
  */
 import {
-  _, pgettext, el, fill, getJSON, otherLanguageName, pageData, setState, showStatus,
+  _, pgettext, fill, otherLanguageName, pageData, getJSON, el, setState, showStatus,
 } from "./common.js";
+import { communityTooltip, paintChoropleth } from "./green-choropleth.js";
+import {
+  addChange, addCorner, classLabel, currentClass, finishDrawing, renderChanges, runScenario,
+  startDrawing, stopDrawing,
+} from "./green-scenario.js";
 
 const FEATURE_LIMIT = 5000;
 /* Panes keep the drawing order whatever loads first; the built-up outline is on top. */
@@ -24,12 +29,13 @@ const PANES = {
   communities: 405, unserved: 415, parks: 425, shantytowns: 430, scenario: 440,
   builtup: 445,
 };
-const FAIL_OUTLINE = { color: "#ff8f00", weight: 3.5 };
+export const FAIL_OUTLINE = { color: "#ff8f00", weight: 3.5 };
 const UNITS_ZH = { "m²/person": "m²/人", "%": "%", "m²": "m²", "m": "m" };
 
 function start(map, config) {
   const app = {
-    map, config, stateKey: "mapState", hideEmptyStatus: true, body: null, changes: [], drawing: null,
+    map, config, stateKey: "mapState", hideEmptyStatus: true,
+    body: null, changes: [], drawing: null,
     layers: {}, choroplethKey: null, title: config.title, walking: true,
   };
   window.lianchuangGreen = app;
@@ -87,7 +93,7 @@ async function reloadIndicators(app) {
   }
 }
 
-function metricsUrl(app, path) {
+export function metricsUrl(app, path) {
   const params = new URLSearchParams({ lang: app.config.lang, walking: String(app.walking) });
   if (app.title) params.set("title", app.title);
   return app.config.api + path + "?" + params;
@@ -199,115 +205,6 @@ function fitToData(app) {
   app.map.fitBounds(target, zoomOf(above) > zoomOf(beside) ? above : beside);
 }
 
-// --- the choropleth ---------------------------------------------------------------------
-
-function choroplethKeys(app) {
-  const present = new Set(app.body.built_up.indicators.map((row) => row.key));
-  return app.config.choropleth.filter((key) => present.has(key));
-}
-
-function communityRows(app) {
-  const rows = {};
-  for (const row of app.body.communities) rows[row.fid] = row;
-  return rows;
-}
-
-function paintChoropleth(app) {
-  const keys = choroplethKeys(app);
-  if (!keys.includes(app.choroplethKey)) app.choroplethKey = keys[0] || null;
-  fillSelect(app.ui.choroplethKey, keys.map((key) => [key, indicatorName(app, key)]),
-             app.choroplethKey);
-  const rows = communityRows(app);
-  const key = app.choroplethKey;
-  const values = app.body.communities
-    .map((row) => measureOf(row, key)).filter((m) => m && m.value !== null)
-    .map((m) => m.value);
-  const breaks = classBreaks(values, app.config.colors.length);
-  app.breaks = breaks;
-  app.layers.communities.eachLayer((layer) => {
-    const measure = measureOf(rows[layer.feature.id], key);
-    const value = measure ? measure.value : null;
-    const fails = measure && measure.passed === false;
-    layer.setStyle(Object.assign(
-      { color: "#5e35b1", weight: 1, dashArray: null, fillOpacity: 0.75,
-        fillColor: value === null ? "#e0e0e0" : app.config.colors[classOf(value, breaks)] },
-      fails ? FAIL_OUTLINE : {}));
-    layer.feature.properties.choropleth_value = value;
-  });
-  renderLegend(app, breaks, values.length > 0);
-}
-
-function measureOf(row, key) {
-  return row && row.indicators ? row.indicators[key] || null : null;
-}
-
-/* Equal intervals between the smallest and largest community value. */
-function classBreaks(values, count) {
-  if (!values.length) return [];
-  const low = Math.min(...values);
-  const high = Math.max(...values);
-  const step = (high - low) / count;
-  return Array.from({ length: count + 1 }, (_, i) => low + step * i);
-}
-
-function classOf(value, breaks) {
-  const count = breaks.length - 1;
-  if (count < 1 || breaks[count] === breaks[0]) return count > 0 ? count - 1 : 0;
-  const index = Math.floor((value - breaks[0]) / (breaks[count] - breaks[0]) * count);
-  return Math.max(0, Math.min(count - 1, index));
-}
-
-function renderLegend(app, breaks, any) {
-  const legend = app.ui.legend;
-  legend.replaceChildren();
-  const unit = unitOf(app, app.choroplethKey);
-  if (any) {
-    const flat = breaks[0] === breaks[breaks.length - 1];
-    app.config.colors.forEach((color, i) => {
-      if (flat && i > 0) return;
-      const text = flat ? number(breaks[0]) + " " + unit
-        : number(breaks[i]) + " – " + number(breaks[i + 1]) + " " + unit;
-      legend.append(swatchRow(color, text));
-    });
-  }
-  legend.append(swatchRow("#e0e0e0", _("no data")));
-  const fails = el("div", "lcg-legend-row");
-  const outline = el("span", "lcg-swatch lcg-swatch-fail");
-  fails.append(outline, el("span", null, _("Thick orange outline: the community fails")));
-  legend.append(fails);
-  const unserved = el("div", "lcg-legend-row");
-  const red = el("span", "lcg-swatch");
-  red.style.background = app.config.unservedStyle.fill_color;
-  const summary = app.unservedSummary;
-  const detail = summary && summary.residential_m2
-    ? " · " + fill(_("{area} ha unserved (of {total} ha residential)"), { area: number(summary.unserved_m2 / 1e4, 1),
-                                         total: number(summary.residential_m2 / 1e4, 1) })
-    : "";
-  unserved.append(red, el("span", null, _("Residential land no park serves") + detail));
-  legend.append(unserved);
-}
-
-function swatchRow(color, text) {
-  const row = el("div", "lcg-legend-row");
-  const swatch = el("span", "lcg-swatch");
-  swatch.style.background = color;
-  row.append(swatch, el("span", null, text));
-  return row;
-}
-
-function communityTooltip(app, feature) {
-  const row = communityRows(app)[feature.id];
-  const box = el("div", "lcg-tooltip");
-  box.append(el("b", null, (feature.properties && feature.properties.name) || feature.id));
-  const measure = measureOf(row, app.choroplethKey);
-  const line = el("div", null, indicatorName(app, app.choroplethKey) + ": "
-    + (measure && measure.value !== null
-      ? number(measure.value) + " " + unitOf(app, app.choroplethKey) : _("no data")));
-  box.append(line);
-  if (measure && measure.assessed) box.append(verdictBadge(app, measure.passed));
-  return box;
-}
-
 // --- the panel --------------------------------------------------------------------------
 
 function buildPanel(app) {
@@ -340,13 +237,16 @@ function buildPanel(app) {
   const titleLabel = el("label", null, _("Assessed against") + " ");
   titleLabel.append(title);
   const walkingLabel = el("label", "lcg-check");
-  walkingLabel.append(walking, document.createTextNode(" " + _("Also compute the walking-distance coverage")));
+  walkingLabel.append(walking,
+    document.createTextNode(" " + _("Also compute the walking-distance coverage")));
   controls.append(titleLabel, walkingLabel);
 
   const veto = el("p", "lcg-veto");
   const table = el("table", "lcg-indicators");
   const head = el("tr");
-  for (const word of [_("Indicator"), _("Value"), _("Threshold"), _("Verdict")]) head.append(el("th", null, word));
+  for (const word of [_("Indicator"), _("Value"), _("Threshold"), _("Verdict")]) {
+    head.append(el("th", null, word));
+  }
   table.append(el("thead"), el("tbody"));
   table.tHead.append(head);
   const meta = el("p", "lcg-meta");
@@ -401,7 +301,9 @@ function buildScenario(app) {
   const cancel = el("button", "lcg-button lcg-cancel", _("Cancel"));
   cancel.type = "button";
   cancel.addEventListener("click", () => stopDrawing(app));
-  drawingBar.append(el("p", "lcg-small", _("Click the map to add corners, then Finish (at least 3).")), finish, cancel);
+  drawingBar.append(
+    el("p", "lcg-small", _("Click the map to add corners, then Finish (at least 3).")),
+    finish, cancel);
   const tools = el("div", "lcg-tools");
   tools.append(clsLabel, draw);
   const list = el("ul", "lcg-changes");
@@ -414,7 +316,9 @@ function buildScenario(app) {
     app.ui.result.replaceChildren();
   });
   const result = el("div", "lcg-result");
-  section.append(el("h2", null, _("What if")), el("p", "lcg-small", _("Draw planned green space, or change a shantytown zone or park from its popup, and see every indicator change.")), tools,
+  section.append(el("h2", null, _("What if")),
+    el("p", "lcg-small", _("Draw planned green space, or change a shantytown zone or park "
+                           + "from its popup, and see every indicator change.")), tools,
                  drawingBar, el("h3", null, _("Changes")), list, clear, result);
   app.ui = Object.assign(app.ui || {}, { cls, draw, drawingBar, finish, list, clear, result });
   renderChanges(app);
@@ -460,183 +364,19 @@ function indicatorRow(app, row) {
   return tr;
 }
 
-function verdictBadge(app, passed) {
+export function verdictBadge(app, passed) {
   if (passed === true) return el("span", "lcg-badge lcg-pass", _("pass"));
   if (passed === false) return el("span", "lcg-badge lcg-fail", _("fail"));
   return el("span", "lcg-badge", _("not judged"));
 }
 
-// --- scenarios --------------------------------------------------------------------------
-
-function currentClass(app) {
-  return app.ui.cls.value;
-}
-
-function classLabel(app, code) {
-  const found = app.config.classes.find((c) => c.code === code);
-  return found ? found.label : code;
-}
-
-function startDrawing(app) {
-  if (app.drawing) return;
-  app.map.closePopup();
-  app.drawing = { points: [], line: L.polyline([], { pane: "lcg-scenario", color: "#1565c0",
-                                                     weight: 2, dashArray: "4 4" }),
-                  corners: L.layerGroup() };
-  app.drawing.line.addTo(app.map);
-  app.drawing.corners.addTo(app.map);
-  app.map.getContainer().classList.add("lcg-drawing-map");
-  app.map.doubleClickZoom.disable();
-  app.ui.drawingBar.hidden = false;
-  app.ui.draw.disabled = true;
-  app.ui.finish.disabled = true;
-}
-
-function addCorner(app, latlng) {
-  const drawing = app.drawing;
-  if (!drawing) return;
-  drawing.points.push(latlng);
-  drawing.line.setLatLngs(drawing.points.concat(drawing.points.length > 2 ? [drawing.points[0]] : []));
-  L.circleMarker(latlng, { pane: "lcg-scenario", radius: 4, color: "#1565c0",
-                           fillOpacity: 1, interactive: false }).addTo(drawing.corners);
-  app.ui.finish.disabled = drawing.points.length < 3;
-}
-
-function stopDrawing(app) {
-  const drawing = app.drawing;
-  if (!drawing) return;
-  drawing.line.remove();
-  drawing.corners.remove();
-  app.drawing = null;
-  app.map.getContainer().classList.remove("lcg-drawing-map");
-  app.map.doubleClickZoom.enable();
-  app.ui.drawingBar.hidden = true;
-  app.ui.draw.disabled = false;
-}
-
-function finishDrawing(app) {
-  const points = app.drawing ? app.drawing.points.slice() : [];
-  stopDrawing(app);
-  if (points.length < 3) return;
-  const ring = points.map((p) => [round(p.lng), round(p.lat)]);
-  ring.push(ring[0]);
-  const code = currentClass(app);
-  const polygon = L.polygon(points, { pane: "lcg-scenario", color: "#33691e", weight: 2.5,
-                                      dashArray: "5 3", fillColor: "#aeea00",
-                                      fillOpacity: 0.7 });
-  const area = geodesicArea(points);
-  const label = fill(_("Add {cls} ({area} ha)"), { cls: classLabel(app, code), area: number(area / 1e4, 2) });
-  polygon.bindTooltip(label);
-  addChange(app, { op: "add_green", geometry: { type: "Polygon", coordinates: [ring] },
-                   class: code }, label, polygon);
-}
-
-function addChange(app, change, label, layer) {
-  if (layer) app.layers.scenario.addLayer(layer);
-  app.changes.push({ change, label, layer });
-  renderChanges(app);
-  runScenario(app, true);
-}
-
-function removeChange(app, index) {
-  const [item] = app.changes.splice(index, 1);
-  if (item && item.layer) app.layers.scenario.removeLayer(item.layer);
-  renderChanges(app);
-  if (app.changes.length) runScenario(app);
-  else app.ui.result.replaceChildren();
-}
-
-function renderChanges(app) {
-  const list = app.ui.list;
-  list.replaceChildren();
-  if (!app.changes.length) list.append(el("li", "lcg-small", _("No changes yet")));
-  app.changes.forEach((item, index) => {
-    const li = el("li", null, item.label + " ");
-    const remove = el("button", "lcg-link", "×");
-    remove.type = "button";
-    remove.title = _("Remove this change");
-    remove.addEventListener("click", () => removeChange(app, index));
-    li.append(remove);
-    list.append(li);
-  });
-  app.ui.clear.hidden = !app.changes.length;
-}
-
-/* Posts every change; a refused last change is taken back, with the service's reason. */
-async function runScenario(app, lastIsNew) {
-  document.body.dataset.scenarioState = "computing";
-  app.ui.result.replaceChildren(el("p", "lcg-small", _("Computing…")));
-  const run = (app.scenarioRun || 0) + 1;
-  app.scenarioRun = run;
-  try {
-    const answer = await getJSON(metricsUrl(app, "/metrics/green/scenario"), {
-      method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ changes: app.changes.map((item) => item.change) }),
-    });
-    if (run !== app.scenarioRun) return;
-    renderScenario(app, answer);
-    showStatus(app, "");
-    document.body.dataset.scenarioState = "done";
-  } catch (error) {
-    if (run !== app.scenarioRun) return;
-    if (lastIsNew) {
-      const item = app.changes.pop();
-      if (item && item.layer) app.layers.scenario.removeLayer(item.layer);
-      renderChanges(app);
-    }
-    app.ui.result.replaceChildren();
-    showStatus(app, error.message, true);
-    document.body.dataset.scenarioState = "error";
-  }
-}
-
-function renderScenario(app, answer) {
-  const table = el("table", "lcg-indicators lcg-scenario-table");
-  const head = el("tr");
-  for (const word of [_("Indicator"), _("Now"), _("After"), _("Change")]) head.append(el("th", null, word));
-  table.append(el("thead"), el("tbody"));
-  table.tHead.append(head);
-  for (const row of answer.indicators) {
-    const tr = el("tr");
-    tr.dataset.indicator = row.key;
-    const before = row.before ? row.before.value : null;
-    const after = row.after ? row.after.value : null;
-    const delta = row.delta ? row.delta.value : null;
-    const afterCell = el("td", "lcg-num", number(after));
-    if (row.after && row.after.assessed) afterCell.append(el("br"), verdictBadge(app, row.after.passed));
-    const deltaCell = el("td", "lcg-num", delta === null ? "—" : signed(delta));
-    if (delta !== null && Math.abs(delta) > 1e-9) deltaCell.classList.add(delta > 0 ? "lcg-up" : "lcg-down");
-    const name = el("td", "lcg-name", row.title);
-    const unit = unitOf(app, row.key, row.unit);
-    if (unit) name.append(el("span", "lcg-small", " (" + unit + ")"));
-    tr.append(name, el("td", "lcg-num", number(before)), afterCell, deltaCell);
-    table.tBodies[0].append(tr);
-  }
-  const veto = el("p", "lcg-small", _("Now") + ": " + (answer.vetoed.before ? _("A veto item fails") : _("No veto item fails"))
-                  + " → " + _("After") + ": " + (answer.vetoed.after ? _("A veto item fails") : _("No veto item fails")));
-  app.ui.result.replaceChildren(table, veto);
-}
-
-/* Area of a lon/lat ring in m² on the sphere (as Leaflet.draw's GeometryUtil does). */
-function geodesicArea(points) {
-  const R = 6378137;
-  const rad = Math.PI / 180;
-  let area = 0;
-  for (let i = 0; i < points.length; i++) {
-    const p1 = points[i];
-    const p2 = points[(i + 1) % points.length];
-    area += (p2.lng - p1.lng) * rad * (2 + Math.sin(p1.lat * rad) + Math.sin(p2.lat * rad));
-  }
-  return Math.abs(area * R * R / 2);
-}
-
 // --- small helpers ----------------------------------------------------------------------
 
-function indicatorName(app, key) {
+export function indicatorName(app, key) {
   return app.config.indicators[key] || key;
 }
 
-function unitOf(app, key, unit) {
+export function unitOf(app, key, unit) {
   let found = unit;
   if (!found && app.body) {
     const row = app.body.built_up.indicators.find((r) => r.key === key);
@@ -645,22 +385,22 @@ function unitOf(app, key, unit) {
   return app.config.lang === "zh" ? UNITS_ZH[found] || found || "" : found || "";
 }
 
-function number(value, digits) {
+export function number(value, digits) {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
   const places = digits === undefined ? 2 : digits;
   return Number(value).toLocaleString(undefined, { minimumFractionDigits: places,
                                                    maximumFractionDigits: places });
 }
 
-function signed(value) {
+export function signed(value) {
   return (value > 0 ? "+" : "") + number(value);
 }
 
-function round(value) {
+export function round(value) {
   return Math.round(value * 1e7) / 1e7;
 }
 
-function fillSelect(select, options, selected) {
+export function fillSelect(select, options, selected) {
   select.replaceChildren(...options.map(([value, label]) => {
     const option = el("option", null, label);
     option.value = value;

@@ -8,9 +8,12 @@
  * is "loading", "ready", "planning", "planned" or "error" (tests wait on it).
  */
 import {
-_, pgettext, addControl, el, fail, fill, getJSON, languageUrl, otherLanguageName, pageData,
-sameOriginPath, savedToken, setState, showStatus, signIn as checkToken, signOut as forgetToken,
+  _, fill, pageData, getJSON, el, setState, showStatus, fail, addControl,
 } from "./common.js";
+import { drawRoute, showResult } from "./inspection-route.js";
+import {
+  addOptions, buildLegend, buildPanel, buildResult, restoreSignIn,
+} from "./inspection-panel.js";
 
 const PANES = { "lc-streets": 350, "lc-route": 420, "lc-candidates": 430, "lc-stops": 450,
   "lc-depot": 460 };
@@ -70,7 +73,7 @@ function selectionParams(app) {
   return params;
 }
 
-async function preview(app) {
+export async function preview(app) {
   const generation = ++app.previewGeneration;
   showStatus(app, _("Loading…"));
   const wanted = getJSON(app.config.api + "/routes/inspection/stops?" + selectionParams(app));
@@ -152,7 +155,9 @@ function updateCount(app) {
   app.countLine.classList.toggle("lc-error", count > app.config.maxStops);
   const missing = (app.withoutLocation || []).length;
   app.missingLine.textContent = missing
-    ? fill(_("{count} projects have no linked feature and no place; left out"), { count: missing }) : "";
+    ? fill(_("{count} projects have no linked feature and no place; left out"),
+      { count: missing })
+    : "";
 }
 
 /* ---- the depot -------------------------------------------------------------------- */
@@ -177,7 +182,7 @@ function setDepotAt(app, latlng) {
   markOutdated(app);
 }
 
-function togglePicking(app, on) {
+export function togglePicking(app, on) {
   app.picking = on;
   app.map.getContainer().classList.toggle("lc-picking", on);
   app.pickButton.textContent = on ? _("Click the depot on the map…") : _("Pick on the map");
@@ -191,7 +196,7 @@ function depotIcon(app) {
 
 /* ---- planning ------------------------------------------------------------------------ */
 
-async function plan(app) {
+export async function plan(app) {
   if (!app.user) {  // a plan is stored under who asked: it needs an inspector's token
     showStatus(app, _("Sign in with an inspector's (or higher) token before planning"), true);
     if (app.tokenInput) app.tokenInput.focus();
@@ -200,7 +205,9 @@ async function plan(app) {
   const stops = selectedStops(app);
   if (!stops.length) return showStatus(app, _("No site selected"), true);
   if (stops.length > app.config.maxStops) {
-    return showStatus(app, fill(_("More than {max} sites: narrow the selection"), { max: app.config.maxStops }), true);
+    const text = fill(_("More than {max} sites: narrow the selection"),
+      { max: app.config.maxStops });
+    return showStatus(app, text, true);
   }
   const body = {
     stops: stops.map(stopRef),
@@ -245,404 +252,10 @@ function stopRef(feature) {
   return { lon, lat, name: props.name };
 }
 
-function markOutdated(app) {
+export function markOutdated(app) {
   if (!app.route) return;
   app.outdated = true;
   app.outdatedLine.hidden = false;
-}
-
-/* ---- the route on the map ------------------------------------------------------------- */
-
-function drawRoute(app, route) {
-  app.route = route;
-  app.routeLayer.clearLayers();
-  const colors = app.config.routeColors;
-  const color = (inspector) => colors[(inspector - 1) % colors.length];
-  const several = route.summary.inspectors_used > 1;
-  route.features.forEach((feature) => {
-    const props = feature.properties;
-    if (props.kind === "route" && feature.geometry.coordinates.length) {
-      L.geoJSON(feature, { pane: "lc-route", interactive: false,
-        style: { color: color(props.inspector), weight: 5, opacity: 0.85 } })
-        .addTo(app.routeLayer);
-    } else if (props.kind === "visit") {
-      const label = several ? props.inspector + "-" + props.order : String(props.order);
-      stopMarker(feature, numberIcon(label, color(props.inspector)))
-        .bindPopup(visitPopup(app, props)).addTo(app.routeLayer);
-    } else if (props.kind === "skipped") {
-      stopMarker(feature, L.divIcon({ html: el("div", "lc-skip-icon", "✕"),
-        className: "lc-skip-marker", iconSize: [20, 20], iconAnchor: [10, 10] }))
-        .bindPopup(skippedPopup(app, props)).addTo(app.routeLayer);
-    }
-  });
-  const bounds = L.featureGroup(app.routeLayer.getLayers()).getBounds();
-  if (bounds.isValid()) fitWithin(app, bounds.extend([app.depot ? [app.depot.lat, app.depot.lon]
-    : bounds.getCenter()]));
-}
-
-function stopMarker(feature, icon) {
-  const [lon, lat] = feature.geometry.coordinates;
-  return L.marker([lat, lon], { pane: "lc-stops", icon, keyboard: false });
-}
-
-function numberIcon(label, color) {
-  const box = el("div", "lc-number-icon", label);
-  box.style.background = color;
-  const width = Math.max(22, 8 + 8 * label.length);
-  return L.divIcon({ html: box, className: "lc-number-marker", iconSize: [width, 22],
-    iconAnchor: [width / 2, 11] });
-}
-
-function visitPopup(app, props) {
-  const box = el("div", "lc-popup");
-  box.append(el("h3", null, props.order + ". " + props.name));
-  const facts = el("dl", "lc-facts");
-  fact(facts, _("arrive"), props.arrival);
-  fact(facts, _("Minutes per stop"), String(props.service_min));
-  if (props.snap_distance_m >= 1) {
-    fact(facts, "", fill(_("{m} m from the streets"), { m: Math.round(props.snap_distance_m) }));
-  }
-  box.append(facts);
-  if (props.note) box.append(el("p", "lc-muted", props.note));
-  return box;
-}
-
-function skippedPopup(app, props) {
-  const box = el("div", "lc-popup");
-  box.append(el("h3", null, props.name));
-  box.append(el("p", "lc-error", reasonLabel(app, props.reason)));
-  box.append(el("p", "lc-muted", props.detail));
-  return box;
-}
-
-function reasonLabel(app, reason) {
-  const reasons = {
-    too_far: _("too far from the streets"), unreachable: _("no way there"),
-    no_return: _("no way back (one-way streets)"), dropped: _("does not fit in the day"),
-    no_location: _("no linked feature, no place"),
-  };
-  return reasons[reason] || reason;
-}
-
-/* ---- the result panel ------------------------------------------------------------------ */
-
-function showResult(app, route) {
-  const panel = app.resultPanel;
-  panel.hidden = false;
-  const body = app.resultBody;
-  body.replaceChildren();
-  const s = route.summary;
-  const facts = el("dl", "lc-facts lc-summary");
-  fact(facts, _("Stops planned"), s.visited + " / " + s.selected);
-  fact(facts, _("Distance"), (s.distance_m / 1000).toFixed(1) + " " + _("km"));
-  fact(facts, _("Working time"), Math.round(s.duration_min) + " " + _("min"));
-  fact(facts, _("Back by"), s.back_at);
-  body.append(facts);
-  const used = route.features.filter((f) => f.properties.kind === "route");
-  used.forEach((line) => body.append(inspectorList(app, route, line.properties)));
-  const leftOut = [...route.unreachable, ...route.dropped, ...route.without_location,
-    ...(app.withoutLocation || []).map((stop) => Object.assign({ reason: "no_location" }, stop))];
-  if (leftOut.length) body.append(leftOutList(app, leftOut));
-  body.append(downloads(app, route));
-}
-
-function inspectorList(app, route, line) {
-  const section = el("section", "lc-inspector");
-  const color = app.config.routeColors[(line.inspector - 1) % app.config.routeColors.length];
-  const head = el("h4");
-  const swatch = el("span", "lc-line-swatch");
-  swatch.style.background = color;
-  head.append(swatch,
-    el("span", null, fill(_("Inspector {number}"), { number: line.inspector })));
-  section.append(head);
-  const visits = route.features.filter((f) => f.properties.kind === "visit"
-    && f.properties.inspector === line.inspector);
-  section.append(el("div", "lc-muted", fill(_("{stops} stops · {km} km · back {back}"), {
-    stops: visits.length, km: (line.distance_m / 1000).toFixed(1),
-    back: clockAfter(route.summary.day_start, line.duration_min),
-  })));
-  const list = el("ol", "lc-visits");
-  visits.forEach((visit) => {
-    const item = el("li");
-    item.append(el("span", "lc-visit-time", visit.properties.arrival),
-      el("span", "lc-visit-name", visit.properties.name));
-    item.addEventListener("click", () => focusStop(app, visit));
-    list.append(item);
-  });
-  section.append(list);
-  return section;
-}
-
-function leftOutList(app, stops) {
-  const section = el("section", "lc-left-out");
-  section.append(el("h4", null, _("Stops left out") + " (" + stops.length + ")"));
-  const list = el("ul");
-  stops.forEach((stop) => {
-    const item = el("li");
-    item.append(el("span", "lc-visit-name", stop.name),
-      el("span", "lc-error lc-reason", reasonLabel(app, stop.reason)));
-    if (stop.reason === "too_far") {
-      item.append(el("span", "lc-muted",
-        fill(_("{m} m from the streets"), { m: Math.round(stop.snap_distance_m) })));
-    }
-    list.append(item);
-  });
-  section.append(list);
-  return section;
-}
-
-function downloads(app, route) {
-  const section = el("section", "lc-downloads");
-  section.append(el("h4", null, _("Download")));
-  const labels = { GPX: _("GPX (phone navigation)"), KML: _("KML (Google Earth)"), HTML: _("Printable list") };
-  route.links.filter((link) => link.rel === "alternate").forEach((link) => {
-    const anchor = el("a", "lc-download", labels[link.title] || link.title);
-    anchor.href = sameOriginPath(link.href);
-    anchor.dataset.format = link.title.toLowerCase();
-    if (link.title === "HTML") anchor.target = "_blank";
-    else anchor.setAttribute("download", "");
-    section.append(anchor);
-  });
-  return section;
-}
-
-function focusStop(app, visit) {
-  const [lon, lat] = visit.geometry.coordinates;
-  app.map.setView([lat, lon], Math.max(app.map.getZoom(), 16));
-  app.routeLayer.eachLayer((layer) => {
-    if (layer.getLatLng && layer.getLatLng().equals([lat, lon])) layer.openPopup();
-  });
-}
-
-/* ---- panels ------------------------------------------------------------------------------ */
-
-function buildPanel(app) {
-  const panel = el("div", "lc-panel lc-inspection-panel");
-  const head = el("div", "lc-panel-head");
-  head.append(el("strong", null, _("Inspection route")));
-  const links = el("span", "lc-links");
-  const home = el("a", null, _("Projects map"));
-  home.href = app.config.home + (app.config.lang === "en" ? "?lang=en" : "");
-  const other = el("a", "lc-lang", otherLanguageName(app.config.lang));
-  other.href = languageUrl(app.config.lang === "en" ? "zh" : "en");
-  links.append(home, other);
-  head.append(links);
-  panel.append(head);
-
-  const selection = fieldset(panel, _("Sites to inspect"));
-  app.inputs.mode = select(selection, pgettext("selection", "Choose"), "mode", [
-    ["overdue", _("Overdue projects (default)")], ["filter", _("Projects by filter")],
-    ["not_inspected", _("Projects not inspected in N days")], ["reports", _("Open problem reports")]]);
-  const filters = el("div", "lc-subfields");
-  app.inputs.status = select(filters, _("Status"), "status",
-    [["", _("All")], ...app.config.statuses.map((x) => [x.code, x.label])]);
-  app.inputs.campaign = select(filters, _("Campaign"), "campaign",
-    [["", _("All")], ...app.config.campaigns.map((x) => [x.code, x.label])]);
-  app.inputs.department = select(filters, _("Department"), "department", [["", _("All")]]);
-  selection.append(filters);
-  const days = el("div", "lc-subfields");
-  app.inputs.days = input(days, _("Days"), "days", "number",
-    app.config.defaults.notInspectedDays, { min: 1, max: 3650 });
-  selection.append(days);
-  const others = el("label", "lc-field lc-check");
-  app.inputs.showOthers = el("input");
-  app.inputs.showOthers.type = "checkbox";
-  app.inputs.showOthers.checked = true;
-  app.inputs.showOthers.name = "show_others";
-  others.append(app.inputs.showOthers, el("span", null, _("Show other sites (click to add)")));
-  selection.append(others);
-  app.countLine = el("div", "lc-count");
-  app.missingLine = el("div", "lc-muted lc-small");
-  selection.append(app.countLine, el("div", "lc-muted lc-small", _("Click a site on the map to add or remove it")), app.missingLine);
-  const showFor = () => {
-    filters.hidden = app.inputs.mode.value !== "filter";
-    days.hidden = app.inputs.mode.value !== "not_inspected";
-  };
-  showFor();
-  const reload = () => preview(app).catch((error) => showStatus(app,
-    _("Error: ") + error.message, true));
-  app.inputs.mode.addEventListener("change", () => { showFor(); reload(); });
-  ["status", "campaign", "department", "days"].forEach((name) =>
-    app.inputs[name].addEventListener("change", reload));
-  app.inputs.showOthers.addEventListener("change", reload);
-
-  const settings = fieldset(panel, _("Start and time"));
-  const depot = el("div", "lc-depot");
-  depot.append(el("span", "lc-label", _("Depot")));
-  app.depotText = el("span", "lc-depot-name", _("Not set: pick it on the map"));
-  app.pickButton = el("button", "lc-button lc-secondary", _("Pick on the map"));
-  app.pickButton.type = "button";
-  app.pickButton.addEventListener("click", () => togglePicking(app, !app.picking));
-  depot.append(app.depotText, app.pickButton);
-  settings.append(depot);
-  const d = app.config.defaults;
-  const grid = el("div", "lc-grid");
-  app.inputs.inspectors = input(grid, _("Inspectors"), "inspectors", "number", d.inspectors,
-    { min: 1, max: app.config.maxInspectors });
-  app.inputs.serviceMin = input(grid, _("Minutes per stop"), "service_min", "number", d.serviceMin,
-    { min: 0, max: 480 });
-  app.inputs.dayStart = input(grid, _("Start time"), "day_start", "text", d.dayStart,
-    { pattern: "([01]?[0-9]|2[0-3]):[0-5][0-9]", placeholder: "08:30", inputmode: "numeric" });
-  app.inputs.dayHours = input(grid, _("Working hours"), "day_hours", "number", d.dayHours,
-    { min: 1, max: 24, step: 0.5 });
-  settings.append(grid);
-  app.inputs.objective = select(settings, _("Optimise"), "objective", [
-    ["travel_time", _("Shortest time")], ["length", _("Shortest distance")]]);
-  ["inspectors", "serviceMin", "dayStart", "dayHours", "objective"].forEach((name) =>
-    app.inputs[name].addEventListener("change", () => markOutdated(app)));
-
-  app.accountBox = el("div", "lc-account");
-  panel.append(app.accountBox);
-  renderAccount(app);
-  app.planButton = el("button", "lc-button lc-plan", _("Plan route"));
-  app.planButton.type = "button";
-  app.planButton.addEventListener("click", () => plan(app));
-  panel.append(app.planButton);
-  app.statusLine = el("div", "lc-status");
-  panel.append(app.statusLine);
-  return panel;
-}
-
-/* ---- signing in (the token is shared with the planners' map, in this tab) ----------- */
-
-async function restoreSignIn(app) {
-  const saved = savedToken();
-  if (!saved) return;
-  try {
-    app.user = await checkToken(app.config.api, saved);
-  } catch {
-    forgetToken();  // revoked or expired: sign in again
-    app.user = null;
-  }
-  renderAccount(app);
-}
-
-async function signIn(app, token) {
-  if (!token) {
-    showStatus(app, _("Sign in with an inspector's (or higher) token before planning"), true);
-    return;
-  }
-  try {
-    app.user = await checkToken(app.config.api, token);
-  } catch (error) {
-    showStatus(app, _("Error: ") + error.message, true);
-    return;
-  }
-  renderAccount(app);
-  showStatus(app, "");
-}
-
-function signOut(app) {
-  forgetToken();
-  app.user = null;
-  renderAccount(app);
-}
-
-function renderAccount(app) {
-  const box = app.accountBox;
-  box.replaceChildren();
-  app.tokenInput = null;
-  if (app.user) {
-    const line = el("div", "lc-signed-in");
-    const out = el("button", "lc-button lc-secondary lc-sign-out", _("Sign out"));
-    out.type = "button";
-    out.addEventListener("click", () => signOut(app));
-    line.append(el("span", null, fill(_("Signed in: {name}"),
-      { name: app.user.display_name || app.user.username })), out);
-    box.append(line);
-    return;
-  }
-  const row = el("div", "lc-token-row");
-  const input = el("input", "lc-token");
-  input.type = "password";
-  input.name = "token";
-  input.autocomplete = "off";
-  input.placeholder = _("Paste an API token");
-  input.setAttribute("aria-label", _("Paste an API token"));
-  const button = el("button", "lc-button lc-secondary lc-sign-in", _("Sign in"));
-  button.type = "button";
-  const go = () => signIn(app, input.value.trim());
-  button.addEventListener("click", go);
-  input.addEventListener("keydown", (event) => { if (event.key === "Enter") go(); });
-  row.append(input, button);
-  box.append(el("div", "lc-label", _("Account")), row, el("div", "lc-muted lc-small", _("Planning needs an inspector's, planner's or admin's token (an admin creates them with lianchuang user add); kept in this tab only")));
-  app.tokenInput = input;
-}
-
-function buildResult(app) {
-  const panel = el("div", "lc-panel lc-result");
-  panel.hidden = true;
-  panel.append(el("strong", "lc-result-title", pgettext("result", "Inspection route")));
-  app.outdatedLine = el("div", "lc-outdated", _("Sites or settings changed: plan again"));
-  app.outdatedLine.hidden = true;
-  app.resultBody = el("div");
-  panel.append(app.outdatedLine, app.resultBody);
-  app.resultPanel = panel;
-  return panel;
-}
-
-function buildLegend(app) {
-  const legend = el("div", "lc-legend");
-  const row = (symbol, label) => {
-    const line = el("div", "lc-legend-row");
-    line.append(symbol, el("span", null, label));
-    legend.append(line);
-  };
-  const dot = (className, color) => {
-    const node = el("span", "lc-dot " + className);
-    if (color) node.style.background = color;
-    return node;
-  };
-  row(dot("", app.config.overdueColor), _("Selected site"));
-  row(dot("lc-dot-candidate"), _("Other site"));
-  row(el("span", "lc-depot-icon lc-legend-icon", app.config.lang === "en" ? "D" : "创"),
-    _("Depot"));
-  row(el("span", "lc-skip-icon lc-legend-icon", "✕"), _("Unreachable / left out"));
-  const streets = el("span", "lc-line-swatch");
-  streets.style.background = "#90a4ae";
-  row(streets, _("Streets"));
-  return legend;
-}
-
-function fieldset(parent, title) {
-  const box = el("fieldset", "lc-fieldset");
-  box.append(el("legend", null, title));
-  parent.append(box);
-  return box;
-}
-
-function select(parent, label, name, options) {
-  const field = el("label", "lc-field");
-  const control = el("select");
-  control.name = name;
-  addOptions(control, options);
-  field.append(el("span", null, label), control);
-  parent.append(field);
-  return control;
-}
-
-function addOptions(control, options) {
-  options.forEach(([value, label]) => {
-    const option = el("option", null, label);
-    option.value = value;
-    control.append(option);
-  });
-}
-
-function input(parent, label, name, type, value, limits) {
-  const field = el("label", "lc-field");
-  const control = el("input");
-  control.type = type;
-  control.name = name;
-  control.value = String(value);
-  Object.entries(limits).forEach(([key, limit]) => control.setAttribute(key, String(limit)));
-  field.append(el("span", null, label), control);
-  parent.append(field);
-  return control;
-}
-
-function fact(list, label, value) {
-  list.append(el("dt", null, label), el("dd", null, value));
 }
 
 /* ---- loading ------------------------------------------------------------------------------ */
@@ -678,7 +291,7 @@ function fitToContent(app) {
   else app.map.setView([35, 105], 4);  // nothing stored yet: China
 }
 
-function fitWithin(app, bounds) {
+export function fitWithin(app, bounds) {
   // Leave room for the panel (left) and the result (right) when the window is wide.
   const width = (selector) => {
     const node = app.map.getContainer().querySelector(selector);
@@ -693,7 +306,7 @@ function fitWithin(app, bounds) {
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-function clockAfter(start, minutes) {
+export function clockAfter(start, minutes) {
   const [hours, mins] = start.split(":").map(Number);
   const total = Math.round(hours * 60 + mins + minutes);
   const pad = (n) => String(n).padStart(2, "0");

@@ -9,7 +9,8 @@
  * the features API for it and opens the same card as any other feature.
  */
 import { getJSON, savedToken } from "./common.js";
-import { featureStyle, paneName, popupContent } from "./map.js";
+import { featureStyle, paneName } from "./map.js";
+import { popupContent } from "./map-card.js";
 
 // Leaflet 1.8 dropped L.DomEvent.fakeStop, which VectorGrid's canvas renderer calls on
 // every click; stopping the event's propagation is what it was for.

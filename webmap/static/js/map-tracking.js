@@ -1,18 +1,22 @@
 /*
  * Lianchuang map, writing: sign in with an API token, report problems on the map (Open311),
- * show the reports as a layer, change a project's status, progress and notes from its card.
+ * show the reports as a layer; the project form of the cards is map-project-form.js.
  *
- * map.js calls start(app, overlays) once its panel exists.  The
- * token is checked with GET /api/me and kept in sessionStorage (this tab only).  Project
- * changes are sent with If-Match: the ETag of the state the form was filled from, so a
- * change made meanwhile by someone else is answered 409 and the card reloads instead.
- * As in lianchuang.js, text from the server goes in with textContent, never innerHTML.
+ * map.js calls start(app, overlays) once its panel exists.  The token is checked with
+ * GET /api/me and kept in sessionStorage (this tab only, shared by every page: common.js).
+ * As everywhere, text from the server goes in with textContent, never innerHTML.
  */
-import { _, el, getJSON, request, savedToken, signIn as checkToken, signOut as forgetToken } from "./common.js";
-import { addOptions, fact, localTime, photoLink, photoUrl, statusBadge } from "./map.js";
+import {
+  _, el, fill, getJSON, request, savedToken, signIn as checkToken, signOut as forgetToken,
+} from "./common.js";
+import { projectTools } from "./map-project-form.js";
+import { fact, localTime, photoLink, photoUrl, statusBadge } from "./map-card.js";
+import { addOptions } from "./map-panel.js";
 
 //: The helpers the forms use, by the short name they are called with.
-const U = { el, getJSON, request, addOptions, fact, statusBadge, photoLink, photoUrl, localTime };
+export const U = {
+  el, getJSON, request, addOptions, fact, statusBadge, photoLink, photoUrl, localTime,
+};
 
 const RANK = { viewer: 0, inspector: 1, planner: 2, admin: 3 };
 
@@ -37,7 +41,7 @@ export function start(app, overlays) {
 
 /* ---- signing in ------------------------------------------------------------------- */
 
-function atLeast(session, role) {
+export function atLeast(session, role) {
   return Boolean(session) && RANK[session.user.role] >= RANK[role];
 }
 
@@ -81,7 +85,8 @@ function renderAccount(tracking) {
     const row = U.el("div", "lc-login-row");
     row.append(input, button);
     const message = messageArea(U);
-    form.append(row, U.el("div", "lc-hint", _("An admin creates tokens with lianchuang user add; kept in this tab only")), message);
+    form.append(row, U.el("div", "lc-hint",
+      _("An admin creates tokens with lianchuang user add; kept in this tab only")), message);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       signIn(tracking, input.value.trim())
@@ -105,7 +110,8 @@ function renderAccount(tracking) {
     tracking.reportButton.type = "button";
     tracking.reportButton.addEventListener("click",
       () => setReporting(tracking, !tracking.reporting));
-    tracking.reportHint = U.el("div", "lc-hint lc-report-hint", _("Click the map where the problem is"));
+    tracking.reportHint = U.el("div", "lc-hint lc-report-hint",
+      _("Click the map where the problem is"));
     tracking.reportHint.hidden = true;
     body.append(tracking.reportButton, tracking.reportHint);
   }
@@ -161,7 +167,8 @@ function openReportForm(tracking, latlng) {
   form.append(U.el("h3", "lc-popup-title", _("Report a problem")),
     U.el("div", "lc-muted lc-coords", latlng.lat.toFixed(6) + ", " + latlng.lng.toFixed(6)),
     field(U, _("Category"), category), field(U, _("Description"), description),
-    field(U, _("Address (optional)"), address), field(U, _("Photo (optional)"), photoPicker(U, photo)), submit,
+    field(U, _("Address (optional)"), address),
+    field(U, _("Photo (optional)"), photoPicker(U, photo)), submit,
     message);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -203,7 +210,8 @@ async function submitReport(tracking, form, latlng, submit, message) {
   }
   const filed = answer.body[0];
   const done = U.el("div", "lc-report-done");
-  done.append(U.el("p", "lc-success", _("Reported as number {id}.").replace("{id}", filed.service_request_id)),
+  done.append(U.el("p", "lc-success",
+    fill(_("Reported as number {id}."), { id: filed.service_request_id })),
     U.el("p", "lc-notice", filed.service_notice));
   form.replaceWith(done);
   tracking.draft = null;  // keep the confirmation open; the next click starts a new report
@@ -330,176 +338,15 @@ function reportStatusForm(tracking, marker, report, root) {
   return details;
 }
 
-/* ---- changing a project from its card --------------------------------------------- */
-
-function projectTools(tracking, project, card, state) {
-  // Signed-in inspectors may add notes and photos; planners of the project's department
-  // (and admins) change its status and progress too.
-  if (!atLeast(tracking.session, "inspector")) return null;
-  const { U, app } = tracking;
-  const details = U.el("details", "lc-edit lc-project-edit");
-  const body = U.el("div");
-  details.append(U.el("summary", null, _("Update project")), body);
-  if (state && state.record) {
-    details.open = true;
-    body.append(projectForm(tracking, state.record, state.etag, card, state));
-  } else {
-    details.addEventListener("toggle", () => {
-      if (!details.open || details.dataset.loaded) return;
-      details.dataset.loaded = "yes";
-      U.request(app.config.api + "/projects/" + encodeURIComponent(project.id))
-        .then((answer) => {
-          if (!answer.ok) throw new Error(answer.message);
-          body.append(projectForm(tracking, answer.body, answer.etag, card, null));
-        })
-        .catch((error) => body.append(U.el("p", "lc-error", error.message)));
-    });
-  }
-  return details;
-}
-
-function nextStatuses(app, record) {
-  // From layers/workflow.allowed_transitions, given to the page as data; a suspended
-  // project resumes to the status it had before (the latest other one in its history).
-  const flow = app.config.workflow;
-  if (record.status !== "suspended") return flow.next[record.status] || [];
-  const before = record.history.find((event) => event.status && event.status !== "suspended");
-  return flow.resume[before ? before.status : "planned"] || [];
-}
-
-function projectForm(tracking, record, etag, card, state) {
-  const { U, app } = tracking;
-  const user = tracking.session.user;
-  const form = U.el("form", "lc-form lc-project-form");
-  form.dataset.version = String(record.version);
-  const controls = {};
-  const mayChange = atLeast(tracking.session, "planner")
-    && (user.role === "admin" || user.department === record.department);
-  if (mayChange) {
-    const next = nextStatuses(app, record);
-    if (next.length) {
-      controls.status = U.el("select");
-      controls.status.name = "status";
-      U.addOptions(controls.status, [["", _("(unchanged)")],
-        ...next.map((code) => [code, app.statusLabels[code] || code])]);
-      form.append(field(U, _("New status"), controls.status));
-    } else {
-      form.append(U.el("p", "lc-muted", _("Accepted: the status is final.")));
-    }
-    controls.progress = U.el("input");
-    controls.progress.type = "number";
-    controls.progress.name = "progress";
-    controls.progress.min = "0";
-    controls.progress.max = "100";
-    controls.progress.step = "1";
-    controls.progress.value = String(record.progress);
-    form.append(field(U, _("Progress") + " (%)", controls.progress));
-  } else {
-    form.append(U.el("p", "lc-muted", _("Status and progress are changed by the project's department; you can add notes and photos.")));
-  }
-  controls.note = U.el("textarea");
-  controls.note.name = "note";
-  controls.note.rows = 2;
-  controls.note.maxLength = 2000;
-  controls.note.placeholder = _("Progress, problems or acceptance remarks");
-  controls.photo = photoInput(U, "photo");
-  const evidence = U.el("p", "lc-hint", _("Acceptance needs a note or a photo."));
-  evidence.hidden = true;
-  if (controls.status) {
-    controls.status.addEventListener("change", () => {
-      evidence.hidden = controls.status.value !== "accepted";
-    });
-  }
-  const save = U.el("button", "lc-submit", _("Save"));
-  save.type = "submit";
-  const message = messageArea(U);
-  if (state && state.message) showMessage(message, state.message, state.error);
-  form.append(field(U, _("Note"), controls.note),
-    field(U, _("Photo (optional)"), photoPicker(U, controls.photo)), evidence,
-    save, message);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    saveProject(tracking, record, etag, card, controls, save, message);
-  });
-  return form;
-}
-
-async function saveProject(tracking, record, etag, card, controls, save, message) {
-  const { U, app } = tracking;
-  const changes = {};
-  if (controls.status && controls.status.value) changes.status = controls.status.value;
-  if (controls.progress && controls.progress.value !== ""
-      && Number(controls.progress.value) !== record.progress) {
-    changes.progress = Number(controls.progress.value);
-  }
-  if (controls.note.value.trim()) changes.note = controls.note.value.trim();
-  const file = controls.photo.files[0];
-  if (!Object.keys(changes).length && !file) {
-    showMessage(message, _("Nothing to save."), true);
-    return;
-  }
-  save.disabled = true;
-  showMessage(message, _("Sending…"));
-  try {
-    if (file) changes.photo_id = await uploadPhoto(tracking, file);
-    const answer = await U.request(app.config.api + "/projects/" + record.id, {
-      method: "PATCH", body: JSON.stringify(changes),
-      headers: { "Content-Type": "application/json", "If-Match": etag },
-    });
-    if (answer.ok) {
-      app.projectsChanged = true;
-      redrawCard(tracking, card, answer.body, answer.etag, _("Saved."), false);
-    } else if (answer.status === 409 && answer.body && answer.body.current) {
-      const current = answer.body.current;
-      redrawCard(tracking, card, current, answer.etag || '"' + current.version + '"',
-        _("Someone changed this project just now; its latest state is loaded, check it and submit again: ") + answer.message, true);
-    } else {
-      throw new Error(answer.message);
-    }
-  } catch (error) {
-    save.disabled = false;
-    showMessage(message, _("Not saved: ") + error.message, true);
-  }
-}
-
-async function uploadPhoto(tracking, file) {
-  const data = new FormData();
-  data.append("photo", file);
-  const answer = await tracking.U.request(tracking.app.config.api + "/photos",
-    { method: "POST", body: data });
-  if (!answer.ok) throw new Error(answer.message);
-  return answer.body.id;
-}
-
-function redrawCard(tracking, card, record, etag, text, isError) {
-  const app = tracking.app;
-  const fresh = app.projectCard(record, { record, etag, message: text, error: isError });
-  card.replaceWith(fresh);
-  keepPopupInView(app, fresh);
-}
-
-function keepPopupInView(app, element) {
-  // The card grew under an open popup: pan so the popup's top stays on the map, and
-  // scroll the card's form into view inside the popup.
-  const popup = app.map.getContainer().querySelector(".leaflet-popup");
-  if (popup) {
-    const top = popup.getBoundingClientRect().top
-      - app.map.getContainer().getBoundingClientRect().top;
-    if (top < 10) app.map.panBy([0, top - 10], { animate: false });
-  }
-  const form = element.querySelector(".lc-project-form");
-  if (form) form.scrollIntoView({ block: "nearest" });
-}
-
 /* ---- small form parts ------------------------------------------------------------- */
 
-function field(U, label, control) {
+export function field(U, label, control) {
   const wrapper = U.el("label", "lc-form-field");
   wrapper.append(U.el("span", null, label), control);
   return wrapper;
 }
 
-function photoInput(U, name) {
+export function photoInput(U, name) {
   const input = U.el("input", "lc-file-input");
   input.type = "file";
   input.name = name;
@@ -507,7 +354,7 @@ function photoInput(U, name) {
   return input;
 }
 
-function photoPicker(U, input) {
+export function photoPicker(U, input) {
   // The browser's own file button speaks the browser's language; this one the page's.
   // The input stays in the field's <label>, so a click anywhere on it opens the chooser.
   const picker = U.el("span", "lc-file");
@@ -519,14 +366,14 @@ function photoPicker(U, input) {
   return picker;
 }
 
-function messageArea(U) {
+export function messageArea(U) {
   const message = U.el("div", "lc-form-msg");
   message.setAttribute("role", "status");
   message.hidden = true;
   return message;
 }
 
-function showMessage(message, text, isError) {
+export function showMessage(message, text, isError) {
   message.hidden = false;
   message.textContent = text;
   message.classList.toggle("lc-error", Boolean(isError));
