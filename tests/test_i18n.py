@@ -24,14 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"))
 #: Latin words a Chinese page may show: brands, formats, units, the language switch.
 ALLOWED = {"openstreetmap", "leaflet", "geojson", "gpx", "kml", "xlsx", "pdf", "csv", "html",
-           "excel", "atom", "api", "ogc", "english", "epsg", "cgcs", "km", "m", "ha", "min",
-           "lianchuang", "lc", "id", "cjj", "gb", "xg", "eg", "g"}
+           "excel", "atom", "api", "ogc", "json", "openapi", "english", "epsg", "cgcs", "km",
+           "m", "ha", "min", "lianchuang", "lc", "id", "cjj", "gb", "xg", "eg", "g"}
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 #: Not words of the UI: {placeholders} the script fills, and commands to type.
 NOT_UI = re.compile(r"\{\w+\}|lianchuang(?: [a-z]+)+")
-#: Not words of ours either: the test city's project codes and its actor, and names of
-#: layers, fields and files the report's method cites.
-DATA = re.compile(r"\b[A-Z]{2}-\d+|\btest\b|[a-z0-9]+(?:[_/.][a-z0-9]+)+"
+#: Not words of ours either: the test city's project codes and its actor, names of layers,
+#: fields and files the report's method cites, and standards' codes (HJ 338-2018).
+DATA = re.compile(r"\b[A-Z]{2}-\d+|\btest\b|[a-z0-9]+(?:[_/.][a-z0-9]+)+|\b[A-Z]{2,4} \d+"
                   r"|（(?:parks|green_spaces)）|图层 population")
 
 
@@ -85,8 +85,9 @@ def test_a_message_is_translated_in_its_context():
 
 def _visible_words(page: str) -> set[str]:
     tree = lxml_html.fromstring(page)
-    # Scripts, styles, and notes the page marks as English (the thresholds' sources).
-    for node in tree.xpath("//script|//style|//*[@lang='en']"):
+    # Scripts, styles, code (ids, media types, URIs) and notes the page marks as English
+    # (the thresholds' sources).
+    for node in tree.xpath("//script|//style|//code|//*[@lang='en']"):
         node.drop_tree()
     return _words(tree.xpath("//text()")
                   + tree.xpath("//@title|//@placeholder|//@aria-label|//@alt"))
@@ -97,7 +98,8 @@ def _words(texts: list[str]) -> set[str]:
             if w.lower() not in ALLOWED}
 
 
-@pytest.mark.parametrize("path", ["/", "/green", "/inspection", "/dashboard"])
+@pytest.mark.parametrize("path", ["/", "/green", "/inspection", "/dashboard", "/ogc?f=html",
+                                  "/ogc/collections?f=html", "/ogc/conformance?f=html"])
 def test_a_chinese_page_shows_no_english_of_ours(client, city, path):
     page = client.get(path).get_data(as_text=True)
 
