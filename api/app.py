@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.serving import run_simple
 
 from api import (
@@ -38,6 +39,7 @@ from api import (
     feeds,
     green_page,
     health,
+    i18n,
     inspection_page,
     inspection_routes,
     map_page,
@@ -51,6 +53,7 @@ from api import (
 from api.auth import register_read_policy
 from api.errors import register_error_handlers
 from webmap.basemaps import basemap
+from webmap.templating import TEMPLATES_DIR
 
 _SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY", "LIANCHUANG_READ",
              "LIANCHUANG_DEPOT")
@@ -73,6 +76,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                     app.config["TIANDITU_KEY"])
     app.json.ensure_ascii = False  # Chinese stays readable in responses
     app.json.sort_keys = False
+    i18n.init_app(app)
+    # Pages rendered here and the map pages share webmap's base template.
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(TEMPLATES_DIR)])
     register_error_handlers(app)
     register_read_policy(app)
     for blueprint in (features.bp, projects.bp, tracking.bp, open311.bp, exports.bp, ogc.bp,

@@ -12,13 +12,12 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from api import params
+from api import i18n, params
 from api.database import get_engine
 from layers.exchange import ledger_export
 from layers.serving.query import InvalidQuery
 from layers.tracking import dashboard
 from webmap.dashboard import dashboard_view
-from webmap.i18n import LANGUAGES
 
 bp = Blueprint("dashboard", __name__)
 
@@ -50,7 +49,7 @@ def dashboard_page() -> Response:
         map_url=request.script_root + "/" + ("?lang=en" if lang == "en" else ""),
         other_url=url_for("dashboard.dashboard_page", lang=other),
         css_url=url_for("webmap.static", filename="dashboard.css"),
-        favicon_url=url_for("webmap.static", filename="favicon.svg"),
+        static_root=url_for("webmap.static", filename="").rstrip("/"),
         feed_url=url_for("feeds.changes", lang=lang if lang == "en" else None),
         export_urls={fmt: url_for("dashboard.export_ledger", format=fmt)
                      for fmt in ledger_export.FORMATS})
@@ -77,11 +76,8 @@ def export_ledger() -> Response:
 
 
 def page_language() -> str:
-    """``lang`` of the request (``zh`` by default), checked."""
-    lang = request.args.get("lang", "zh")
-    if lang not in LANGUAGES:
-        raise InvalidQuery(f"lang must be one of: {', '.join(LANGUAGES)}; got {lang!r}")
-    return lang
+    """``lang`` of the request: ``?lang=``, else Accept-Language, else ``zh`` (checked)."""
+    return i18n.page_language()
 
 
 _ERROR = {"$ref": "#/components/responses/Error"}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request, url_for
 
 from api import params
+from api.i18n import page_language
 from layers.inspection.route_request import parse_date
-from layers.serving.query import InvalidQuery
-from webmap.inspection_i18n import LANGUAGES
 from webmap.inspection_page import render_inspection_page
 
 bp = Blueprint("inspection_page", __name__)
@@ -18,9 +17,7 @@ def inspection() -> Response:
     """The route page, in Chinese unless ``?lang=en``; ``?today=YYYY-MM-DD`` judges
     "overdue" on that date instead of the server's."""
     params.check_known(request.args, ("lang", "today"))
-    lang = request.args.get("lang", "zh")
-    if lang not in LANGUAGES:
-        raise InvalidQuery(f"lang must be one of: {', '.join(LANGUAGES)}; got {lang!r}")
+    lang = page_language()
     today = parse_date(request.args.get("today"), "today")
     html = render_inspection_page(lang, current_app.config["BASEMAP"],
                                   api_root=request.script_root + "/api",
