@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.serving import run_simple
 
 from api import (
@@ -39,6 +40,7 @@ from api import (
     feeds,
     green_page,
     health,
+    i18n,
     inspection_page,
     inspection_routes,
     map_page,
@@ -54,6 +56,7 @@ from api.auth import register_read_policy
 from api.errors import register_error_handlers
 from api.openapi import describe_by_hand, init_api
 from webmap.basemaps import basemap
+from webmap.templating import TEMPLATES_DIR
 
 _SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY", "LIANCHUANG_READ",
              "LIANCHUANG_DEPOT")
@@ -77,6 +80,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in responses
     app.json.sort_keys = False
     api = init_api(app)
+    i18n.init_app(app)
+    # Pages rendered here and the map pages share webmap's base template.
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(TEMPLATES_DIR)])
     register_error_handlers(app)  # after flask-smorest's, which they replace
     register_read_policy(app)
     for blueprint in (features.bp, projects.bp, photos.bp, reports.bp, accounts.bp, open311.bp,

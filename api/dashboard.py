@@ -12,6 +12,7 @@ from flask import Response, render_template, request, url_for
 
 from api import params
 from api.database import get_engine
+from api.i18n import page_language
 from api.openapi import Blueprint
 from layers.exchange import ledger_export
 from layers.tracking import dashboard
@@ -29,9 +30,10 @@ RECENT_CHANGES = 12
 def dashboard_page(query: dict) -> Response:
     """The dashboard page
 
-    The campaign dashboard (HTML), in Chinese unless `lang=en`.
+    The campaign dashboard (HTML), in Chinese unless `lang=en` (or the browser prefers
+    English).
     """
-    lang = query["lang"]
+    lang = page_language()
     engine, today = get_engine(), dt.date.today()
     figures = {
         "totals": dashboard.totals(engine, today),
@@ -49,7 +51,7 @@ def dashboard_page(query: dict) -> Response:
         map_url=request.script_root + "/" + ("?lang=en" if lang == "en" else ""),
         other_url=url_for("dashboard.dashboard_page", lang=other),
         css_url=url_for("webmap.static", filename="dashboard.css"),
-        favicon_url=url_for("webmap.static", filename="favicon.svg"),
+        static_root=url_for("webmap.static", filename="").rstrip("/"),
         feed_url=url_for("feeds.changes", lang=lang if lang == "en" else None),
         export_urls={fmt: url_for("projects.export_ledger", format=fmt)
                      for fmt in ledger_export.FORMATS})

@@ -17,11 +17,12 @@ from flask import Response, request, url_for
 
 from api import params
 from api.database import get_engine
+from api.i18n import page_language
 from api.openapi import Blueprint
+from layers.i18n import translator
 from layers.serving.query import plain_text
 from layers.tracking import dashboard
 from webmap.dashboard import labels
-from webmap.i18n import UI
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds",
                description="Atom feeds for planners' feed readers.")
@@ -48,7 +49,7 @@ def changes(query: dict) -> Response:
     Status changes (newest first) and overdue projects, as one Atom 1.0 feed (RFC 4287);
     `lang=en` titles the entries in English.
     """
-    lang = query["lang"]
+    lang = page_language()
     department = query.get("department")
     if department is not None:
         department = plain_text(department, "department")
@@ -65,11 +66,11 @@ def changes(query: dict) -> Response:
 
 
 def _feed(entries: list[dict], lang: str, key: str) -> ET.Element:
-    strings = UI[lang]
+    gettext = translator(lang).gettext
     # Children are written unqualified under this default namespace, as Atom is usually seen.
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "zh-CN" if lang == "zh" else "en"})
     _text(feed, "id", f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, key)}")
-    _text(feed, "title", strings["feed_title"])
+    _text(feed, "title", gettext("Lianchuang · project status changes and overdue projects"))
     newest = max((e["updated"] for e in entries),
                  default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
     _text(feed, "updated", _timestamp(newest))
@@ -98,14 +99,15 @@ def _feed(entries: list[dict], lang: str, key: str) -> ET.Element:
 
 
 def _change_entry(change: dict, lang: str) -> dict:
-    strings, names = UI[lang], labels(lang)["status"]
+    gettext, names = translator(lang).gettext, labels(lang)["status"]
     new = names.get(change["status"], change["status"] or "")
     old = change["previous_status"]
-    title = (strings["feed_status_change"] if old else strings["feed_status_set"]).format(
+    title = (gettext("{code} {name}: {old} → {new}") if old
+             else gettext("{code} {name}: {new}")).format(
         code=change["code"], name=change["name"], old=names.get(old, old), new=new)
-    lines = [title, strings["feed_by"].format(actor=change["actor"])]
+    lines = [title, gettext("By {actor}").format(actor=change["actor"])]
     if change["progress"] is not None:
-        lines.append(f"{strings['progress']} {change['progress']}%")
+        lines.append(f"{gettext('Progress')} {change['progress']}%")
     if change["note"]:
         lines.append(change["note"])
     if change["photo_id"]:
@@ -117,16 +119,18 @@ def _change_entry(change: dict, lang: str) -> dict:
 
 
 def _overdue_entry(project: dict, lang: str) -> dict:
-    strings = UI[lang]
+    gettext = translator(lang).gettext
     due = dt.date.fromisoformat(project["due_date"])
     values = {**project, "due": project["due_date"], "days": project["days_overdue"],
               "status": labels(lang)["status"].get(project["status"], project["status"])}
     return {"key": f"overdue/{project['id']}/{project['due_date']}",
-            "title": strings["feed_overdue"].format(**values),
+            "title": gettext("Overdue: {code} {name} ({days} days)").format(**values),
             "updated": dt.datetime.combine(due + dt.timedelta(days=1), dt.time(),
                                            dt.timezone.utc),
             "link": _map_link(project["id"], lang), "author": None, "category": "overdue",
-            "content": strings["feed_overdue_content"].format(**values)}
+            "content": gettext("Project {code} {name} of {department} was due on {due} and "
+                               "is {days} days overdue; status: {status}, "
+                               "progress {progress}%.").format(**values)}
 
 
 def _map_link(project_id: int, lang: str) -> str:

@@ -37,13 +37,45 @@ from geo.errors import Unavailable
 from geo.scenario import MAX_FEATURE_AREA
 from geo.service_gaps import unserved_residential
 from layers.serving.query import InvalidQuery
-from webmap.green_i18n import REPORT_METHOD_ZH
-from webmap.green_page import render_green_page, report_map_svg
+from webmap.green_page import INDICATOR_NAMES, indicator_name, render_green_page, report_map_svg
 
 bp = Blueprint("green_page", __name__)
 
 REPORT_FORMATS = ("html", "pdf", "xlsx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+#: The rules of the computation (:mod:`geo.green`, :mod:`geo.assess`) for the assessors'
+#: report, which is in Chinese only (the county hands it in as its own document); ``{…}``
+#: are filled with this run's numbers.
+_METHOD_ZH: tuple[str, ...] = (
+    "计算范围与量算：所有指标均以建成区边界为范围；面积和长度在数据所在的 CGCS2000 3 度带"
+    "高斯-克吕格投影（本次为 EPSG:{epsg}）中按平面量算；相互重叠的图斑先融合，同一块土地只计一次。",
+    "公园绿地（G1）：公园图层（parks）加上其他绿地图层（green_spaces）中 G11–G14 类的图斑；"
+    "公园按整体面积计入，园内水体随公园计入。",
+    "建成区绿化覆盖率 = 植被垂直投影面积 ÷ 建成区面积。green_spaces 的 veg_ratio 为图斑的植被覆盖"
+    "比例（空值视为全部覆盖）；公园视为全部覆盖，但公园内另有绿地图斑时以该图斑的比例为准；"
+    "绿地图斑相互重叠时取较高比例。建成区内的 EG 区域绿地植被同样计入。",
+    "建成区绿地率 = 各类城市绿地面积 ÷ 建成区面积：G1、G2、XG 全部计入，G3 广场用地只计绿化部分"
+    "（面积 × veg_ratio，空值则全部计入）；EG 区域绿地不计入。",
+    "人均公园绿地面积 = 公园绿地（G1）面积 ÷ 城区常住人口（建成区图层 population 之和）；"
+    "人均综合公园面积（G11）和人均社区公园面积（G12）同理；分社区时用各社区自己的人口。",
+    "公园绿地服务半径覆盖率 = 公园服务范围内的居住用地面积 ÷ 建成区内全部居住用地面积。每个公园"
+    "按自身面积取满足条件的最大服务半径：{rules}。直线距离法以公园边界向外扩展服务半径；步行距离法"
+    "以距公园 {access} m 内经过的道路为入口，沿道路网步行服务半径以内可达的路段两侧各 {walk} m"
+    "（且不超出直线服务范围）为服务范围，比直线距离法更严格。地图中红色为任何公园都不服务的居住用地"
+    "（直线距离法）。",
+    "城市道路绿化普及率（近似）：缺少行道树数据，道路中心线 {road} m 以内有绿地的路段视为已绿化，"
+    "道路按每段不超过 {step} m 判断。河道绿化普及率（近似）：河道标记为已绿化，或岸线 {river} m"
+    "以内有绿地的岸线长度 ÷ 建成区内岸线总长度。",
+    "分社区：各社区先与建成区求交，再按上述规则分别计算，人均指标用社区人口。",
+    "判定与差距：指标值按所选称号的阈值判定（“>”为严格大于）；未达标时给出达标还需增加的面积"
+    "（或长度），人均指标同时给出达标所允许的最大人口。阈值为空的项暂不判定。否决项未达标则该称号"
+    "不能通过。",
+    "阈值来源：项目文件 geo/thresholds.json（版本 {version}）。标注“待核实”的阈值尚未对照标准原文"
+    "核实，仅供内部参考，不应作为正式结论引用；各条阈值的出处见阈值表。情景模拟中单个新增图斑不得"
+    "超过 {max_area} km²。",
+)
 
 
 @bp.get("/green")
@@ -122,7 +154,8 @@ def _report_context(state: GreenState, title: str) -> dict[str, Any]:
             "green_space_ratio", "green_coverage_rate", "park_area_per_capita",
             "park_service_coverage", "park_service_coverage_walking")
             if key in {row["key"] for row in built_up["indicators"]}],
-        "indicator_titles": {row["key"]: row["title"] for row in built_up["indicators"]},
+        "indicator_titles": {**{key: indicator_name(key, "zh", key) for key in INDICATOR_NAMES},
+                             **{row["key"]: row["title"] for row in built_up["indicators"]}},
         "units": {row["key"]: row["unit"] for row in built_up["indicators"]},
     }
 
@@ -138,7 +171,7 @@ def _method_paragraphs(state: GreenState, table: dict[str, Any]) -> list[str]:
               "river": f"{geo_green.RIVER_GREEN_DISTANCE:g}",
               "step": f"{geo_green.SAMPLE_STEP:g}", "version": table["version"],
               "max_area": f"{MAX_FEATURE_AREA / 1e6:g}"}
-    return [paragraph.format(**values) for paragraph in REPORT_METHOD_ZH]
+    return [paragraph.format(**values) for paragraph in _METHOD_ZH]
 
 
 def _print_pdf(html: str) -> bytes:

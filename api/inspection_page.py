@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, request, url_for
 
 from api import params
+from api.i18n import page_language
 from api.openapi import Blueprint
 from webmap.inspection_page import render_inspection_page
 
@@ -22,10 +23,10 @@ class InspectionPageQuery(params.LangQuery):
 def inspection(query: dict) -> Response:
     """The inspection route page
 
-    Plan and print field inspection routes (HTML), in Chinese unless `lang=en`; `today`
-    judges "overdue" on that date instead of the server's.
+    Plan and print field inspection routes (HTML), in Chinese unless `lang=en` (or the
+    browser prefers English); `today` judges "overdue" on that date instead of the server's.
     """
-    lang = query["lang"]
+    lang = page_language()
     today = query.get("today")
     html = render_inspection_page(lang, current_app.config["BASEMAP"],
                                   api_root=request.script_root + "/api",

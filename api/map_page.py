@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, request, url_for
 
 from api import params
+from api.i18n import page_language
 from api.openapi import Blueprint
 from webmap.assets import STATIC_DIR
 from webmap.page import render_page
@@ -27,9 +28,10 @@ STATIC_OPERATION = {"get": {
 def index(query: dict) -> Response:
     """The web map page
 
-    Every campaign project on one map (HTML), in Chinese unless `lang=en`.
+    Every campaign project on one map (HTML), in Chinese unless `lang=en` (or the browser
+    prefers English).
     """
-    lang = query["lang"]
+    lang = page_language()
     html = render_page(lang, current_app.config["BASEMAP"],
                        api_root=request.script_root + "/api",
                        static_root=url_for("webmap.static", filename=""))

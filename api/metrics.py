@@ -47,10 +47,11 @@ from geo.scenario import (
 )
 from geo.service_gaps import unserved_residential
 from layers.green.load import SCENARIO_SOURCES, load_green_layers, read_layer
+from layers.i18n import LANGUAGES, translator
 from layers.serving.query import InvalidQuery
 from layers.storage.db import unreachable
 from layers.storage.models import layer_table
-from webmap.green_i18n import GAP_WHAT_ZH, INDICATORS, LANGUAGES, MESSAGES
+from webmap.green_page import GAP_WHAT, indicator_name
 
 bp = Blueprint("metrics", __name__, url_prefix="/api/metrics")
 
@@ -384,7 +385,7 @@ def _indicator_row(indicator: geo_green.Indicator, judged: TitleAssessment,
     item = _item(judged, indicator.key)
     return {
         "key": indicator.key,
-        "title": INDICATORS.get(indicator.key, {}).get(lang, indicator.title_zh),
+        "title": indicator_name(indicator.key, lang, indicator.title_zh),
         "title_zh": indicator.title_zh,
         "value": indicator.value,
         "numerator": indicator.numerator,
@@ -406,7 +407,7 @@ def _verdict(item: Assessment | None, key: str, lang: str) -> dict[str, Any]:
     """passed, veto, gap and message of one judged indicator (``item`` None: no row)."""
     if item is None:
         return {"assessed": False, "passed": None, "veto": False, "gap": None,
-                "message": MESSAGES[lang]["not_assessed"]}
+                "message": translator(lang).gettext("not assessed for this title")}
     return {"assessed": True, "passed": item.passed, "veto": item.veto,
             "gap": dataclasses.asdict(item.gap) if item.gap else None,
             "message": gap_message(item, key, lang)}
@@ -414,20 +415,23 @@ def _verdict(item: Assessment | None, key: str, lang: str) -> dict[str, Any]:
 
 def gap_message(item: Assessment, key: str, lang: str) -> str:
     """What the indicator needs to pass, in *lang* (English: :mod:`geo.assess`'s words)."""
-    words = MESSAGES[lang]
+    _ = translator(lang).gettext
     if item.passed:
-        return words["passes"]
+        return _("passes")
     if item.threshold is None:
-        return words["no_threshold"]
+        return _("no threshold known for this title yet")
     if item.gap is None:
-        return item.message if lang == "en" else words["no_value"]
+        return item.message if lang == "en" else _("cannot be judged: no data")
     if lang == "en":
         return item.message
-    template = words["needs_more_than" if item.comparison == ">" else "needs"]
-    text = template.format(what=GAP_WHAT_ZH.get(key, key), more=f"{math.ceil(item.gap.more):,}",
+    template = (_("needs more than {more} {unit} more {what}") if item.comparison == ">"
+                else _("needs {more} {unit} more {what}"))
+    what = _(GAP_WHAT[key]) if key in GAP_WHAT else key
+    text = template.format(what=what, more=f"{math.ceil(item.gap.more):,}",
                            unit=item.gap.more_unit)
     if item.gap.max_population is not None:
-        text += words["or_population"].format(people=f"{item.gap.max_population:,}")
+        text += _(", or a population of at most {people}").format(
+            people=f"{item.gap.max_population:,}")
     return text
 
 
@@ -465,7 +469,7 @@ def _scenario_answer(state: GreenState, result: ScenarioResult, title: str,
         old = result.before.indicators.get(key)
         rows.append({
             "key": key,
-            "title": INDICATORS.get(key, {}).get(lang, indicator.title_zh),
+            "title": indicator_name(key, lang, indicator.title_zh),
             "unit": indicator.unit,
             "threshold": _threshold_of(after, key),
             "before": _side(old, before, lang) if old else None,

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from api import params
 from api.database import get_engine
 from api.errors import database_unreachable_message
+from api.i18n import page_language
 from api.render import json_response
 from geo.errors import LianchuangError, NotFound
 from layers.serving import ogc, ogc_openapi, ogc_params
@@ -198,9 +199,7 @@ def _format() -> str:
 
 
 def _lang() -> str:
-    if "lang" in request.args:
-        return params.load(params.LangQuery(), {"lang": request.args["lang"]})["lang"]
-    return request.accept_languages.best_match(params.LANGUAGES, default="zh")
+    return page_language()
 
 
 def _check_args(allowed: tuple[str, ...]) -> None:

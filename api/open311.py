@@ -17,6 +17,7 @@ from flask import Response, request
 from api import params
 from api.auth import current_user
 from api.database import get_engine
+from api.i18n import page_language
 from api.openapi import Blueprint
 from api.render import json_response
 from geo.errors import LianchuangError, NotFound
@@ -128,7 +129,7 @@ def services(query: dict) -> Response:
 
     Every report category as an Open311 service; `lang=en` names them in English.
     """
-    return json_response([_service(c, query["lang"]) for c in REPORT_CATEGORIES])
+    return json_response([_service(c, page_language()) for c in REPORT_CATEGORIES])
 
 
 @bp.get("/services/<code>.json", parameters=[{

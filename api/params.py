@@ -27,6 +27,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 
 from api.errors import InvalidRequest, validation_message
+from layers.i18n import LANGUAGES
 from layers.serving.query import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -39,7 +40,6 @@ from layers.serving.query import (
 )
 from layers.storage.catalogue import CAMPAIGNS, STATUSES, layer_names
 
-LANGUAGES = ("zh", "en")
 #: The API token in the URL, where reading needs one (``LIANCHUANG_READ=viewer``).
 TOKEN_PARAM = "api_key"
 #: A request location: form fields and uploaded files in one schema.
@@ -149,11 +149,12 @@ class BBoxField(ma.fields.String):
 
 
 class Language(Choice):
-    """``zh`` (the default) or ``en``."""
+    """``zh`` or ``en``; when absent, the request's language is the browser's preference,
+    else Chinese (:func:`api.i18n.page_language`)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("load_default", "zh")
-        kwargs.setdefault("metadata", {"description": "Language: zh (default) or en."})
+        kwargs.setdefault("metadata", {"description": "Language: zh or en (default: the "
+                                                      "Accept-Language header, else zh)."})
         super().__init__(LANGUAGES, **kwargs)
 
 

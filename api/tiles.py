@@ -14,6 +14,7 @@ from flask import Response, current_app, request, url_for
 
 from api import params
 from api.database import get_engine
+from api.i18n import page_language
 from api.openapi import Blueprint
 from api.render import json_response
 from layers.serving import tiles
@@ -78,4 +79,4 @@ def tilejson(query: dict, layer: str) -> Response:
                 .replace("/Z/X/Y.mvt", "/{z}/{x}/{y}.mvt"))
     if kept:
         template += "?" + urlencode(kept)
-    return json_response(tiles.tilejson(get_engine(), layer, template, query["lang"]))
+    return json_response(tiles.tilejson(get_engine(), layer, template, page_language()))

@@ -286,7 +286,7 @@ def test_the_page_loads_nothing_from_outside_the_service(client):
     page = client.get("/inspection?today=2026-11-22").get_data(as_text=True)
     assert not re.search(r'(?:src|href)="https?://', page)
     assert '"today": "2026-11-22"' in page
-    assert client.get("/static/inspection.js").status_code == 200
+    assert client.get("/static/js/inspection.js").status_code == 200
     assert client.get("/static/inspection.css").status_code == 200
 
 

@@ -1,5 +1,5 @@
 """The /green page as served: self-contained (no CDN, no tiles with LIANCHUANG_TILES=none),
-in Chinese first and in English, its strings from webmap/green_i18n.py."""
+in Chinese first and in English, its strings from the gettext catalogues (layers/i18n)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import pytest
 
 from api.app import create_app
-from webmap.green_i18n import UI
+from layers.i18n import messages
 
 pytest_plugins = ["tests.factories"]
 
@@ -17,7 +17,11 @@ ASSET = re.compile(r'(?:src|href)="([^"]+)"')
 
 
 def config_of(page: str) -> dict:
-    return json.loads(re.search(r"LianchuangGreen\.start\(\w+, (\{.*\})\);", page).group(1))
+    return json.loads(re.search(r'id="lc-page">(.*?)</script>', page).group(1))["config"]
+
+
+def messages_of(page: str) -> dict:
+    return json.loads(re.search(r'id="lc-messages">(.*?)</script>', page).group(1))
 
 
 def test_every_script_and_stylesheet_is_local_and_served(client):
@@ -43,11 +47,11 @@ def test_with_osm_tiles_the_page_draws_them_under_the_layers(database_url):
 
 
 def test_the_page_is_in_chinese_unless_english_is_asked_for(client):
-    zh, en = (config_of(client.get(f"/green?lang={lang}").get_data(as_text=True))
-              for lang in ("zh", "en"))
+    zh, en = (client.get(f"/green?lang={lang}").get_data(as_text=True) for lang in ("zh", "en"))
 
-    assert zh["lang"] == "zh" and zh["strings"] == UI["zh"]
-    assert en["lang"] == "en" and en["strings"]["heading"] == "Green-space indicators"
+    assert config_of(zh)["lang"] == "zh" and messages_of(zh) == messages("zh")
+    assert messages_of(zh)["Green-space indicators"] == "园林绿化指标"
+    assert config_of(en)["lang"] == "en" and "Green-space indicators" not in messages_of(en)
     assert config_of(client.get("/green").get_data(as_text=True))["lang"] == "zh"
 
 

@@ -11,8 +11,11 @@ from urllib.request import urlopen
 
 import pytest
 
+from api.app import create_app
 from layers.exchange.importer import import_paths
+from layers.tracking.accounts import create_user, issue_token
 from tests.conftest import SAMPLE
+from tests.live_server import served
 from tests.test_webmap_browser import Browsed, _watch
 from webmap.green_page import CHOROPLETH_COLORS
 from webmap.screenshot import wait_until_ready
@@ -34,7 +37,7 @@ def open_green(chromium, live_server, sample):
     contexts = []
 
     def open_green(query: str = "") -> Browsed:
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+        context = chromium.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
         contexts.append(context)
         browsed = Browsed(context.new_page())
         _watch(browsed)
@@ -186,4 +189,29 @@ def test_the_english_page_reads_in_english(open_green):
     assert "Park area per capita" in rows["park_area_per_capita"]
     assert "pass" in rows["park_area_per_capita"]
     assert "needs more than" in rows["park_service_coverage"]
+    assert browsed.problems == []
+
+
+def test_a_signed_in_page_reads_with_its_token_where_reading_needs_one(chromium, database_url,
+                                                                       sample):
+    """With LIANCHUANG_READ=viewer every API read needs the token the tab signed in with."""
+    app = create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "none",
+                      "LIANCHUANG_READ": "viewer"})
+    with sample.begin() as conn:
+        create_user(conn, "viewer", "查看员", "viewer", None)
+        token = issue_token(conn, "viewer")
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    browsed = Browsed(context.new_page())
+    _watch(browsed)
+    page = browsed.page
+    # The page itself is fetched with the token (as a signed-in proxy would); its script
+    # must send the token from the tab's sign-in on its own.
+    page.add_init_script(f"sessionStorage.setItem('lianchuang.token', {json.dumps(token)})")
+    with served(app) as base:
+        page.route(f"{base}/green", lambda route: route.continue_(
+            headers={**route.request.headers, "Authorization": f"Bearer {token}"}))
+        page.goto(f"{base}/green")
+        wait_until_ready(page, timeout_ms=30_000)
+        context.close()
+
     assert browsed.problems == []

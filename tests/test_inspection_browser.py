@@ -48,7 +48,7 @@ def browse(chromium, live_server, town, inspector_token):
 
     def browse(query: str = f"today={TODAY}", allow_http_errors: bool = False,
                signed_in: bool = True):
-        context = chromium.new_context(viewport={"width": 1280, "height": 800},
+        context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800},
                                        accept_downloads=True)
         contexts.append(context)
         if signed_in:

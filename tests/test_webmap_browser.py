@@ -33,7 +33,7 @@ def open_map(chromium, live_server):
     contexts = []
 
     def open_map(path: str = "/") -> Browsed:
-        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
         contexts.append(context)
         browsed = Browsed(context.new_page())
         _watch(browsed)

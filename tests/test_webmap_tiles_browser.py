@@ -73,7 +73,7 @@ def dense_city(city, clean_db):
 
 @pytest.fixture
 def tiled_map(chromium, live_server, dense_city):
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     seen = {"requests": [], "problems": []}
     page.on("request", lambda r: seen["requests"].append(r.url))

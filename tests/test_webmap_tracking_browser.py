@@ -325,3 +325,20 @@ def test_a_link_to_a_missing_project_says_so_and_the_map_still_works(open_map, t
     assert page.evaluate("window.lianchuangMap.counts.road_segments") == 3
     # Chromium logs the 404 answer itself; nothing else may go wrong.
     assert [p for p in browsed.problems if "404" not in p] == []
+
+
+def test_a_project_that_came_in_suspended_offers_every_stage_to_resume_to(open_map, tokens,
+                                                                          town, clean_db):
+    with clean_db.begin() as conn:  # as a ledger imported at 暂停 leaves it: no earlier stage
+        conn.execute(sa.text("UPDATE projects SET status = 'suspended' WHERE code = 'DL-002'"))
+        conn.execute(sa.text("UPDATE project_events SET status = 'suspended' WHERE project_id ="
+                             " (SELECT id FROM projects WHERE code = 'DL-002')"))
+    browsed = open_map()
+    page = browsed.page
+    sign_in(page, tokens["planner"])
+
+    form = open_project_form(page, "road_segments", 1)
+
+    options = form.locator("select[name=status] option").all_inner_texts()
+    assert options == ["（不变）", "规划", "立项", "在建"]
+    assert browsed.problems == []

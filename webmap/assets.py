@@ -29,11 +29,14 @@ FULLSCREEN_CSS = (("Control.FullScreen.css", _FULLSCREEN + "Control.FullScreen.c
 MEASURE_JS = {"zh": (("leaflet_measure_js", _MEASURE + "leaflet-measure.cn.js"),),
               "en": (("leaflet_measure_js", _MEASURE + "leaflet-measure.js"),)}
 MEASURE_CSS = (("leaflet_measure_css", _MEASURE + "leaflet-measure.css"),)
-#: The page script, then its writing part (signing in, reports, project changes).
-APP_JS = (("leaflet_vectorgrid_js", _VECTORGRID + "Leaflet.VectorGrid.bundled.min.js"),
-          ("lianchuang_js", "lianchuang.js"), ("lianchuang_tracking_js", "lianchuang.tracking.js"),
-          ("lianchuang_tiles_js", "lianchuang.tiles.js"))
+#: The libraries the planners' map script uses besides Leaflet.
+APP_JS = (("leaflet_vectorgrid_js", _VECTORGRID + "Leaflet.VectorGrid.bundled.min.js"),)
 APP_CSS = (("lianchuang_css", "lianchuang.css"),)
+
+
+def module_url(module: str, static_root: str) -> str:
+    """URL of the page script *module* (``map``, ``green``, ``inspection``) in ``static/js``."""
+    return f"{static_root.rstrip('/')}/js/{module}.js"
 
 
 def urls(assets: tuple[tuple[str, str], ...], static_root: str) -> list[tuple[str, str]]:

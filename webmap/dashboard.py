@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from layers.i18n import check_language
 from layers.storage.catalogue import (
     CAMPAIGNS,
     OVERDUE_COLOR,
@@ -21,13 +22,11 @@ from layers.storage.catalogue import (
 )
 from webmap.charts import BarChart, Part, Row, horizontal_bars
 from webmap.colors import PLAIN_BAR_COLOR, REPORT_STATUS_COLORS
-from webmap.i18n import LANGUAGES, UI
 
 
 def labels(lang: str) -> dict[str, dict[str, str]]:
     """Code → label in *lang* for statuses, campaigns, report categories and statuses."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}")
+    check_language(lang)
     return {
         "status": {c.code: getattr(c, lang) for c in STATUSES},
         "campaign": {c.code: getattr(c, lang) for c in CAMPAIGNS},
@@ -72,7 +71,6 @@ def dashboard_view(figures: dict[str, Any], lang: str, today: dt.date) -> dict[s
     return {
         "lang": lang,
         "html_lang": "zh-CN" if lang == "zh" else "en",
-        "S": UI[lang],
         "today": today.isoformat(),
         "labels": names,
         "status_colors": STATUS_COLORS,

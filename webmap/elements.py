@@ -1,10 +1,11 @@
-"""The folium element that starts the page's script (``static/lianchuang.js``).
+"""The folium element that hands a map page to its script module (``static/js/*.js``).
 
-folium writes the Leaflet map, the overlay groups and the controls; this element adds the
-script and its stylesheet to the page head and calls ``Lianchuang.start`` with the map, the
-empty overlay groups (by layer name), the page configuration and the other overlays it
-fills (``reports``: the problem reports).  The script then fills the groups from the API,
-so no feature is ever written into the page itself.
+folium writes the Leaflet map, the overlay groups and the controls as global variables of
+its own script.  :class:`PageData` writes, as JSON in a ``<script type="application/json"
+id="lc-page">`` block, the names of those variables (the map, the overlay groups by layer
+name, further overlays by role) and the page configuration; the page module, started after
+folium's script (``type="module"`` scripts run once the page is parsed), looks the objects
+up by name.  No inline script of ours, and no feature is ever written into the page.
 """
 
 from __future__ import annotations
@@ -17,49 +18,44 @@ from folium.map import Layer
 from folium.template import Template
 
 
-class MapApp(JSCSSMixin, MacroElement):
-    """Starts the page script on the map it is added to.
+class PageData(JSCSSMixin, MacroElement):
+    """The data block of the page script, on the map it is added to.
 
     Parameters
     ----------
-    groups
-        The overlay group of each layer, by layer name, for the script to fill.
     config
-        JSON-ready settings and labels for the script (see :func:`webmap.page.page_config`).
+        JSON-ready settings for the script (e.g. :func:`webmap.page.page_config`).
+    groups
+        Overlay groups for the script to fill, by layer name.
     overlays
         Further overlay groups for the script, by role (``reports``).
     js, css
-        folium ``(name, url)`` lists of the script and stylesheet.
+        folium ``(name, url)`` lists of classic scripts (vendored libraries) and stylesheets.
     """
 
     _template = Template(
         """
-        {% macro script(this, kwargs) %}
-            Lianchuang.start(
-                {{ this._parent.get_name() }},
-                {
-                {%- for name, group in this.groups.items() %}
-                    {{ name|tojson }}: {{ group.get_name() }},
-                {%- endfor %}
-                },
-                {{ this.config|tojson }},
-                {
-                {%- for role, group in this.overlays.items() %}
-                    {{ role|tojson }}: {{ group.get_name() }},
-                {%- endfor %}
-                }
-            );
+        {% macro html(this, kwargs) %}
+        <script type="application/json" id="lc-page">{{ this.data()|tojson|safe }}</script>
         {% endmacro %}
         """
     )
 
-    def __init__(self, groups: dict[str, Layer], config: dict[str, Any],
-                 js: list[tuple[str, str]], css: list[tuple[str, str]],
-                 overlays: dict[str, Layer] | None = None):
+    def __init__(self, config: dict[str, Any], *, groups: dict[str, Layer] | None = None,
+                 overlays: dict[str, Layer] | None = None,
+                 js: list[tuple[str, str]] | None = None,
+                 css: list[tuple[str, str]] | None = None):
         super().__init__()
-        self._name = "MapApp"
-        self.groups = groups
+        self._name = "PageData"
         self.config = config
+        self.groups = groups or {}
         self.overlays = overlays or {}
-        self.default_js = js
-        self.default_css = css
+        self.default_js = js or []
+        self.default_css = css or []
+
+    def data(self) -> dict[str, Any]:
+        """What the page script reads: variable names of the map and groups, the config."""
+        return {"map": self._parent.get_name(),
+                "groups": {name: group.get_name() for name, group in self.groups.items()},
+                "overlays": {role: group.get_name() for role, group in self.overlays.items()},
+                "config": self.config}

@@ -1,8 +1,8 @@
 """The green-space page (``/green``) and the map picture of the assessors' report.
 
 The page is a folium map that ``green.js`` drives: folium writes the Leaflet map and its
-basemap; :class:`GreenApp` adds the script and stylesheet and calls
-``LianchuangGreen.start`` with the map and :func:`green_config`.  The script reads
+basemap; :class:`webmap.elements.PageData` hands the map and :func:`green_config` to the
+page module ``static/js/green.js``.  The script reads
 ``/api/metrics/green`` (the indicator panel and the per-community values), the communities,
 parks, shantytown zones and built-up area from ``/api/layers/…/features``, and
 ``/api/metrics/green/unserved``; it colours the communities by the chosen indicator, draws
@@ -23,18 +23,53 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import MacroElement
-from folium.elements import JSCSSMixin
-from folium.template import Template
 
+from layers.i18n import N_, check_language, translator
 from layers.storage.catalogue import get_layer
 from webmap import assets
 from webmap.basemaps import Basemap
-from webmap.green_i18n import GREEN_CLASSES, INDICATORS, LANGUAGES, UI
+from webmap.elements import PageData
 from webmap.shell import map_shell
+from webmap.templating import render_map_page
 
-APP_JS = (("green_js", "green.js"),)
 APP_CSS = (("green_css", "green.css"),)
+#: The page's title (msgid).
+TITLE = N_("Lianchuang · green-space indicators")
+#: Indicator key -> name (msgid; the catalogue has the Chinese, :mod:`geo.green`'s own).
+INDICATOR_NAMES: dict[str, str] = {
+    "green_coverage_rate": N_("Green coverage rate"),
+    "green_space_ratio": N_("Green space ratio"),
+    "park_area_per_capita": N_("Park area per capita"),
+    "comprehensive_park_area_per_capita": N_("Comprehensive park area per capita"),
+    "community_park_area_per_capita": N_("Community park area per capita"),
+    "park_service_coverage": N_("Park service-radius coverage"),
+    "park_service_coverage_walking": N_("Park service coverage (walking distance)"),
+    "road_greening_rate": N_("Road greening rate (approximation)"),
+    "river_greening_rate": N_("River greening rate (approximation)"),
+}
+#: What an indicator's numerator is, for the gap message ("needs … more").
+GAP_WHAT: dict[str, str] = {
+    "green_coverage_rate": N_("green-covered area"),
+    "green_space_ratio": N_("green space area"),
+    "park_area_per_capita": N_("park green space"),
+    "comprehensive_park_area_per_capita": N_("comprehensive park (G11) area"),
+    "community_park_area_per_capita": N_("community park (G12) area"),
+    "park_service_coverage": N_("residential land within a park's service radius"),
+    "park_service_coverage_walking": N_("residential land within walking distance of a park"),
+    "road_greening_rate": N_("length of greened streets"),
+    "river_greening_rate": N_("length of greened river banks"),
+}
+#: CJJ/T 85-2017 classes a scenario may create, and their names (msgid).
+GREEN_CLASS_NAMES: dict[str, str] = {
+    "G11": N_("G11 Comprehensive park"),
+    "G12": N_("G12 Community park"),
+    "G13": N_("G13 Specialised park"),
+    "G14": N_("G14 Pocket park"),
+    "G2": N_("G2 Protective green"),
+    "G3": N_("G3 Square"),
+    "XG": N_("XG Attached green"),
+    "EG": N_("EG Regional green"),
+}
 #: Indicators the community choropleth offers, the first shown by default.
 CHOROPLETH_INDICATORS = ("park_service_coverage", "park_area_per_capita", "green_space_ratio",
                          "green_coverage_rate", "park_service_coverage_walking")
@@ -46,26 +81,6 @@ UNSERVED_STYLE = {"color": "#b71c1c", "fill_color": "#e53935", "fill_opacity": 0
                   "weight": 1.0}
 #: Layers the page draws for context, styled as the catalogue styles them.
 CONTEXT_LAYERS = ("built_up_area", "communities", "parks", "shantytown_zones")
-
-
-class GreenApp(JSCSSMixin, MacroElement):
-    """Starts ``green.js`` on the map it is added to, with *config*."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            LianchuangGreen.start({{ this._parent.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, config: dict[str, Any], js: list[tuple[str, str]],
-                 css: list[tuple[str, str]]):
-        super().__init__()
-        self._name = "GreenApp"
-        self.config = config
-        self.default_js = js
-        self.default_css = css
 
 
 def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
@@ -86,29 +101,34 @@ def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
         The thresholds title selected first (a key of ``thresholds.json``); the API's
         default when not given.
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}")
+    check_language(lang)
     basemap = basemap or Basemap("none")
-    figure, fmap = map_shell(UI[lang]["title"], basemap, lang, static_root)
-    GreenApp(green_config(lang, api_root, home=home, title=title),
-             js=assets.urls(APP_JS, static_root),
+    page_title = translator(lang).gettext(TITLE)
+    figure, fmap = map_shell(page_title, basemap, lang, static_root)
+    PageData(green_config(lang, api_root, home=home, title=title),
              css=assets.urls(APP_CSS, static_root)).add_to(fmap)
-    return figure.render()
+    return render_map_page(figure, lang=lang, title=page_title, static_root=static_root,
+                           page_script=assets.module_url("green", static_root))
+
+
+def indicator_name(key: str, lang: str, default: str) -> str:
+    """The indicator *key*'s name in *lang*; *default* for an indicator without one."""
+    return translator(lang).gettext(INDICATOR_NAMES[key]) if key in INDICATOR_NAMES else default
 
 
 def green_config(lang: str, api_root: str, *, home: str = "/",
                  title: str | None = None) -> dict[str, Any]:
     """Settings and labels the page script needs."""
+    _ = translator(lang).gettext
     return {
         "lang": lang,
         "api": api_root.rstrip("/"),
         "home": home,
         "title": title,
-        "strings": UI[lang],
-        "indicators": {key: names[lang] for key, names in INDICATORS.items()},
+        "indicators": {key: _(name) for key, name in INDICATOR_NAMES.items()},
         "choropleth": list(CHOROPLETH_INDICATORS),
         "colors": list(CHOROPLETH_COLORS),
-        "classes": [{"code": code, "label": names[lang]} for code, names in GREEN_CLASSES.items()],
+        "classes": [{"code": code, "label": _(name)} for code, name in GREEN_CLASS_NAMES.items()],
         "unservedStyle": UNSERVED_STYLE,
         "styles": {name: {**dataclasses.asdict(get_layer(name).style),
                           "title": get_layer(name).title(lang)} for name in CONTEXT_LAYERS},

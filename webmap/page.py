@@ -2,10 +2,10 @@
 
 folium builds the Leaflet page: the basemap, one empty overlay per catalogue layer (a
 marker-cluster group for point layers), the layer switcher, full-screen and measuring
-controls.  :class:`webmap.elements.MapApp` then hands the overlays to ``lianchuang.js``,
+controls.  :class:`webmap.elements.PageData` then hands the overlays to ``static/js/map.js``,
 which fetches ``/api/layers`` (to fit the data's extent) and, page by page, each layer's
 features around the current view (again when the view leaves that area), colours them by
-project status and adds the filters, search box and legend.  ``lianchuang.tracking.js``
+project status and adds the filters, search box and legend.  ``js/map-tracking.js``
 adds signing in with an API token, the problem reports overlay and the report form
 (Open311), and the status/progress/note form of the project cards.
 
@@ -22,6 +22,7 @@ from typing import Any
 import folium
 from folium import plugins
 
+from layers.i18n import N_, check_language, translator
 from layers.serving.project_links import DISPLAY_PRIORITY
 from layers.storage.catalogue import (
     CAMPAIGNS,
@@ -33,13 +34,12 @@ from layers.storage.catalogue import (
     STATUSES,
 )
 from layers.storage.spec import LayerSpec
-from layers.tracking.status_flow import allowed_transitions
 from webmap import assets
 from webmap.basemaps import Basemap
 from webmap.colors import REPORT_STATUS_COLORS
-from webmap.elements import MapApp
-from webmap.i18n import LANGUAGES, UI
+from webmap.elements import PageData
 from webmap.shell import map_shell
+from webmap.templating import render_map_page
 
 #: Features per API request while loading a layer (the API allows up to 5000).
 PAGE_SIZE = 1000
@@ -52,13 +52,18 @@ VECTOR_TILE_THRESHOLD = MAX_FEATURES_IN_VIEW
 #: Drawing depth by geometry: polygons at the bottom, points on top, so that small things
 #: stay clickable above large areas; the script orders layers of equal depth by extent.
 _GEOMETRY_DEPTH = {"polygon": 0, "line": 2, "point": 3}
+#: The page's title (msgid).
+TITLE = N_("Lianchuang · campaign projects map")
+_REPORTS = N_("Problem reports")
 
 
 def render_page(lang: str = "zh", basemap: Basemap = Basemap("none"), *,
                 api_root: str = "/api", static_root: str = "/static") -> str:
     """The whole HTML page for *lang* (``zh`` or ``en``)."""
-    return build_map(lang, basemap, api_root=api_root, static_root=static_root) \
-        .get_root().render()
+    fmap = build_map(lang, basemap, api_root=api_root, static_root=static_root)
+    return render_map_page(fmap.get_root(), lang=lang, title=translator(lang).gettext(TITLE),
+                           static_root=static_root,
+                           page_script=assets.module_url("map", static_root))
 
 
 def build_map(lang: str, basemap: Basemap, *, api_root: str, static_root: str) -> folium.Map:
@@ -73,18 +78,17 @@ def build_map(lang: str, basemap: Basemap, *, api_root: str, static_root: str) -
     api_root, static_root
         URLs the API and the ``webmap/static`` folder are served at.
     """
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}; got {lang!r}")
-    _, fmap = map_shell(UI[lang]["title"], basemap, lang, static_root)
+    check_language(lang)
+    _, fmap = map_shell(translator(lang).gettext(TITLE), basemap, lang, static_root)
     groups = {spec.name: _overlay(spec, lang, static_root).add_to(fmap)
               for spec in sorted(LAYERS, key=lambda spec: not spec.mission)}
-    reports = folium.FeatureGroup(name=UI[lang]["reports"], overlay=True, show=True).add_to(fmap)
+    reports = folium.FeatureGroup(name=translator(lang).gettext(_REPORTS), overlay=True,
+                                  show=True).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _add_tools(fmap, lang, static_root)
-    MapApp(groups, page_config(lang, api_root),
-           js=assets.urls(assets.APP_JS, static_root),
-           css=assets.urls(assets.APP_CSS, static_root),
-           overlays={"reports": reports}).add_to(fmap)
+    PageData(page_config(lang, api_root), groups=groups, overlays={"reports": reports},
+             js=assets.urls(assets.APP_JS, static_root),
+             css=assets.urls(assets.APP_CSS, static_root)).add_to(fmap)
     return fmap
 
 
@@ -99,7 +103,6 @@ def page_config(lang: str, api_root: str) -> dict[str, Any]:
         "pageSize": PAGE_SIZE,
         "maxFeaturesInView": MAX_FEATURES_IN_VIEW,
         "vectorTiles": {"threshold": VECTOR_TILE_THRESHOLD, "url": service_root + "/tiles"},
-        "strings": UI[lang],
         "statuses": [{"code": s.code, "label": getattr(s, lang), "color": STATUS_COLORS[s.code]}
                      for s in STATUSES],
         "overdueColor": OVERDUE_COLOR,
@@ -109,26 +112,7 @@ def page_config(lang: str, api_root: str) -> dict[str, Any]:
         "roles": {r.code: getattr(r, lang) for r in ROLES},
         "reportStatuses": [{"code": c.code, "label": getattr(c, lang),
                             "color": REPORT_STATUS_COLORS[c.code]} for c, _ in REPORT_STATUSES],
-        "workflow": workflow_config(),
     }
-
-
-def workflow_config() -> dict[str, dict[str, list[str]]]:
-    """The status workflow as data for the project form: ``next`` statuses from each status
-    but 暂停, and where a suspended project may ``resume`` to, by the status it left.
-
-    Both come from :func:`layers.tracking.status_flow.allowed_transitions`, which the API enforces, so
-    the form offers exactly what a PATCH would accept.
-    """
-    order = [s.code for s in STATUSES]
-    active = [code for code in order if code != "suspended"]
-
-    def ordered(codes: set[str]) -> list[str]:
-        return sorted(codes, key=order.index)
-
-    return {"next": {code: ordered(allowed_transitions(code)) for code in active},
-            "resume": {code: ordered(allowed_transitions("suspended", code))
-                       for code in active}}
 
 
 def _layer_config(spec: LayerSpec, lang: str) -> dict[str, Any]:
@@ -157,9 +141,9 @@ def _overlay(spec: LayerSpec, lang: str, static_root: str) -> folium.map.Layer:
 
 
 def _add_tools(fmap: folium.Map, lang: str, static_root: str) -> None:
-    strings = UI[lang]
-    fullscreen = plugins.Fullscreen(position="topleft", title=strings["fullscreen"],
-                                    title_cancel=strings["exit_fullscreen"])
+    _ = translator(lang).gettext
+    fullscreen = plugins.Fullscreen(position="topleft", title=_("Full screen"),
+                                    title_cancel=_("Exit full screen"))
     fullscreen.default_js = assets.urls(assets.FULLSCREEN_JS, static_root)
     fullscreen.default_css = assets.urls(assets.FULLSCREEN_CSS, static_root)
     measure = plugins.MeasureControl(position="topleft", primary_length_unit="meters",

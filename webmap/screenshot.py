@@ -91,7 +91,7 @@ def take_screenshot(url: str, out: Path, *, width: int = 1280, height: int = 800
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright, executable)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            page = browser.new_page(locale="zh-CN", viewport={"width": width, "height": height})
             page.goto(url)
             wait_until_ready(page)
             if fit_layer and not page.evaluate(_FIT_LAYER, fit_layer):

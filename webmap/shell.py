@@ -1,13 +1,14 @@
-"""The page shell every map page shares: title, favicon, a tile-less Leaflet map, the basemap.
+"""The map every map page starts from: a tile-less Leaflet map with the basemap under it.
 
 The planners' map (:mod:`webmap.page`), the inspection page and the green-space page each
-add their own overlays and script to the map this returns.
+add their own overlays and script to the map this returns;
+:func:`webmap.templating.render_map_page` puts it in the base template (title, favicon).
 """
 
 from __future__ import annotations
 
 import folium
-from branca.element import Element, Figure
+from branca.element import Figure
 
 from webmap import assets
 from webmap.basemaps import Basemap
@@ -25,9 +26,6 @@ def map_shell(title: str, basemap: Basemap, lang: str, static_root: str
     view instead of jumping a level.
     """
     figure = Figure(title=title)
-    figure.header.add_child(Element(f'<link rel="icon" type="image/svg+xml" '
-                                    f'href="{static_root.rstrip("/")}/favicon.svg">'),
-                            name="favicon")
     fmap = folium.Map(location=None, tiles=None, zoom_control=True)
     fmap.options["max_zoom"] = MAX_ZOOM
     fmap.options["zoom_snap"] = 0.25

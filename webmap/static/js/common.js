@@ -1,0 +1,195 @@
+/*
+ * What every page script shares: the page's messages and data, signing in with an API
+ * token, the fetch wrapper, and the DOM and status helpers.
+ *
+ * The base template (webmap/templates/base.html) writes the messages of the page's
+ * language as JSON in #lc-messages (from the gettext catalogues in layers/i18n) and a map
+ * page's data in #lc-page; nothing is written into the page as inline script.  Text from
+ * the server always goes in with textContent, never innerHTML.
+ */
+
+//: The signed-in user's API token in sessionStorage (this tab only), for every page.
+const TOKEN_KEY = "lianchuang.token";
+
+const MESSAGES = readJSON("lc-messages") || {};
+
+function readJSON(id) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : null;
+}
+
+/* ---- messages --------------------------------------------------------------------- */
+
+/** The message *msgid* (its English text) in the page's language. */
+export function _(msgid) {
+  return MESSAGES[msgid] || msgid;
+}
+
+/** The message *msgid* where the English alone is ambiguous; *context* tells which. */
+export function pgettext(context, msgid) {
+  return MESSAGES[context + "\u0004" + msgid] || msgid;
+}
+
+/** *template* with every {name} replaced by values[name] ("" when missing). */
+export function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : ""));
+}
+
+/** The name of the other page language, in that language (the language switch's text). */
+export function otherLanguageName(lang) {
+  return lang === "en" ? "中文" : "English";
+}
+
+/* ---- the page's data -------------------------------------------------------------- */
+
+/**
+ * The data of a folium page (#lc-page): its configuration, and the map and overlay
+ * groups folium's script made, looked up by the global names folium gave them.
+ */
+export function pageData() {
+  const data = readJSON("lc-page");
+  const lookUp = (names) => Object.fromEntries(
+    Object.entries(names).map(([key, name]) => [key, window[name]]));
+  document.documentElement.lang = data.config.lang === "en" ? "en" : "zh-CN";
+  return { map: window[data.map], groups: lookUp(data.groups), overlays: lookUp(data.overlays),
+    config: data.config };
+}
+
+/* ---- signing in ------------------------------------------------------------------- */
+
+export function savedToken() {
+  return window.sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** The user of *token* (GET {api}/me); the token is kept for every later request. */
+export async function signIn(api, token) {
+  const answer = await request(api + "/me", { headers: { Authorization: "Bearer " + token } });
+  if (!answer.ok) throw new Error(answer.message);
+  window.sessionStorage.setItem(TOKEN_KEY, token);
+  return answer.body;
+}
+
+export function signOut() {
+  window.sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/* ---- requests --------------------------------------------------------------------- */
+
+const STATUS_MESSAGES = {
+  400: () => _("The request was refused"),
+  401: () => _("Sign in first, or sign in again: the token is not valid"),
+  403: () => _("Your account may not do this"),
+  404: () => _("Not found"),
+  409: () => _("Someone changed this just now"),
+  413: () => _("The file is too large"),
+  503: () => _("The service is unavailable; try again later"),
+};
+
+/**
+ * fetch with the signed-in user's token; resolves to {ok, status, body, etag, message}
+ * whatever the status.  The message of an error answer is in the page's language: the
+ * server's own message (ours, or Open311's) when the page is English or the message is
+ * Chinese, else what the status means.
+ */
+export async function request(url, options) {
+  const opts = Object.assign({ method: "GET" }, options);
+  const headers = Object.assign({ Accept: "application/json" }, opts.headers);
+  const token = savedToken();
+  if (token && !headers.Authorization) headers.Authorization = "Bearer " + token;
+  let response;
+  try {
+    response = await fetch(url, Object.assign({}, opts, { headers }));
+  } catch {
+    return { ok: false, status: 0, body: null, etag: null,
+      message: _("The service cannot be reached") };
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: the message below says what went wrong
+  }
+  return {
+    ok: response.ok, status: response.status, body, etag: response.headers.get("ETag"),
+    message: response.ok ? "" : errorMessage(response, body),
+  };
+}
+
+function errorMessage(response, body) {
+  const detail = body && body.error ? body.error.message
+    : Array.isArray(body) && body[0] && body[0].description ? body[0].description : "";
+  const english = document.documentElement.lang === "en";
+  if (detail && (english || /[\u4e00-\u9fff]/.test(detail))) return detail;
+  const known = STATUS_MESSAGES[response.status];
+  const meaning = known ? known()
+    : response.status >= 500 ? _("The service failed; the error was logged") : "";
+  const text = meaning || _("The request failed");
+  return detail ? text + " (" + response.status + ": " + detail + ")"
+    : text + " (" + response.status + ")";
+}
+
+/** The JSON body of a GET (or of *options*); an error answer throws with its message. */
+export async function getJSON(url, options) {
+  const answer = await request(url, options);
+  if (!answer.ok) throw new Error(answer.message);
+  return answer.body;
+}
+
+/** The API's links are absolute; follow them on the page's origin (a proxy expects it). */
+export function sameOriginPath(href) {
+  const url = new URL(href, window.location.href);
+  return url.pathname + url.search;
+}
+
+/** This page's URL in *lang*. */
+export function languageUrl(lang) {
+  const params = new URLSearchParams(window.location.search);
+  params.set("lang", lang);
+  return "?" + params;
+}
+
+/* ---- DOM and status --------------------------------------------------------------- */
+
+/** A new *tag* element of *className* holding *text* (a string, or a node). */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text instanceof Node) node.append(text);
+  else if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+/** app.state and document.body.dataset[app.stateKey]: "loading", "ready" or "error". */
+export function setState(app, state) {
+  app.state = state;
+  document.body.dataset[app.stateKey] = state;
+}
+
+/** *text* in the page's status line (app.statusLine), red when *isError*. */
+export function showStatus(app, text, isError) {
+  if (!app.statusLine) return;
+  app.statusLine.textContent = text;
+  app.statusLine.classList.toggle("lc-error", Boolean(isError));
+  if (app.hideEmptyStatus) app.statusLine.hidden = !text;
+}
+
+/** The page is in error: the status line says *prefix* and the error's message. */
+export function fail(app, error, prefix) {
+  setState(app, "error");
+  showStatus(app, (prefix || _("Loading failed: ")) + error.message, true);
+  console.error("Lianchuang:", error);
+}
+
+/** A Leaflet control at *position* holding what build(app) returns. */
+export function addControl(app, position, build) {
+  const Control = L.Control.extend({
+    onAdd: () => {
+      const container = build(app);
+      container.classList.add("leaflet-control");
+      L.DomEvent.disableClickPropagation(container);
+      L.DomEvent.disableScrollPropagation(container);
+      return container;
+    },
+  });
+  new Control({ position }).addTo(app.map);
+}

@@ -1,0 +1,195 @@
+/*
+ * The planners' map, its controls: the panel (language, dashboard link, search box, project
+ * filters, status line) and the legend of statuses, reference layers and problem reports.
+ */
+import { _, otherLanguageName, getJSON, languageUrl, el, fail } from "./common.js";
+import { popupContent, popupOptions } from "./map-card.js";
+import { featuresUrl, loadLayers } from "./map.js";
+
+/* ---- panel: language, search, filters, status line --------------------------------- */
+
+export function buildPanel(app) {
+  const panel = el("div", "lc-panel");
+  const head = el("div", "lc-panel-head");
+  const links = el("span", "lc-head-links");
+  const dashboard = el("a", "lc-dashboard-link", _("Dashboard"));
+  dashboard.href = app.config.dashboard + (app.config.lang === "en" ? "?lang=en" : "");
+  const other = el("a", "lc-lang", otherLanguageName(app.config.lang));
+  other.href = languageUrl(app.config.lang === "en" ? "zh" : "en");
+  links.append(dashboard, other);
+  head.append(el("strong", null, _("Lianchuang · campaign projects map")), links);
+  const filters = el("fieldset", "lc-filters");
+  filters.append(
+    el("legend", null, _("Filters")),
+    selectFilter(app, "campaign", _("Campaign"),
+      app.config.campaigns.map((c) => [c.code, c.label])),
+    selectFilter(app, "status", _("Status"), app.config.statuses.map((s) => [s.code, s.label])),
+    selectFilter(app, "department", _("Department"), []),
+    overdueToggle(app));
+  app.statusLine = el("div", "lc-status", _("Loading…"));
+  panel.append(head, searchBox(app), filters, app.statusLine);
+  app.panel = panel;
+  return panel;
+}
+
+function selectFilter(app, name, label, options) {
+  const wrapper = el("label", "lc-field");
+  const select = el("select");
+  select.name = name;
+  addOptions(select, [["", _("All")], ...options]);
+  select.addEventListener("change", () => setFilter(app, name, select.value));
+  app.selects[name] = select;
+  wrapper.append(el("span", null, label), select);
+  return wrapper;
+}
+
+export function addOptions(select, options) {
+  options.forEach(([value, label]) => {
+    const option = el("option", null, label);
+    option.value = value;
+    select.append(option);
+  });
+}
+
+function overdueToggle(app) {
+  const wrapper = el("label", "lc-field lc-check");
+  const box = el("input");
+  box.type = "checkbox";
+  box.name = "overdue";
+  box.addEventListener("change", () => setFilter(app, "overdue", box.checked ? "true" : ""));
+  wrapper.append(box, el("span", null, _("Overdue projects only")));
+  return wrapper;
+}
+
+function setFilter(app, name, value) {
+  if (value) app.filters[name] = value;
+  else delete app.filters[name];
+  // Filters are about projects, so only the mission layers are asked again.
+  loadLayers(app, app.config.layers.filter((spec) => spec.mission).map((spec) => spec.name));
+}
+
+export function loadDepartments(app) {
+  return getJSON(app.config.api + "/departments").then((body) => addOptions(
+    app.selects.department, body.departments.map((d) => [d.name, d.name])));
+}
+
+function searchBox(app) {
+  const box = el("div", "lc-search");
+  const input = el("input");
+  input.type = "search";
+  input.name = "q";
+  input.maxLength = 100;
+  input.placeholder = _("Search projects or places");
+  input.setAttribute("aria-label", _("Search projects or places"));
+  const results = el("ul", "lc-results");
+  let timer = null;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => search(app, input.value.trim(), results), 250);
+  });
+  box.append(input, results);
+  return box;
+}
+
+function search(app, text, results) {
+  const generation = ++app.searchGeneration;
+  results.replaceChildren();
+  if (!text) return;
+  const perLayer = app.config.layers.map((spec) =>
+    getJSON(featuresUrl(app, spec, { q: text, limit: 5 }))
+      .then((collection) => collection.features.map((feature) => ({ spec, feature }))));
+  Promise.all(perLayer)
+    .then((lists) => {
+      if (generation !== app.searchGeneration) return;
+      const hits = lists.flat();
+      if (!hits.length) results.append(el("li", "lc-muted", _("Nothing found")));
+      hits.slice(0, 12).forEach((hit) => results.append(searchHit(app, hit.spec, hit.feature)));
+    })
+    .catch((error) => fail(app, error));
+}
+
+function searchHit(app, spec, feature) {
+  const item = el("li");
+  const button = el("button", "lc-hit");
+  button.type = "button";
+  button.append(el("span", "lc-hit-name", feature.properties.name || feature.id),
+    el("span", "lc-hit-layer", spec.title));
+  const projects = feature.properties.projects.map((p) => p.name)
+    .join(_(", "));
+  if (projects) button.append(el("span", "lc-hit-projects", projects));
+  button.addEventListener("click", () => focusFeature(app, spec, feature));
+  item.append(button);
+  return item;
+}
+
+export function focusFeature(app, spec, feature) {
+  const group = app.groups[spec.name];
+  if (!app.map.hasLayer(group)) app.map.addLayer(group);
+  const layer = app.features[spec.name + "/" + feature.id];
+  const clustered = typeof group.zoomToShowLayer === "function";
+  const shown = layer && (clustered ? group.hasLayer(layer) : app.map.hasLayer(layer));
+  if (shown && clustered) {
+    group.zoomToShowLayer(layer, () => layer.openPopup());
+    return;
+  }
+  const bounds = L.geoJSON(feature).getBounds();
+  app.map.fitBounds(bounds, { maxZoom: 17, animate: false });
+  if (shown) {
+    layer.openPopup();
+  } else {  // filtered off the map: show its card on its own
+    L.popup(popupOptions(app)).setLatLng(bounds.getCenter())
+      .setContent(popupContent(app, spec, feature)).openOn(app.map);
+  }
+}
+
+/* ---- legend ----------------------------------------------------------------------- */
+
+export function buildLegend(app) {
+  const legend = el("div", "lc-legend");
+  legend.append(el("h4", null, _("Status")));
+  app.config.statuses.forEach((s) => legend.append(legendRow(swatch(s.color), s.label)));
+  legend.append(legendRow(swatch(app.config.overdueColor), _("Overdue")),
+    legendRow(swatch(null), _("No linked project (layer colour, faded)")),
+    el("h4", null, _("Reference layers")));
+  app.config.layers.filter((spec) => !spec.mission)
+    .forEach((spec) => legend.append(legendRow(layerSwatch(spec), spec.title)));
+  legend.append(el("h4", null, _("Problem reports")));
+  const reports = el("div", "lc-legend-columns");
+  app.config.reportStatuses.forEach((s) => {
+    const mark = el("span", "lc-swatch lc-swatch-report");
+    mark.style.background = s.color;
+    reports.append(legendRow(mark, s.label));
+  });
+  legend.append(reports);
+  return legend;
+}
+
+function legendRow(symbol, label) {
+  const row = el("div", "lc-legend-row");
+  row.append(symbol, el("span", null, label));
+  return row;
+}
+
+function swatch(color) {
+  const symbol = el("span", "lc-swatch" + (color ? "" : " lc-swatch-none"));
+  if (color) symbol.style.background = color;
+  return symbol;
+}
+
+function layerSwatch(spec) {
+  const style = spec.style;
+  if (!spec.geometry.includes("polygon")) {  // a stroke for line and point layers
+    const line = el("span", "lc-swatch lc-swatch-line");
+    line.style.borderTopColor = style.color;
+    line.style.borderTopStyle = style.dash_array ? "dashed" : "solid";
+    return line;
+  }
+  const symbol = el("span", "lc-swatch lc-swatch-layer");
+  symbol.style.borderColor = style.color;
+  symbol.style.borderStyle = style.dash_array ? "dashed" : "solid";
+  const fill = el("span", "lc-swatch-fill");
+  fill.style.background = style.fill_color || style.color;
+  fill.style.opacity = String(style.fill_opacity);
+  symbol.append(fill);
+  return symbol;
+}

@@ -1,0 +1,380 @@
+/*
+ * Lianchuang map, writing: sign in with an API token, report problems on the map (Open311),
+ * show the reports as a layer; the project form of the cards is map-project-form.js.
+ *
+ * map.js calls start(app, overlays) once its panel exists.  The token is checked with
+ * GET /api/me and kept in sessionStorage (this tab only, shared by every page: common.js).
+ * As everywhere, text from the server goes in with textContent, never innerHTML.
+ */
+import {
+  _, el, fill, getJSON, request, savedToken, signIn as checkToken, signOut as forgetToken,
+} from "./common.js";
+import { projectTools } from "./map-project-form.js";
+import { fact, localTime, photoLink, photoUrl, statusBadge } from "./map-card.js";
+import { addOptions } from "./map-panel.js";
+
+//: The helpers the forms use, by the short name they are called with.
+export const U = {
+  el, getJSON, request, addOptions, fact, statusBadge, photoLink, photoUrl, localTime,
+};
+
+const RANK = { viewer: 0, inspector: 1, planner: 2, admin: 3 };
+
+export function start(app, overlays) {
+  const tracking = { U, app, session: null, services: null, reporting: false, draft: null };
+  app.tracking = tracking;
+  app.reportsGroup = overlays.reports || null;
+  app.reportColors = Object.fromEntries(app.config.reportStatuses.map((s) => [s.code, s.color]));
+  app.reportLabels = Object.fromEntries(app.config.reportStatuses.map((s) => [s.code, s.label]));
+  app.cardTools = (project, card, state) => projectTools(tracking, project, card, state);
+  app.reloadReports = () => app.track(loadReports(tracking));
+  app.panel.append(accountBox(tracking));
+  app.map.on("click", (event) => {
+    if (tracking.reporting) openReportForm(tracking, event.latlng);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && tracking.reporting) setReporting(tracking, false);
+  });
+  const saved = savedToken();
+  if (saved) signIn(tracking, saved).catch(() => signOut(tracking));
+}
+
+/* ---- signing in ------------------------------------------------------------------- */
+
+export function atLeast(session, role) {
+  return Boolean(session) && RANK[session.user.role] >= RANK[role];
+}
+
+async function signIn(tracking, token) {
+  tracking.session = { token, user: await checkToken(tracking.app.config.api, token) };
+  renderAccount(tracking);
+}
+
+function signOut(tracking) {
+  tracking.session = null;
+  forgetToken();
+  setReporting(tracking, false);
+  tracking.app.map.closePopup();
+  renderAccount(tracking);
+}
+
+function accountBox(tracking) {
+  const box = tracking.U.el("fieldset", "lc-account");
+  box.append(tracking.U.el("legend", null, _("Account")));
+  tracking.accountBody = tracking.U.el("div");
+  box.append(tracking.accountBody);
+  renderAccount(tracking);
+  return box;
+}
+
+function renderAccount(tracking) {
+  const { U, app } = tracking;
+  const body = tracking.accountBody;
+  body.replaceChildren();
+  if (!tracking.session) {
+    const form = U.el("form", "lc-login");
+    const input = U.el("input");
+    input.type = "password";
+    input.name = "token";
+    input.required = true;
+    input.autocomplete = "off";
+    input.placeholder = _("Paste your API token");
+    input.setAttribute("aria-label", _("API token"));
+    const button = U.el("button", null, _("Sign in"));
+    button.type = "submit";
+    const row = U.el("div", "lc-login-row");
+    row.append(input, button);
+    const message = messageArea(U);
+    form.append(row, U.el("div", "lc-hint",
+      _("An admin creates tokens with lianchuang user add; kept in this tab only")), message);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      signIn(tracking, input.value.trim())
+        .catch((error) => showMessage(message, _("Sign-in failed: ") + error.message, true));
+    });
+    body.append(form);
+    return;
+  }
+  const user = tracking.session.user;
+  const who = U.el("div", "lc-user");
+  const role = app.config.roles[user.role] || user.role;
+  who.append(U.el("strong", "lc-user-name", user.display_name),
+    U.el("span", "lc-muted", user.department ? role + " · " + user.department : role));
+  const logout = U.el("button", "lc-link-button", _("Sign out"));
+  logout.type = "button";
+  logout.addEventListener("click", () => signOut(tracking));
+  who.append(logout);
+  body.append(who);
+  if (atLeast(tracking.session, "inspector")) {
+    tracking.reportButton = U.el("button", "lc-report-button", _("Report a problem"));
+    tracking.reportButton.type = "button";
+    tracking.reportButton.addEventListener("click",
+      () => setReporting(tracking, !tracking.reporting));
+    tracking.reportHint = U.el("div", "lc-hint lc-report-hint",
+      _("Click the map where the problem is"));
+    tracking.reportHint.hidden = true;
+    body.append(tracking.reportButton, tracking.reportHint);
+  }
+}
+
+/* ---- reporting a problem ---------------------------------------------------------- */
+
+function setReporting(tracking, on) {
+  tracking.reporting = on;
+  tracking.app.map.getContainer().classList.toggle("lc-reporting", on);
+  document.body.dataset.reporting = on ? "yes" : "no";
+  if (tracking.reportButton) {
+    tracking.reportButton.textContent = on ? _("Cancel report")
+      : _("Report a problem");
+    tracking.reportButton.classList.toggle("lc-active", on);
+    tracking.reportHint.hidden = !on;
+  }
+  if (!on && tracking.draft) tracking.app.map.closePopup(tracking.draft);
+}
+
+function loadServices(tracking) {
+  if (!tracking.services) {
+    const lang = tracking.app.config.lang === "en" ? "?lang=en" : "";
+    tracking.services = tracking.U.getJSON(tracking.app.config.open311 + "/services.json" + lang)
+      .catch((error) => {
+        tracking.services = null;
+        throw error;
+      });
+  }
+  return tracking.services;
+}
+
+function openReportForm(tracking, latlng) {
+  const { U, app } = tracking;
+  const form = U.el("form", "lc-form lc-report-form");
+  const category = U.el("select");
+  category.name = "service_code";
+  category.required = true;
+  U.addOptions(category, [["", _("Choose")]]);
+  const description = U.el("textarea");
+  description.name = "description";
+  description.required = true;
+  description.maxLength = 4000;
+  description.rows = 3;
+  description.placeholder = _("What is wrong");
+  const address = U.el("input");
+  address.name = "address_string";
+  address.maxLength = 200;
+  const photo = photoInput(U, "media");
+  const submit = U.el("button", "lc-submit", _("Submit"));
+  submit.type = "submit";
+  const message = messageArea(U);
+  form.append(U.el("h3", "lc-popup-title", _("Report a problem")),
+    U.el("div", "lc-muted lc-coords", latlng.lat.toFixed(6) + ", " + latlng.lng.toFixed(6)),
+    field(U, _("Category"), category), field(U, _("Description"), description),
+    field(U, _("Address (optional)"), address),
+    field(U, _("Photo (optional)"), photoPicker(U, photo)), submit,
+    message);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitReport(tracking, form, latlng, submit, message);
+  });
+  loadServices(tracking)
+    .then((services) => U.addOptions(category,
+      services.map((s) => [s.service_code, s.service_name])))
+    .catch((error) => showMessage(message, error.message, true));
+  const marker = L.circleMarker(latlng, {
+    radius: 8, color: "#d32f2f", weight: 2, dashArray: "3 3", fillOpacity: 0.15,
+    interactive: false,
+  }).addTo(app.map);
+  const popup = L.popup(Object.assign(app.popupOptions(), { className: "lc-report-popup" }))
+    .setLatLng(latlng).setContent(form);
+  popup.on("remove", () => {
+    marker.remove();
+    if (tracking.draft === popup) tracking.draft = null;
+  });
+  tracking.draft = popup;
+  popup.openOn(app.map);
+  category.focus();
+}
+
+async function submitReport(tracking, form, latlng, submit, message) {
+  const { U, app } = tracking;
+  const data = new FormData(form);
+  if (!form.elements.media.files.length) data.delete("media");
+  data.set("lat", latlng.lat.toFixed(7));
+  data.set("long", latlng.lng.toFixed(7));
+  submit.disabled = true;
+  showMessage(message, _("Sending…"));
+  const answer = await U.request(app.config.open311 + "/requests.json",
+    { method: "POST", body: data }).catch((error) => ({ ok: false, message: error.message }));
+  submit.disabled = false;
+  if (!answer.ok) {
+    showMessage(message, _("Not saved: ") + answer.message, true);
+    return;
+  }
+  const filed = answer.body[0];
+  const done = U.el("div", "lc-report-done");
+  done.append(U.el("p", "lc-success",
+    fill(_("Reported as number {id}."), { id: filed.service_request_id })),
+    U.el("p", "lc-notice", filed.service_notice));
+  form.replaceWith(done);
+  tracking.draft = null;  // keep the confirmation open; the next click starts a new report
+  setReporting(tracking, false);
+  app.reloadReports();
+}
+
+/* ---- the reports layer ------------------------------------------------------------ */
+
+async function loadReports(tracking) {
+  const { U, app } = tracking;
+  if (!app.reportsGroup) return;
+  const collection = await U.getJSON(app.config.api + "/reports");
+  app.reportsGroup.clearLayers();
+  app.reportMarkers = {};
+  collection.features.forEach((feature) => {
+    const [lon, lat] = feature.geometry.coordinates;
+    const marker = L.marker([lat, lon], {
+      icon: reportIcon(tracking, feature.properties),
+      title: feature.properties.category_label[app.config.lang] || feature.properties.category,
+      riseOnHover: true,
+    });
+    marker.bindPopup(() => reportPopup(tracking, marker, feature.properties),
+      app.popupOptions());
+    app.reportMarkers[feature.id] = marker;
+    app.reportsGroup.addLayer(marker);
+  });
+}
+
+function reportIcon(tracking, report) {
+  const mark = tracking.U.el("span", "lc-report-mark", "!");
+  mark.style.background = tracking.app.reportColors[report.status] || "#616161";
+  mark.dataset.reportId = String(report.id);
+  mark.dataset.status = report.status;
+  return L.divIcon({
+    html: mark, className: "lc-report-marker", iconSize: [18, 18], iconAnchor: [9, 9],
+    popupAnchor: [0, -8],
+  });
+}
+
+function reportPopup(tracking, marker, report) {
+  const { U, app } = tracking;
+  const lang = app.config.lang;
+  const root = U.el("div", "lc-popup lc-report");
+  root.append(U.el("div", "lc-popup-layer", _("Problem reports") + " #" + report.id),
+    U.el("h3", "lc-popup-title", report.category_label[lang] || report.category));
+  const facts = U.el("dl", "lc-facts");
+  U.fact(facts, _("Handling status"), reportBadge(tracking, report.status));
+  U.fact(facts, _("Handled by"), report.department);
+  if (report.assigned_by) U.fact(facts, _("Assigned because"), report.assigned_by);
+  U.fact(facts, _("Reported"), U.localTime(report.requested_at));
+  if (report.address) U.fact(facts, _("Address"), report.address);
+  root.append(facts, U.el("p", "lc-report-description", report.description));
+  if (report.status_notes) {
+    const notes = U.el("p", "lc-report-notes");
+    notes.append(U.el("span", "lc-muted", _("Handling notes") + "："), report.status_notes);
+    root.append(notes);
+  }
+  if (report.photo_id) {
+    const link = U.photoLink(app, report.photo_id, "");
+    link.className = "lc-thumb-link";
+    link.title = _("Open photo");
+    const thumb = U.el("img", "lc-thumb");
+    thumb.src = U.photoUrl(app, report.photo_id);
+    thumb.alt = _("Open photo");
+    thumb.loading = "lazy";
+    link.append(thumb);
+    root.append(link);
+  }
+  if (atLeast(tracking.session, "inspector")) {
+    root.append(reportStatusForm(tracking, marker, report, root));
+  }
+  return root;
+}
+
+function reportBadge(tracking, status) {
+  const badge = tracking.U.el("span", "lc-badge");
+  const dot = tracking.U.el("span", "lc-dot");
+  dot.style.background = tracking.app.reportColors[status] || "#999";
+  badge.append(dot, tracking.app.reportLabels[status] || status);
+  return badge;
+}
+
+function reportStatusForm(tracking, marker, report, root) {
+  const { U, app } = tracking;
+  const details = U.el("details", "lc-edit");
+  const form = U.el("form", "lc-form");
+  const status = U.el("select");
+  status.name = "status";
+  U.addOptions(status, app.config.reportStatuses.map((s) => [s.code, s.label]));
+  status.value = report.status;
+  const note = U.el("textarea");
+  note.name = "note";
+  note.rows = 2;
+  note.maxLength = 4000;
+  const save = U.el("button", "lc-submit", _("Save"));
+  save.type = "submit";
+  const message = messageArea(U);
+  form.append(field(U, _("Handling status"), status), field(U, _("Note"), note), save, message);
+  details.append(U.el("summary", null, _("Update handling status")), form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { note: note.value.trim() || null };
+    if (status.value !== report.status) body.status = status.value;
+    if (!body.status && !body.note) {
+      showMessage(message, _("Nothing to save."), true);
+      return;
+    }
+    save.disabled = true;
+    const answer = await U.request(app.config.api + "/reports/" + report.id, {
+      method: "PATCH", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json" },
+    });
+    save.disabled = false;
+    if (!answer.ok) {
+      showMessage(message, _("Not saved: ") + answer.message, true);
+      return;
+    }
+    marker.setIcon(reportIcon(tracking, answer.body));
+    const fresh = reportPopup(tracking, marker, answer.body);
+    fresh.append(U.el("p", "lc-success", _("Saved.")));
+    root.replaceWith(fresh);
+  });
+  return details;
+}
+
+/* ---- small form parts ------------------------------------------------------------- */
+
+export function field(U, label, control) {
+  const wrapper = U.el("label", "lc-form-field");
+  wrapper.append(U.el("span", null, label), control);
+  return wrapper;
+}
+
+export function photoInput(U, name) {
+  const input = U.el("input", "lc-file-input");
+  input.type = "file";
+  input.name = name;
+  input.accept = "image/*";
+  return input;
+}
+
+export function photoPicker(U, input) {
+  // The browser's own file button speaks the browser's language; this one the page's.
+  // The input stays in the field's <label>, so a click anywhere on it opens the chooser.
+  const picker = U.el("span", "lc-file");
+  const name = U.el("span", "lc-file-name lc-muted", _("none chosen"));
+  input.addEventListener("change", () => {
+    name.textContent = input.files.length ? input.files[0].name : _("none chosen");
+  });
+  picker.append(input, U.el("span", "lc-file-button", _("Choose a photo")), name);
+  return picker;
+}
+
+export function messageArea(U) {
+  const message = U.el("div", "lc-form-msg");
+  message.setAttribute("role", "status");
+  message.hidden = true;
+  return message;
+}
+
+export function showMessage(message, text, isError) {
+  message.hidden = false;
+  message.textContent = text;
+  message.classList.toggle("lc-error", Boolean(isError));
+}
