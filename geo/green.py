@@ -54,7 +54,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.crs import local_metric_crs
 from geo.errors import GeoInputError
-from geo.network import reachable_street_parts, street_access, walking_graph
+from geo.walking import reachable_street_parts, street_access, walking_network
 
 #: CJJ/T 85-2017 park classes (G1 公园绿地).
 PARK_CLASSES = ("G11", "G12", "G13", "G14")
@@ -420,7 +420,7 @@ def _walking_cover(study: "_Study", residential: np.ndarray, geoms: np.ndarray,
     Each residential piece is cut by the union of the widened street parts near it, so no
     town-wide service polygon is ever built.
     """
-    streets = walking_graph(study.streets)
+    streets = walking_network(study.streets, study.crs)
     park_of, edge_of, position = street_access(streets, geoms, ACCESS_DISTANCE)
     covered = []
     for r in straight:  # one walk per radius class, not per park

@@ -44,7 +44,7 @@ from shapely import LineString, Point
 
 from geo.crs import STORAGE_CRS
 from geo.errors import GeoInputError
-from geo.streets import StreetNetwork, Ways
+from geo.shortest_ways import StreetNetwork, Ways
 
 Objective = Literal["travel_time", "length"]
 
@@ -191,7 +191,7 @@ def inspection_route(
     Parameters
     ----------
     graph : networkx.MultiDiGraph
-        A street graph from :func:`geo.streets.street_graph`.
+        A street graph from :func:`geo.street_graph.street_graph`.
     stops : geopandas.GeoDataFrame
         Points in any CRS, one per site; the index is the stop id. Optional columns (see
         :data:`STOP_COLUMNS`): ``name``; ``service_min`` (minutes on site);

@@ -40,7 +40,7 @@ from shapely import Point
 from geo.errors import GeoInputError
 from geo.export_route import clock, route_geojson, route_gpx, route_kml, stop_list_html
 from geo.routing import InspectionRoute, inspection_route
-from geo.streets import street_graph
+from geo.street_graph import street_graph
 from layers.catalogue import LAYERS, REPORT_CATEGORIES
 from layers.errors import LianchuangError
 from layers.green import read_layer
