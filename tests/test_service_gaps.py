@@ -10,7 +10,8 @@ import pytest
 import shapely
 
 from geo.errors import GeoInputError
-from geo.green import GreenLayers, green_indicators
+from geo.green import green_indicators
+from geo.green_model import GreenLayers
 from geo.service_gaps import unserved_residential
 from tests.files import X0, Y0, square
 from tests.test_green_geo import NO_GREEN, TWO_HALVES, built_up, frame, parks
