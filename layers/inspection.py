@@ -39,7 +39,8 @@ from shapely import Point
 
 from geo.errors import GeoInputError
 from geo.export_route import clock, route_geojson, route_gpx, route_kml, stop_list_html
-from geo.routing import InspectionRoute, inspection_route
+from geo.inspection_plan import InspectionRoute
+from geo.routing import inspection_route
 from geo.street_graph import street_graph
 from layers.catalogue import LAYERS, REPORT_CATEGORIES
 from layers.errors import LianchuangError

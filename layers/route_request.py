@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from geo.routing import DAY_MIN, MAX_SNAP_M, SERVICE_MIN
+from geo.inspection_problem import DAY_MIN, MAX_SNAP_M, SERVICE_MIN
 from layers.catalogue import REPORT_STATUSES, UnknownLayer, get_layer
 from layers.errors import LianchuangError
 from layers.query import InvalidQuery, ProjectFilter, choice_code, plain_text
