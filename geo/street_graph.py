@@ -145,16 +145,34 @@ def driving_view(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
         If a street has neither a usable ``speed_kmh`` nor a known ``road_class``: there is
         no telling how long it takes to drive.
     """
-    edges = graph.edges
-    view = nx.subgraph_view(graph, filter_edge=lambda u, v, k: not (
-        edges[u, v, k]["oneway"] and edges[u, v, k]["reversed"]))
-    slow = [d for *_, d in view.edges(data=True) if not d["speed_kmh"] > 0]
-    if slow:
+    hidden, slow = set(), None
+    for u, v, k, data in graph.edges(keys=True, data=True):
+        if not is_driven(data):
+            hidden.add((u, v, k))
+        elif slow is None and not data["speed_kmh"] > 0:
+            slow = data
+    if slow is not None:
         raise GeoInputError(
-            f"street row {slow[0]['street']!r} has no speed_kmh and its road_class "
-            f"{slow[0]['road_class']!r} has no speed (known: {', '.join(DEFAULT_SPEEDS_KMH)}); "
+            f"street row {slow['street']!r} has no speed_kmh and its road_class "
+            f"{slow['road_class']!r} has no speed (known: {', '.join(DEFAULT_SPEEDS_KMH)}); "
             f"give it a speed_kmh or a known road class to drive on it")
-    return view
+    return nx.subgraph_view(graph, filter_edge=lambda u, v, k: (u, v, k) not in hidden)
+
+
+def is_driven(edge: Mapping[str, object]) -> bool:
+    """Whether an edge of :func:`street_graph` can be driven (is in :func:`driving_view`).
+
+    Parameters
+    ----------
+    edge : Mapping
+        The edge's data.
+
+    Returns
+    -------
+    bool
+        False for the reverse of a one-way segment, True otherwise.
+    """
+    return not (edge["oneway"] and edge["reversed"])
 
 
 def _street_lines(streets: gpd.GeoDataFrame, speeds_kmh: Mapping[str, float]) -> gpd.GeoDataFrame:
