@@ -43,9 +43,12 @@ def park_service_coverage(built_up: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
     the ``service_radius_rules`` of ``thresholds.json``.
 
     ``method="buffer"`` takes the straight-line radius around the park polygon.
-    ``method="walking"`` takes walking distance over *streets*: a park's entrances are the
-    points of the streets passing within :data:`ACCESS_DISTANCE` of it (a park with none
-    serves no one); the streets reached within the radius from an entrance, widened by
+    ``method="walking"`` takes walking distance over *streets*, on the same street graph as
+    the inspection routes (:func:`geo.street_graph.street_graph`: ends within 2 m joined,
+    every crossing a junction) with one-way rules ignored.  A park's entrances are the
+    points of the streets passing within :data:`ACCESS_DISTANCE` of it, one per straight
+    stretch of street (its point nearest the park; a park with none serves no one).  The
+    streets reached within the radius from the nearest entrance, widened by
     :data:`WALK_BUFFER` on each side (the walk from the street to a home), and kept inside
     the straight-line area, are the service area.  It is never larger than the
     straight-line one.

@@ -324,6 +324,7 @@ def _split_at_junctions(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _graph(pieces: np.ndarray, attributes: gpd.GeoDataFrame, crs: CRS) -> nx.MultiDiGraph:
+    """The graph of the segments *pieces* (one row of *attributes* each), both ways."""
     ends = np.concatenate([shapely.get_coordinates(shapely.get_point(pieces, 0)),
                            shapely.get_coordinates(shapely.get_point(pieces, -1))])
     xy, node = np.unique(np.round(ends / NODING_GRID_M), axis=0, return_inverse=True)
