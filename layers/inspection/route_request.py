@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from geo.errors import InvalidInput, LianchuangError
-from geo.routing import DAY_MIN, MAX_SNAP_M, SERVICE_MIN
+from geo.inspection_problem import DAY_MIN, MAX_SNAP_M, SERVICE_MIN
 from layers.serving.query import InvalidQuery, ProjectFilter, choice_code, plain_text
 from layers.storage.catalogue import REPORT_STATUSES, UnknownLayer, get_layer
 from layers.tracking.problem_reports import OPEN_STATUSES
