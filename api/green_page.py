@@ -31,10 +31,11 @@ from api.metrics import (
     parse_title,
     single_parameter,
 )
-from geo import green as geo_green
 from geo.assess import load_thresholds
 from geo.errors import Unavailable
+from geo.greening import RIVER_GREEN_DISTANCE, ROAD_GREEN_DISTANCE, SAMPLE_STEP
 from geo.scenario import MAX_FEATURE_AREA
+from geo.service_coverage import ACCESS_DISTANCE, WALK_BUFFER
 from geo.service_gaps import unserved_residential
 from layers.serving.query import InvalidQuery
 from webmap.green_page import INDICATOR_NAMES, indicator_name, render_green_page, report_map_svg
@@ -166,10 +167,10 @@ def _method_paragraphs(state: GreenState, table: dict[str, Any]) -> list[str]:
         f"面积不小于 {rule['min_area_m2']:,} m²{'（仅历史地段）' if rule['historic_only'] else ''}"
         f"的公园服务 {rule['radius_m']} m" for rule in table["service_radius_rules"]["rules"])
     values = {"epsg": state.report.epsg, "rules": rules,
-              "access": f"{geo_green.ACCESS_DISTANCE:g}", "walk": f"{geo_green.WALK_BUFFER:g}",
-              "road": f"{geo_green.ROAD_GREEN_DISTANCE:g}",
-              "river": f"{geo_green.RIVER_GREEN_DISTANCE:g}",
-              "step": f"{geo_green.SAMPLE_STEP:g}", "version": table["version"],
+              "access": f"{ACCESS_DISTANCE:g}", "walk": f"{WALK_BUFFER:g}",
+              "road": f"{ROAD_GREEN_DISTANCE:g}",
+              "river": f"{RIVER_GREEN_DISTANCE:g}",
+              "step": f"{SAMPLE_STEP:g}", "version": table["version"],
               "max_area": f"{MAX_FEATURE_AREA / 1e6:g}"}
     return [paragraph.format(**values) for paragraph in _METHOD_ZH]
 

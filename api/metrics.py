@@ -35,7 +35,7 @@ from api.render import GEOJSON, json_response
 from geo import green as geo_green
 from geo.assess import Assessment, TitleAssessment, assess, load_thresholds
 from geo.errors import GeoInputError
-from geo.green import GreenLayers, GreenReport
+from geo.green_model import GreenLayers, GreenReport, Indicator
 from geo.scenario import (
     GREEN_CLASSES,
     AddGreen,
@@ -380,7 +380,7 @@ def _about(state: GreenState, title: str, lang: str, table: dict[str, Any]) -> d
     }
 
 
-def _indicator_row(indicator: geo_green.Indicator, judged: TitleAssessment,
+def _indicator_row(indicator: Indicator, judged: TitleAssessment,
                    lang: str) -> dict[str, Any]:
     item = _item(judged, indicator.key)
     return {
@@ -450,7 +450,7 @@ def _community_judged(report: GreenReport, fid: str, title: str, table: dict[str
         for key, m in measures.items()}}
 
 
-def _community_indicators(report: GreenReport, fid: str) -> dict[str, geo_green.Indicator]:
+def _community_indicators(report: GreenReport, fid: str) -> dict[str, Indicator]:
     """Each indicator with the community's measure in place of the whole area's."""
     return {key: dataclasses.replace(indicator, value=m.value, numerator=m.numerator,
                                      denominator=m.denominator, communities={})
@@ -493,7 +493,7 @@ def _threshold_of(judged: TitleAssessment, key: str) -> dict[str, Any] | None:
                                       "verified": item.verified, "veto": item.veto}
 
 
-def _side(indicator: geo_green.Indicator, judged: TitleAssessment,
+def _side(indicator: Indicator, judged: TitleAssessment,
           lang: str) -> dict[str, Any]:
     return {"value": indicator.value, "numerator": indicator.numerator,
             "denominator": indicator.denominator,

@@ -1,6 +1,6 @@
 """Indicators against a title's thresholds: pass or fail, the gap to pass, and veto items.
 
-Thresholds are data: :data:`geo.green.THRESHOLDS_FILE` (``thresholds.json``), one entry per
+Thresholds are data: :data:`geo.green_model.THRESHOLDS_FILE` (``thresholds.json``), one entry per
 (indicator, title) with the standard, year, clause and whether its text was verified.  A
 threshold whose value is not known yet (``null``) leaves the indicator unjudged
 (``passed is None``) rather than guessing.
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from geo.errors import GeoInputError
-from geo.green import THRESHOLDS_FILE, GreenReport, Indicator
+from geo.green_model import THRESHOLDS_FILE, GreenReport, Indicator
 
 #: What the numerator of each indicator is, for the gap message.
 _WHAT = {
@@ -109,8 +109,8 @@ def assess(indicators: GreenReport | Mapping[str, Indicator], title: str, *,
     Parameters
     ----------
     indicators
-        A :class:`geo.green.GreenReport` or a mapping of indicator key to
-        :class:`geo.green.Indicator` (whole built-up area values are judged).
+        A :class:`geo.green_model.GreenReport` or a mapping of indicator key to
+        :class:`geo.green_model.Indicator` (whole built-up area values are judged).
     title
         A title key of ``thresholds.json``, e.g. ``"national_garden"``, ``"gb55014_2021"``.
     table

@@ -17,7 +17,7 @@ from string import Template
 
 from shapely.geometry import mapping
 
-from geo.routing import InspectionRoute, InspectorRoute, SkippedStop, Visit
+from geo.inspection_plan import InspectionRoute, InspectorRoute, SkippedStop, Visit
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -55,7 +55,7 @@ def route_gpx(route: InspectionRoute, *, title: str = "督查巡查路线",
 
     Parameters
     ----------
-    route : geo.routing.InspectionRoute
+    route : geo.inspection_plan.InspectionRoute
         A solved inspection.
     title : str
         Name of the document.

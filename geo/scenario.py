@@ -22,7 +22,8 @@ import shapely
 
 from geo.crs import local_metric_crs
 from geo.errors import GeoInputError
-from geo.green import PARK_CLASSES, GreenLayers, GreenReport, green_indicators
+from geo.green import green_indicators
+from geo.green_model import PARK_CLASSES, GreenLayers, GreenReport
 
 #: Green-space classes a scenario may create (CJJ/T 85-2017).
 GREEN_CLASSES = (*PARK_CLASSES, "G2", "G3", "XG", "EG")

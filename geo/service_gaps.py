@@ -1,15 +1,16 @@
 """Residential land that no park serves: where 公园绿地服务半径覆盖率 falls short, on a map.
 
-The complement of :func:`geo.green.park_service_coverage`, by the same rules and on the same
-prepared data: parks and G11–G14 green spaces serve the radius
-:func:`geo.green.service_radius` gives them; ``method="buffer"`` takes the straight-line
-radius around each park, ``method="walking"`` the streets walked within it (see
-:func:`geo.green.park_service_coverage`).  So, per zone, the unserved area returned here is
-the indicator's denominator less its numerator, square metre for square metre.
+The complement of :func:`geo.service_coverage.park_service_coverage`, by the same rules and
+on the same prepared data: parks and G11–G14 green spaces serve the radius
+:func:`geo.service_radius.service_radius` gives them; ``method="buffer"`` takes the
+straight-line radius around each park, ``method="walking"`` the streets walked within it.
+So, per zone, the unserved area returned here is the indicator's denominator less its
+numerator, square metre for square metre.
 
-The study preparation and the walking cover are :mod:`geo.green`'s own (its private
-``_Study`` and ``_walking_cover``), reused rather than copied so the map and the number
-cannot drift apart.
+The study preparation (:class:`geo.green_study.GreenStudy`) and the service areas
+(:func:`geo.service_coverage.straight_line_areas`, :func:`geo.service_coverage.walking_cover`)
+are the indicator's own, reused rather than copied so the map and the number cannot drift
+apart.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import numpy as np
 import shapely
 
 from geo.errors import GeoInputError
-from geo.green import GreenLayers, Method, _Study, _walking_cover, dissolve
+from geo.green_model import GreenLayers
+from geo.green_study import GreenStudy
+from geo.polygons import dissolve
+from geo.service_coverage import Method, straight_line_areas, walking_cover
 
 METHODS: tuple[str, ...] = ("buffer", "walking")
 #: Unserved land under this area (m²) is a sliver left by shared edges, not a gap: left out.
@@ -48,12 +52,12 @@ def unserved_residential(layers: GreenLayers, *, method: Method = "buffer") -> g
     Raises
     ------
     GeoInputError
-        An unknown *method*, walking without streets, or layers :mod:`geo.green` refuses.
+        An unknown *method*, walking without streets, or layers :class:`GreenStudy` refuses.
     """
     if method not in METHODS:
         raise GeoInputError(f"unknown service-radius method {method!r}; use one of: "
                             + ", ".join(METHODS))
-    study = _Study(layers)
+    study = GreenStudy(layers)
     if method == "walking" and not study.streets.size:
         raise GeoInputError("the walking method needs the streets layer (or road_segments): "
                             "import it, or use the straight-line method")
@@ -67,18 +71,18 @@ def unserved_residential(layers: GreenLayers, *, method: Method = "buffer") -> g
     return frame.to_crs(4326)
 
 
-def _served(study: _Study, residential: np.ndarray, method: Method) -> shapely.Geometry:
+def _served(study: GreenStudy, residential: np.ndarray, method: Method) -> shapely.Geometry:
     """The ground (buffer) or residential land (walking) that parks serve, as one geometry."""
     geoms, radius = study.served_parks()
-    straight = {r: dissolve(shapely.buffer(geoms[radius == r], r)) for r in np.unique(radius)}
+    straight = straight_line_areas(geoms, radius)
     if method == "walking":
-        covered, _ = _walking_cover(study, residential, geoms, radius, straight)
+        covered, _ = walking_cover(study, residential, geoms, radius, straight)
     else:
         covered = np.concatenate([np.empty(0, dtype=object), *straight.values()])
     return shapely.union_all(covered)
 
 
-def _by_community(study: _Study, residential: np.ndarray,
+def _by_community(study: GreenStudy, residential: np.ndarray,
                   gaps: shapely.Geometry) -> list[tuple]:
     """Rows of (fid, name, residential m², unserved m², unserved land) per community."""
     home = shapely.union_all(residential)

@@ -8,7 +8,7 @@ import pytest
 
 from geo.assess import Threshold, assess, judge, load_thresholds
 from geo.errors import GeoInputError
-from geo.green import THRESHOLDS_FILE, Indicator
+from geo.green_model import THRESHOLDS_FILE, Indicator
 
 
 def indicator(key: str, numerator: float, denominator: float, unit: str = "%") -> Indicator:

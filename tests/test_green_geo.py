@@ -8,18 +8,12 @@ import pytest
 import shapely
 
 from geo.errors import GeoInputError
-from geo.green import (
-    GreenLayers,
-    dissolve,
-    green_coverage_rate,
-    green_indicators,
-    green_space_ratio,
-    park_area_per_capita,
-    park_service_coverage,
-    river_greening_rate,
-    road_greening_rate,
-    service_radius,
-)
+from geo.green import green_coverage_rate, green_indicators, green_space_ratio, park_area_per_capita
+from geo.green_model import GreenLayers
+from geo.greening import river_greening_rate, road_greening_rate
+from geo.polygons import dissolve
+from geo.service_coverage import park_service_coverage
+from geo.service_radius import service_radius
 from tests.files import X0, Y0, square
 
 KM = 1000.0

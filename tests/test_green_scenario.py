@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from geo.errors import GeoInputError
-from geo.green import GreenLayers
+from geo.green_model import GreenLayers
 from geo.scenario import AddGreen, ConvertFeature, RemoveFeature, apply_changes, what_if
 from tests.files import X0, Y0, bowtie, square
 from tests.test_green_geo import NO_GREEN, built_up, frame, parks

@@ -15,7 +15,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import shape
 
-from geo.routing import MAX_SNAP_M
+from geo.inspection_problem import MAX_SNAP_M
 from layers.exchange.importer import import_paths
 from layers.inspection import planning, route_request
 from tests.conftest import SAMPLE

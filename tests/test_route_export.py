@@ -26,7 +26,7 @@ from geo.export_route import (
     stop_list_html,
 )
 from geo.routing import inspection_route
-from geo.streets import street_graph
+from geo.street_graph import street_graph
 
 X0, Y0 = 478_500.0, 3_651_000.0
 GPX = {"g": GPX_NS}

@@ -15,8 +15,9 @@ import pytest
 from shapely import LineString, Point
 
 from geo.errors import GeoInputError
-from geo.routing import inspection_problem, inspection_route, solve_inspection
-from geo.streets import street_graph
+from geo.inspection_problem import inspection_problem
+from geo.routing import inspection_route, solve_inspection
+from geo.street_graph import street_graph
 
 X0, Y0 = 478_500.0, 3_651_000.0
 A, B, C, D = (0, 0), (100, 0), (100, 100), (0, 100)

@@ -6,13 +6,12 @@ district (then 300 m); see ``service_radius_rules`` in ``geo/thresholds.json``.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import shapely
 
 from geo.errors import GeoInputError
-from geo.green import GreenLayers, green_indicators
-from geo.network import reachable_street_parts, street_access, walking_graph
+from geo.green import green_indicators
+from geo.green_model import GreenLayers
 from geo.service_gaps import unserved_residential
 from tests.files import X0, Y0, square
 from tests.test_green_geo import NO_GREEN, TWO_HALVES, built_up, frame, parks
@@ -155,16 +154,3 @@ def test_walking_follows_the_street_so_homes_off_it_stay_unserved():
 
     assert gaps["unserved_m2"].sum() == pytest.approx(2_500)
     assert shapely.union_all(gaps.geometry.array).symmetric_difference(off_street).area < 1e-3
-
-
-def test_an_entrance_a_floats_width_past_a_streets_end_still_walks():
-    # line_locate_point puts this park's entrance 1.4e-14 m past the street's end; the
-    # negative offset to the far node once made Dijkstra fail ("Contradictory paths").
-    line = shapely.LineString([(478706.65, 3650168.96), (478649.41, 3650268.17)])
-    park = shapely.Point(478714.97346944, 3650148.6087376).buffer(10, quad_segs=4)
-    streets = walking_graph(np.array([line]))
-
-    _, edge_of, position = street_access(streets, np.array([park]), 60)
-    parts = reachable_street_parts(streets, edge_of, position, 300)
-
-    assert shapely.union_all(parts).length == pytest.approx(line.length)

@@ -26,7 +26,7 @@ import shapely
 import sqlalchemy as sa
 from geoalchemy2.shape import from_shape
 
-from geo.green import GreenLayers
+from geo.green_model import GreenLayers
 
 #: Xixiang's county seat in EPSG:4545 (easting, northing, metres).
 ORIGIN = (478_000.0, 3_649_000.0)
@@ -66,7 +66,7 @@ def generate_town(n_green: int = 100_000, n_communities: int = 200, *, overlap: 
 
 
 def green_layers(frames: dict[str, gpd.GeoDataFrame]) -> GreenLayers:
-    """The generated frames as :class:`geo.green.GreenLayers`."""
+    """The generated frames as :class:`geo.green_model.GreenLayers`."""
     return GreenLayers(frames["built_up_area"], frames["parks"], frames["green_spaces"],
                        frames["communities"], frames["residential_land"], frames["streets"],
                        frames["watercourses"])

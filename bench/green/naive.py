@@ -15,7 +15,8 @@ import numpy as np
 import shapely
 
 from geo.crs import local_metric_crs
-from geo.green import PARK_CLASSES, GreenLayers, service_radius
+from geo.green_model import PARK_CLASSES, GreenLayers
+from geo.service_radius import service_radius
 
 
 def naive_zone_values(layers: GreenLayers, zone: shapely.Geometry, population: float,

@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from bench.routing import town
-from geo.routing import inspection_problem, inspection_route, solve_inspection
-from geo.streets import street_graph
+from geo.inspection_problem import inspection_problem
+from geo.routing import inspection_route, solve_inspection
+from geo.street_graph import street_graph
 
 OUT = Path(__file__).resolve().parent.parent / "out"
 

@@ -12,7 +12,8 @@ import geopandas as gpd
 import sqlalchemy as sa
 
 from geo.assess import TitleAssessment, assess
-from geo.green import GreenLayers, GreenReport, green_indicators
+from geo.green import green_indicators
+from geo.green_model import GreenLayers, GreenReport
 from geo.scenario import Change, ScenarioResult, what_if
 from layers.storage.catalogue import get_layer
 from layers.storage.db import unreachable

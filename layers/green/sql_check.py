@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from geo.errors import GeoInputError
-from geo.green import PARK_CLASSES, THRESHOLDS_FILE, Indicator, Measure
+from geo.green_model import PARK_CLASSES, THRESHOLDS_FILE, Indicator, Measure
 from layers.errors import DatabaseUnavailable
 
 _PARKS = ", ".join(f"'{c}'" for c in PARK_CLASSES)
@@ -140,7 +140,7 @@ def green_indicators_sql(engine: sa.Engine) -> dict[str, Indicator]:
     Returns
     -------
     dict
-        Indicator key → :class:`geo.green.Indicator` (same keys and units as
+        Indicator key → :class:`geo.green_model.Indicator` (same keys and units as
         :func:`geo.green.green_indicators`).
     """
     rules = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))[

@@ -39,8 +39,9 @@ from shapely import Point
 
 from geo.errors import GeoInputError, NotFound, Unprocessable
 from geo.export_route import clock, route_geojson, route_gpx, route_kml, stop_list_html
-from geo.routing import InspectionRoute, inspection_route
-from geo.streets import street_graph
+from geo.inspection_plan import InspectionRoute
+from geo.routing import inspection_route
+from geo.street_graph import street_graph
 from layers import clock as county
 from layers.green.load import read_layer
 from layers.inspection.route_request import (

@@ -28,7 +28,7 @@ from typing import Any
 import marshmallow as ma
 
 from geo.errors import InvalidInput, LianchuangError
-from geo.routing import DAY_MIN, MAX_SNAP_M, SERVICE_MIN
+from geo.inspection_problem import DAY_MIN, MAX_SNAP_M, SERVICE_MIN
 from layers.serving.query import InvalidQuery, ProjectFilter, choice_code, plain_text
 from layers.serving.schema_errors import schema_error_message
 from layers.storage.catalogue import (

@@ -1,4 +1,4 @@
-"""Building the routable street graph: topology repair, lengths, times, one-way streets.
+"""Building the street graph: topology repair, lengths, times, one-way streets, mode views.
 
 Pure computation on small networks drawn in EPSG:4545 (CGCS2000 / 3° Gauss-Krüger, CM 108°E)
 a few hundred metres across, near Xixiang's county seat; no database.
@@ -14,7 +14,7 @@ from pyproj import Geod
 from shapely import LineString, Point
 
 from geo.errors import GeoInputError
-from geo.streets import StreetNetwork, street_graph
+from geo.street_graph import driving_view, repair_topology, street_graph, walking_view
 
 X0, Y0 = 478_500.0, 3_651_000.0  # EPSG:4545 metres near 107.77°E, 32.99°N
 
@@ -67,11 +67,20 @@ def test_snap_tolerance_is_a_parameter():
     assert nx.number_weakly_connected_components(graph) == 1
 
 
-def test_one_way_street_runs_only_in_the_direction_it_is_drawn():
+def test_one_way_street_is_driven_only_in_the_direction_it_is_drawn():
     graph = street_graph(streets([(0, 0), (100, 0)], oneway=[True]))
     start, end = node_at(graph, 0, 0), node_at(graph, 100, 0)
-    assert graph.has_edge(start, end)
-    assert not graph.has_edge(end, start)
+    driving = driving_view(graph)
+    assert driving.has_edge(start, end)
+    assert not driving.has_edge(end, start)
+
+
+def test_one_way_street_is_walked_both_ways():
+    graph = street_graph(streets([(0, 0), (100, 0)], oneway=[True]))
+    start, end = node_at(graph, 0, 0), node_at(graph, 100, 0)
+    walking = walking_view(graph)
+    assert walking.has_edge(start, end)
+    assert walking.has_edge(end, start)
 
 
 def test_two_way_street_has_an_edge_each_way_sharing_a_segment_id():
@@ -92,7 +101,7 @@ def test_edge_geometry_runs_from_its_tail_to_its_head():
 
 def test_oneway_given_as_text_is_read():
     graph = street_graph(streets([(0, 0), (100, 0)], [(0, 50), (100, 50)], oneway=["是", "no"]))
-    assert graph.number_of_edges() == 3
+    assert driving_view(graph).number_of_edges() == 3
 
 
 def test_oneway_that_is_not_yes_or_no_is_refused():
@@ -112,9 +121,15 @@ def test_travel_time_falls_back_to_the_road_class_speed():
     assert times == pytest.approx([100 / (40 / 3.6), 100 / (20 / 3.6)])
 
 
-def test_street_with_no_speed_and_unknown_class_is_refused_naming_the_row():
+def test_street_with_no_speed_and_unknown_class_cannot_be_driven_naming_the_row():
+    graph = street_graph(streets([(0, 0), (100, 0)], road_class=["footpath"]))
     with pytest.raises(GeoInputError, match="row 0 .*speed_kmh"):
-        street_graph(streets([(0, 0), (100, 0)], road_class=["footpath"]))
+        driving_view(graph)
+
+
+def test_street_with_no_speed_and_unknown_class_can_be_walked():
+    graph = street_graph(streets([(0, 0), (100, 0)], road_class=["footpath"]))
+    assert walking_view(graph).number_of_edges() == 2
 
 
 def test_geometries_that_are_not_lines_are_refused():
@@ -149,21 +164,8 @@ def test_multilinestring_parts_become_segments_of_one_street():
     assert {d["street"] for *_, d in graph.edges(data=True)} == {0}
 
 
-def test_snap_gives_the_nearest_segment_the_fraction_along_it_and_the_distance():
-    graph = street_graph(streets([(0, 0), (100, 0)], [(0, 50), (100, 50)], oneway=[True, True]))
-    network = StreetNetwork.from_graph(graph)
-    segment, fraction, distance = network.snap(shapely.points([X0 + 25], [Y0 + 10]))
-    assert network.segments[segment[0]].distance(Point(X0 + 25, Y0)) < 1e-9
-    assert (fraction[0], distance[0]) == pytest.approx((0.25, 10.0))
-
-
-def test_ways_between_points_on_a_one_way_segment_run_along_it_forward_only():
-    graph = street_graph(streets([(0, 0), (100, 0)], [(100, 0), (100, 100), (0, 100), (0, 0)],
-                                 oneway=[True, False]))
-    network = StreetNetwork.from_graph(graph)
-    ways = network.ways(*network.snap(shapely.points([X0 + 20, X0 + 70], [Y0, Y0]))[:2],
-                        weight="length")
-    assert ways.cost[0, 1] == pytest.approx(50)
-    assert ways.cost[1, 0] == pytest.approx(30 + 300 + 20)
-    assert ways.length[1, 0] == pytest.approx(350)
-    assert sum(piece.length for piece in ways.line(1, 0)) == pytest.approx(350)
+def test_repair_topology_splits_crossings_and_joins_ends_within_the_tolerance():
+    lines = shapely.linestrings([[(0, 0), (100, 0)], [(50, -50), (50, 50)], [(101, 0), (200, 0)]])
+    segments, source = repair_topology(lines, 2.0)
+    assert sorted(shapely.length(segments).round(6).tolist()) == [50, 50, 50, 50.5, 99.5]
+    assert sorted(source.tolist()) == [0, 0, 1, 1, 2]
