@@ -19,8 +19,8 @@ from werkzeug.datastructures import MultiDict
 from api import params
 from api.database import get_engine
 from api.render import GEOJSON, json_response
-from geo.assess import load_thresholds
 from geo.scenario import GREEN_CLASSES
+from geo.thresholds import load_thresholds
 from layers.green.judging import DEFAULT_TITLE, assessed_body, scenario_answer, unserved_collection
 from layers.green.scenario_request import MAX_CHANGES, MAX_VERTICES, parse_changes
 from layers.green.state import current_state, run_scenario

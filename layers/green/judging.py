@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import shapely
 
-from geo.assess import Assessment, TitleAssessment, assess, load_thresholds
+from geo.assess import Assessment, TitleAssessment, assess
 from geo.green_model import GreenReport, Indicator
 from geo.scenario import ScenarioResult
 from geo.service_gaps import unserved_residential
+from geo.thresholds import load_thresholds
 from layers.green.state import GreenState
 from layers.i18n import N_, translator
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from geo.assess import load_thresholds
 from geo.greening import RIVER_GREEN_DISTANCE, ROAD_GREEN_DISTANCE, SAMPLE_STEP
 from geo.scenario import MAX_FEATURE_AREA
 from geo.service_coverage import ACCESS_DISTANCE, WALK_BUFFER
 from geo.service_gaps import unserved_residential
+from geo.thresholds import load_thresholds
 from layers import clock
 from layers.green.judging import INDICATOR_NAMES, assessed_body, indicator_name
 from layers.green.state import GreenState
