@@ -1,78 +1,36 @@
 """``/api/metrics/green``: green-space indicators judged against a title's thresholds,
 what-if scenarios, and the residential land no park serves.
 
-The computation is :mod:`geo.green`, :mod:`geo.assess`, :mod:`geo.scenario` and
-:mod:`geo.service_gaps` on the layers :mod:`layers.green.load` reads; this module parses
-requests and shapes answers (the page and the assessors' report are :mod:`api.green_page`).
-The layers and their indicators are kept between requests while the tables are unchanged
-(same row counts and latest ``imported_at``), so opening the page, switching the title and
-asking for the report compute once.
-
-A :class:`geo.errors.GeoInputError` (a geometry, layer or feature the computation refuses)
-answers 422 with its message; a malformed request 400; a body over :data:`MAX_BODY_BYTES`
-413.  :data:`OPENAPI_PATHS` describes these routes for ``api/openapi.py``.
+The work is in :mod:`layers.green` (the layers and indicators kept while the data is
+unchanged, judging and the words of the answers, the scenario request); this module parses
+requests and calls it.  A malformed request answers 400, a geometry or feature the
+computation refuses 422, a body over :data:`MAX_BODY_BYTES` 413.
+:data:`OPENAPI_PATHS` describes these routes for ``api/openapi.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import json
-import math
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import shapely
-import sqlalchemy as sa
 from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 
 from api import params
 from api.database import get_engine
 from api.render import GEOJSON, json_response
-from geo import green as geo_green
-from geo.assess import Assessment, TitleAssessment, assess, load_thresholds
-from geo.errors import GeoInputError
-from geo.green_model import GreenLayers, GreenReport, Indicator
-from geo.scenario import (
-    GREEN_CLASSES,
-    AddGreen,
-    Change,
-    ConvertFeature,
-    RemoveFeature,
-    ScenarioResult,
-    what_if,
-)
-from geo.service_gaps import unserved_residential
-from layers.green.load import SCENARIO_SOURCES, load_green_layers, read_layer
-from layers.i18n import LANGUAGES, translator
+from geo.scenario import GREEN_CLASSES
+from geo.thresholds import load_thresholds
+from layers.green.judging import DEFAULT_TITLE, assessed_body, scenario_answer, unserved_collection
+from layers.green.scenario_request import MAX_CHANGES, MAX_VERTICES, parse_changes
+from layers.green.state import current_state, run_scenario
+from layers.i18n import LANGUAGES
 from layers.serving.query import InvalidQuery
-from layers.storage.db import unreachable
-from layers.storage.models import layer_table
-from webmap.green_page import GAP_WHAT, indicator_name
 
 bp = Blueprint("metrics", __name__, url_prefix="/api/metrics")
 
-#: The title judged when none is asked for: the mandatory national code.
-DEFAULT_TITLE = "gb55014_2021"
 #: Largest scenario request body (a drawn polygon of a few thousand corners fits easily).
 MAX_BODY_BYTES = 256 * 1024
-#: Most changes in one scenario.
-MAX_CHANGES = 20
-#: Most corners of one drawn polygon.
-MAX_VERTICES = 5000
-#: The layers :func:`layers.green.load.load_green_layers` reads (their latest import dates the data).
-READ_LAYERS = ("built_up_area", "parks", "green_spaces", "communities", "residential_land",
-               "streets", "road_segments", "watercourses")
-#: Decimal places of output coordinates: 1e-7 degrees is about 1 cm.
-COORDINATE_DECIMALS = 7
-_CHANGE_KEYS = {
-    "add_green": {"op", "geometry", "class", "name", "historic", "veg_ratio"},
-    "convert": {"op", "layer", "fid", "class", "historic", "veg_ratio"},
-    "remove": {"op", "layer", "fid"},
-}
 
 
 # --- routes ---------------------------------------------------------------------------------
@@ -84,7 +42,7 @@ def green() -> Response:
     args = request.args
     params.check_known(args, ("title", "walking", "lang"))
     title, lang = parse_title(args), parse_lang(args)
-    state = current_state(walking=parse_flag(args, "walking", True))
+    state = current_state(get_engine(), walking=parse_flag(args, "walking", True))
     return json_response(assessed_body(state, title, lang))
 
 
@@ -94,15 +52,8 @@ def scenario() -> Response:
     args = request.args
     params.check_known(args, ("title", "walking", "lang"))
     title, lang, walking = parse_title(args), parse_lang(args), parse_flag(args, "walking", True)
-    changes = parse_changes(_json_body())
-    state = current_state(walking=walking)
-    try:
-        with get_engine().connect() as conn:
-            sources = {name: read_layer(conn, name) for name in SCENARIO_SOURCES}
-    except sa.exc.OperationalError as exc:
-        raise unreachable(exc) from None
-    result = what_if(state.layers, changes, sources=sources, walking=walking)
-    return json_response(_scenario_answer(state, result, title, lang))
+    state, result = run_scenario(get_engine(), parse_changes(_json_body()), walking=walking)
+    return json_response(scenario_answer(state, result, title, lang))
 
 
 @bp.get("/green/unserved")
@@ -111,8 +62,8 @@ def unserved() -> Response:
     args = request.args
     params.check_known(args, ("walking",))
     walking = parse_flag(args, "walking", False)
-    state = current_state(walking=walking)
-    return json_response(_unserved_collection(state, walking), GEOJSON)
+    state = current_state(get_engine(), walking=walking)
+    return json_response(unserved_collection(state, walking), GEOJSON)
 
 
 # --- request parsing ------------------------------------------------------------------------
@@ -162,374 +113,6 @@ def _json_body() -> Any:
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
-
-
-def parse_changes(body: Any) -> list[Change]:
-    """The scenario changes of a request body ``{"changes": [...]}``.
-
-    Raises
-    ------
-    layers.serving.query.InvalidQuery
-        A body or change of the wrong shape (400), naming the change and the field.
-    geo.errors.GeoInputError
-        A geometry that is not a polygon or not in lon/lat (422).
-    """
-    if not isinstance(body, dict) or set(body) != {"changes"}:
-        raise InvalidQuery('send a JSON object {"changes": [...]}; title, walking and lang '
-                           "go in the query string")
-    changes = body["changes"]
-    if not isinstance(changes, list) or not changes:
-        raise InvalidQuery("changes must be a non-empty list of {\"op\": \"add_green\" | "
-                           "\"convert\" | \"remove\", ...} objects")
-    if len(changes) > MAX_CHANGES:
-        raise InvalidQuery(f"{len(changes)} changes given; a scenario holds at most "
-                           f"{MAX_CHANGES}")
-    return [_change(change, f"change {number}")
-            for number, change in enumerate(changes, start=1)]
-
-
-def _change(change: Any, where: str) -> Change:
-    if not isinstance(change, dict) or change.get("op") not in _CHANGE_KEYS:
-        raise InvalidQuery(f"{where}: give an object with op add_green, convert or remove")
-    op = change["op"]
-    unknown = sorted(set(change) - _CHANGE_KEYS[op])
-    if unknown:
-        raise InvalidQuery(f"{where}: unknown field(s) {', '.join(unknown)} for op {op}; "
-                           f"it takes: {', '.join(sorted(_CHANGE_KEYS[op]))}")
-    if op == "remove":
-        return RemoveFeature(_text(change, "layer", where), _fid(change, where))
-    green = {"green_class": _green_class(change, where),
-             "historic": _typed(change, "historic", bool, False, where),
-             "veg_ratio": _veg_ratio(change, where)}
-    if op == "convert":
-        return ConvertFeature(_text(change, "layer", where), _fid(change, where), **green)
-    name = _typed(change, "name", str, "规划绿地", where)[:100]
-    return AddGreen(parse_polygon(change.get("geometry"), where), crs="EPSG:4326", name=name,
-                    **green)
-
-
-def _text(change: dict, key: str, where: str) -> str:
-    value = change.get(key)
-    if not isinstance(value, str) or not value.strip() or len(value) > 100:
-        raise InvalidQuery(f"{where}: {key} must be a non-empty text of at most 100 "
-                           f"characters; got {value!r:.60}")
-    return value
-
-
-def _fid(change: dict, where: str) -> str:
-    value = change.get("fid")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return _text(change, "fid", where)
-
-
-def _typed(change: dict, key: str, kind: type, default: Any, where: str) -> Any:
-    value = change.get(key, default)
-    if not isinstance(value, kind):
-        raise InvalidQuery(f"{where}: {key} must be {kind.__name__}; got {value!r:.60}")
-    return value
-
-
-def _green_class(change: dict, where: str) -> str:
-    value = change.get("class", "G12")
-    if value not in GREEN_CLASSES:
-        raise InvalidQuery(f"{where}: class must be one of {', '.join(GREEN_CLASSES)} "
-                           f"(CJJ/T 85-2017); got {value!r:.60}")
-    return value
-
-
-def _veg_ratio(change: dict, where: str) -> float | None:
-    value = change.get("veg_ratio")
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise InvalidQuery(f"{where}: veg_ratio must be a number from 0 to 1; got {value!r:.60}")
-    return float(value)
-
-
-def parse_polygon(geometry: Any, where: str) -> shapely.Geometry:
-    """A GeoJSON Polygon or MultiPolygon in lon/lat as a shapely geometry.
-
-    Validity, emptiness, extent and size are judged by :mod:`geo.scenario`; here only the
-    GeoJSON itself: its type, the nesting of its coordinates, finite lon/lat numbers and at
-    most :data:`MAX_VERTICES` corners.
-    """
-    if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str):
-        raise InvalidQuery(f"{where}: geometry must be a GeoJSON object "
-                           '{"type": "Polygon", "coordinates": [...]} in EPSG:4326')
-    kind = geometry["type"]
-    if kind not in ("Polygon", "MultiPolygon"):
-        raise GeoInputError(f"{where}: a {kind} cannot be green space; draw a polygon")
-    depth = 3 if kind == "Polygon" else 4
-    positions = _positions(geometry.get("coordinates"), depth, where)
-    if len(positions) > MAX_VERTICES:
-        raise GeoInputError(f"{where}: the polygon has {len(positions)} corners, more than "
-                            f"{MAX_VERTICES}; simplify it")
-    xy = np.asarray(positions, dtype=float).reshape(-1, 2) if positions else np.zeros((0, 2))
-    if ((np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)).any():
-        raise GeoInputError(f"{where}: coordinates must be longitude, latitude in degrees "
-                            "(EPSG:4326, RFC 7946): some lie outside ±180, ±90")
-    try:
-        return shapely.geometry.shape(geometry)
-    except (ValueError, TypeError) as exc:  # e.g. a ring of fewer than four positions
-        raise GeoInputError(f"{where}: not a polygon: {exc}") from None
-
-
-def _positions(value: Any, depth: int, where: str) -> list[tuple[float, float]]:
-    """The (lon, lat) positions of a GeoJSON coordinates array nested *depth* deep."""
-    if depth == 1:
-        numbers = (isinstance(v, (int, float)) and not isinstance(v, bool) for v in
-                   (value if isinstance(value, list) else ()))
-        if not isinstance(value, list) or not 2 <= len(value) <= 3 or not all(numbers):
-            raise InvalidQuery(f"{where}: a position must be [longitude, latitude] numbers; "
-                               f"got {value!r:.60}")
-        return [(value[0], value[1])]
-    if not isinstance(value, list):
-        raise InvalidQuery(f"{where}: geometry coordinates must be nested lists "
-                           f"({depth} deep here); got {value!r:.60}")
-    return [position for item in value for position in _positions(item, depth - 1, where)]
-
-
-# --- the layers and their indicators, kept while the data is unchanged ------------------------
-
-
-@dataclass
-class GreenState:
-    """The loaded layers, the date of their latest import, and indicators computed on them."""
-
-    stamp: tuple
-    data_date: dt.datetime | None
-    layers: GreenLayers
-    reports: dict[bool, GreenReport] = field(default_factory=dict)
-    walking: bool = True
-
-    @property
-    def report(self) -> GreenReport:
-        return self.reports[self.walking]
-
-
-_states: dict[str, GreenState] = {}
-_states_lock = threading.Lock()
-
-
-def current_state(*, walking: bool) -> GreenState:
-    """The layers and their report (with or without the walking variant), from the cache
-    when the tables have not changed since they were read."""
-    engine = get_engine()
-    try:
-        stamp, data_date = _data_stamp(engine)
-        key = engine.url.render_as_string(hide_password=False)
-        with _states_lock:  # one computation at a time; the others then find it done
-            state = _states.get(key)
-            if state is None or state.stamp != stamp:
-                state = GreenState(stamp, data_date, load_green_layers(engine))
-                _states[key] = state
-            if walking not in state.reports:
-                state.reports[walking] = geo_green.green_indicators(state.layers,
-                                                                    walking=walking)
-    except sa.exc.OperationalError as exc:
-        raise unreachable(exc) from None
-    return dataclasses.replace(state, walking=walking)
-
-
-def _data_stamp(engine: sa.Engine) -> tuple[tuple, dt.datetime | None]:
-    """Row count and latest import of each layer read, and the latest import of all."""
-    selects = [sa.select(sa.literal(name), sa.func.count(), sa.func.max(table.c.imported_at))
-               .select_from(table) for name in READ_LAYERS
-               for table in (layer_table(name),)]
-    with engine.connect() as conn:
-        rows = conn.execute(sa.union_all(*selects)).all()
-    stamp = tuple(sorted(tuple(row) for row in rows))
-    dates = [row[2] for row in rows if row[2] is not None]
-    return stamp, max(dates, default=None)
-
-
-# --- answers --------------------------------------------------------------------------------
-
-
-def assessed_body(state: GreenState, title: str, lang: str) -> dict[str, Any]:
-    """The body of ``GET /api/metrics/green``."""
-    table = load_thresholds()
-    report = state.report
-    whole = assess(report, title, table=table)
-    return {
-        **_about(state, title, lang, table),
-        "vetoed": whole.vetoed,
-        "built_up": {"area_m2": report.built_up_area_m2,
-                     "indicators": [_indicator_row(indicator, whole, lang)
-                                    for indicator in report.indicators.values()]},
-        "communities": [
-            {"fid": fid, "name": name, **_community_judged(report, fid, title, table, lang)}
-            for fid, name in report.communities.items()],
-    }
-
-
-def _about(state: GreenState, title: str, lang: str, table: dict[str, Any]) -> dict[str, Any]:
-    titles = table["titles"]
-    rules = table["service_radius_rules"]
-    return {
-        "title": {"key": title, "label": titles[title][lang], **titles[title]},
-        "titles": [{"key": key, "label": value[lang]} for key, value in titles.items()],
-        "thresholds_version": table["version"],
-        "thresholds_updated": table.get("updated"),
-        "data_date": state.data_date.isoformat() if state.data_date else None,
-        "epsg": state.report.epsg,
-        "walking": state.walking,
-        "service_radius_rules": {"rules": rules["rules"], "verified": rules["verified"],
-                                 "standard": rules["standard"]},
-    }
-
-
-def _indicator_row(indicator: Indicator, judged: TitleAssessment,
-                   lang: str) -> dict[str, Any]:
-    item = _item(judged, indicator.key)
-    return {
-        "key": indicator.key,
-        "title": indicator_name(indicator.key, lang, indicator.title_zh),
-        "title_zh": indicator.title_zh,
-        "value": indicator.value,
-        "numerator": indicator.numerator,
-        "denominator": indicator.denominator,
-        "unit": indicator.unit,
-        "numerator_unit": indicator.numerator_unit,
-        "denominator_unit": indicator.denominator_unit,
-        "method": indicator.method,
-        "approximation": indicator.approximation,
-        "notes": list(indicator.notes),
-        "threshold": None if item is None else {
-            "value": item.threshold, "comparison": item.comparison, "standard": item.standard,
-            "clause": item.clause, "verified": item.verified, "source": item.source},
-        **_verdict(item, indicator.key, lang),
-    }
-
-
-def _verdict(item: Assessment | None, key: str, lang: str) -> dict[str, Any]:
-    """passed, veto, gap and message of one judged indicator (``item`` None: no row)."""
-    if item is None:
-        return {"assessed": False, "passed": None, "veto": False, "gap": None,
-                "message": translator(lang).gettext("not assessed for this title")}
-    return {"assessed": True, "passed": item.passed, "veto": item.veto,
-            "gap": dataclasses.asdict(item.gap) if item.gap else None,
-            "message": gap_message(item, key, lang)}
-
-
-def gap_message(item: Assessment, key: str, lang: str) -> str:
-    """What the indicator needs to pass, in *lang* (English: :mod:`geo.assess`'s words)."""
-    _ = translator(lang).gettext
-    if item.passed:
-        return _("passes")
-    if item.threshold is None:
-        return _("no threshold known for this title yet")
-    if item.gap is None:
-        return item.message if lang == "en" else _("cannot be judged: no data")
-    if lang == "en":
-        return item.message
-    template = (_("needs more than {more} {unit} more {what}") if item.comparison == ">"
-                else _("needs {more} {unit} more {what}"))
-    what = _(GAP_WHAT[key]) if key in GAP_WHAT else key
-    text = template.format(what=what, more=f"{math.ceil(item.gap.more):,}",
-                           unit=item.gap.more_unit)
-    if item.gap.max_population is not None:
-        text += _(", or a population of at most {people}").format(
-            people=f"{item.gap.max_population:,}")
-    return text
-
-
-def _item(judged: TitleAssessment, key: str) -> Assessment | None:
-    return next((item for item in judged.items if item.indicator == key), None)
-
-
-def _community_judged(report: GreenReport, fid: str, title: str, table: dict[str, Any],
-                      lang: str) -> dict[str, Any]:
-    """A community's measures judged against the title, as the whole area's are."""
-    measures = _community_indicators(report, fid)
-    judged = assess(measures, title, table=table)
-    return {"vetoed": judged.vetoed, "indicators": {
-        key: {"value": m.value, "numerator": m.numerator, "denominator": m.denominator,
-              **_verdict(_item(judged, key), key, lang)}
-        for key, m in measures.items()}}
-
-
-def _community_indicators(report: GreenReport, fid: str) -> dict[str, Indicator]:
-    """Each indicator with the community's measure in place of the whole area's."""
-    return {key: dataclasses.replace(indicator, value=m.value, numerator=m.numerator,
-                                     denominator=m.denominator, communities={})
-            for key, indicator in report.indicators.items()
-            if (m := indicator.communities.get(fid)) is not None}
-
-
-def _scenario_answer(state: GreenState, result: ScenarioResult, title: str,
-                     lang: str) -> dict[str, Any]:
-    """The body of ``POST /api/metrics/green/scenario``."""
-    table = load_thresholds()
-    before, after = assess(result.before, title, table=table), assess(result.after, title,
-                                                                        table=table)
-    rows = []
-    for key, indicator in result.after.indicators.items():
-        old = result.before.indicators.get(key)
-        rows.append({
-            "key": key,
-            "title": indicator_name(key, lang, indicator.title_zh),
-            "unit": indicator.unit,
-            "threshold": _threshold_of(after, key),
-            "before": _side(old, before, lang) if old else None,
-            "after": _side(indicator, after, lang),
-            "delta": dataclasses.asdict(result.deltas[key]) if key in result.deltas else None,
-        })
-    return {**_about(state, title, lang, table),
-            "vetoed": {"before": before.vetoed, "after": after.vetoed},
-            "indicators": rows,
-            "communities": [
-                {"fid": fid, "name": name, "indicators": {
-                    key: {"before": _measure(result.before, key, fid),
-                          "after": _measure(result.after, key, fid)}
-                    for key in result.after.indicators}}
-                for fid, name in result.after.communities.items()]}
-
-
-def _threshold_of(judged: TitleAssessment, key: str) -> dict[str, Any] | None:
-    item = _item(judged, key)
-    return None if item is None else {"value": item.threshold, "comparison": item.comparison,
-                                      "verified": item.verified, "veto": item.veto}
-
-
-def _side(indicator: Indicator, judged: TitleAssessment,
-          lang: str) -> dict[str, Any]:
-    return {"value": indicator.value, "numerator": indicator.numerator,
-            "denominator": indicator.denominator,
-            **_verdict(_item(judged, indicator.key), indicator.key, lang)}
-
-
-def _measure(report: GreenReport, key: str, fid: str) -> float | None:
-    indicator = report.indicators.get(key)
-    measure = indicator.communities.get(fid) if indicator else None
-    return measure.value if measure else None
-
-
-def _unserved_collection(state: GreenState, walking: bool) -> dict[str, Any]:
-    """The body of ``GET /api/metrics/green/unserved``."""
-    method = "walking" if walking else "buffer"
-    gaps = unserved_residential(state.layers, method=method)
-    indicator = state.report.indicators["park_service_coverage"
-                                        + ("_walking" if walking else "")]
-    features = [{
-        "type": "Feature",
-        "id": row.community or "outside",
-        "geometry": _geojson(row.geometry),
-        "properties": {"community": row.community, "name": row.name,
-                       "residential_m2": row.residential_m2, "unserved_m2": row.unserved_m2},
-    } for row in gaps.itertuples()]
-    return {"type": "FeatureCollection", "method": method,
-            "residential_m2": indicator.denominator,
-            "unserved_m2": float(gaps["unserved_m2"].sum()),
-            "coverage": indicator.value,
-            "data_date": state.data_date.isoformat() if state.data_date else None,
-            "features": features}
-
-
-def _geojson(geometry: shapely.Geometry) -> dict[str, Any]:
-    rounded = shapely.transform(geometry, lambda xy: np.round(xy, COORDINATE_DECIMALS))
-    return json.loads(shapely.to_geojson(rounded))
 
 
 # --- OpenAPI --------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Indicators against a title's thresholds: pass or fail, the gap to pass, and veto items.
 
-Thresholds are data: :data:`geo.green_model.THRESHOLDS_FILE` (``thresholds.json``), one entry per
+Thresholds are data: ``thresholds.json``, read by :mod:`geo.thresholds`, one entry per
 (indicator, title) with the standard, year, clause and whether its text was verified.  A
 threshold whose value is not known yet (``null``) leaves the indicator unjudged
 (``passed is None``) rather than guessing.
@@ -9,15 +9,16 @@ threshold whose value is not known yet (``null``) leaves the indicator unjudged
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping
 
 from geo.errors import GeoInputError
-from geo.green_model import THRESHOLDS_FILE, GreenReport, Indicator
+from geo.green_model import GreenReport, Indicator
+from geo.thresholds import Threshold, load_thresholds
 
+#: Decimal places every value is shown with (page, report, workbook), and judged at.
+DISPLAY_DECIMALS = 2
 #: What the numerator of each indicator is, for the gap message.
 _WHAT = {
     "green_coverage_rate": "vegetated area",
@@ -30,23 +31,6 @@ _WHAT = {
     "road_greening_rate": "greened road",
     "river_greening_rate": "greened river bank",
 }
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """One row of ``thresholds.json``."""
-
-    indicator: str
-    title: str
-    value: float | None
-    comparison: str
-    unit: str
-    standard: str
-    year: int | None
-    clause: str | None
-    veto: bool
-    verified: bool
-    source: str
 
 
 @dataclass(frozen=True)
@@ -92,16 +76,6 @@ class TitleAssessment:
         return dataclasses.asdict(self)
 
 
-def load_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, Any]:
-    """Read the thresholds file; a malformed one raises :class:`GeoInputError` naming it."""
-    try:
-        table = json.loads(Path(path).read_text(encoding="utf-8"))
-        table["thresholds"] = [Threshold(**row) for row in table["thresholds"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise GeoInputError(f"cannot read thresholds from {path}: {exc}") from None
-    return table
-
-
 def assess(indicators: GreenReport | Mapping[str, Indicator], title: str, *,
            table: dict[str, Any] | None = None) -> TitleAssessment:
     """Judge *indicators* against the thresholds of *title*.
@@ -144,7 +118,9 @@ def judge(indicator: Indicator, threshold: Threshold) -> Assessment:
         message = ("no threshold known for this title yet" if limit is None
                    else "cannot be judged: " + ("; ".join(indicator.notes) or "no data"))
     else:
-        passed = value > limit if threshold.comparison == ">" else value >= limit
+        # Judged as shown: 34.99999999999999 % is shown, and passes, as 35.00 %.
+        shown = round(value, DISPLAY_DECIMALS)
+        passed = shown > limit if threshold.comparison == ">" else shown >= limit
         gap = None if passed else _gap(indicator, limit, threshold.comparison)
         message = "passes" if passed else _gap_message(indicator, gap, threshold.comparison)
     return Assessment(indicator.key, indicator.title_zh, value, indicator.unit, limit,

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
 #: CJJ/T 85-2017 park classes (G1 公园绿地).
 PARK_CLASSES = ("G11", "G12", "G13", "G14")
-#: The versioned thresholds and service-radius rules.
-THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,14 @@
 """The service radius of a park (公园绿地服务半径), from its area, per the standard's rules.
 
 The rules are data: ``service_radius_rules`` in ``thresholds.json``
-(:data:`geo.green_model.THRESHOLDS_FILE`).
+(read by :func:`geo.thresholds.load_thresholds`).
 """
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
-from geo.green_model import THRESHOLDS_FILE
+from geo.thresholds import load_thresholds
 
 
 def service_radius(area_m2: np.ndarray, historic: np.ndarray,
@@ -33,8 +31,7 @@ def service_radius(area_m2: np.ndarray, historic: np.ndarray,
         The largest radius among the rules each park meets.
     """
     if rules is None:
-        rules = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))[
-            "service_radius_rules"]["rules"]
+        rules = load_thresholds()["service_radius_rules"]["rules"]
     radius = np.zeros(len(area_m2))
     for rule in rules:  # a handful of rules, each applied to the whole array
         meets = np.asarray(area_m2) >= rule["min_area_m2"]

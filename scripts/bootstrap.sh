@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for Lianchuang: system packages (when root with apt), a virtualenv
 # in .venv, and the project installed in it.  Idempotent: a second run only checks.
-#   scripts/bootstrap.sh          what the service needs (PostgreSQL + PostGIS)
-#   scripts/bootstrap.sh --test   also what the tests need (Debian's chromium)
+#   scripts/bootstrap.sh          what the service needs (PostgreSQL + PostGIS, Chromium
+#                                 and a Chinese font for the PDF report)
+#   scripts/bootstrap.sh --test   also what the tests need (GDAL's ogrinfo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,12 +20,12 @@ if [ -z "$given_url" ]; then
   ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || packages+=(postgis)
 fi
 python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
+# The service prints the assessors' PDF report in Chromium, with a font for its Chinese.
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || packages+=(fonts-wqy-microhei)
 if [ "$want_test" = 1 ]; then
-  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
   # GDAL's own OGC API client checks our /ogc service.
   command -v ogrinfo >/dev/null 2>&1 || packages+=(gdal-bin)
-  # Chinese text in screenshots (the browser tests read the DOM, but people read the PNGs).
-  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || packages+=(fonts-wqy-microhei)
 fi
 if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

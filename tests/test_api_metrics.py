@@ -364,3 +364,12 @@ def test_converting_a_sample_shantytown_zone_walks_the_streets_without_error(cli
     assert response.status_code == 200
     keys = {row["key"] for row in response.get_json()["indicators"]}
     assert "park_service_coverage_walking" in keys
+
+
+def test_the_cached_state_is_keyed_without_the_database_password(client, town, database_url):
+    from layers.green import state
+
+    assert client.get("/api/metrics/green?walking=false").status_code == 200
+
+    password = database_url.split(":")[2].split("@")[0]
+    assert state._states and not any(password in key for key in state._states)

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from layers.tracking.accounts import create_user, issue_token
+from tests.images import PNG
 
 pytest_plugins = ["tests.factories"]
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 # city: DL-001 belongs to 住建局 (in progress), DL-002 to 交通局 (planned).
 
 
@@ -145,8 +145,8 @@ def test_uploads_are_checked_by_content(client, tokens, tmp_path, monkeypatch, c
                            data={"photo": (io.BytesIO(content), name, mimetype)})
     assert response.status_code == status
     stored = list(tmp_path.iterdir())
-    assert all(p.parent == tmp_path and len(p.stem) == 32 for p in stored)
-    assert len(stored) == (1 if status == 201 else 0)
+    assert all(p.parent == tmp_path and len(p.name.split(".")[0]) == 32 for p in stored)
+    assert len(stored) == (2 if status == 201 else 0)  # the photo and its thumbnail
 
 
 def test_oversized_upload_is_413(client, tokens, monkeypatch, tmp_path):

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from geo.assess import Threshold, assess, judge, load_thresholds
+from geo.assess import assess, judge
 from geo.errors import GeoInputError
-from geo.green_model import THRESHOLDS_FILE, Indicator
+from geo.green_model import Indicator
+from geo.thresholds import THRESHOLDS_FILE, Threshold, load_thresholds
 
 
 def indicator(key: str, numerator: float, denominator: float, unit: str = "%") -> Indicator:
@@ -125,3 +126,41 @@ def test_a_veto_item_with_no_known_threshold_does_not_veto_the_title():
 
     assert result.items[0].veto and result.items[0].passed is None
     assert not result.vetoed
+
+
+def test_a_value_that_shows_as_the_threshold_passes_it():
+    ratio = indicator("green_space_ratio", 350_000, 1_000_000)
+    ratio = Indicator(ratio.key, ratio.title_zh, 34.99999999999999, ratio.numerator,
+                      ratio.denominator, ratio.unit, ratio.numerator_unit,
+                      ratio.denominator_unit)
+
+    verdict = judge(ratio, threshold(35.0))
+
+    assert verdict.passed is True and verdict.gap is None
+
+
+def test_a_value_that_shows_below_the_threshold_needs_a_real_amount():
+    verdict = judge(indicator("green_space_ratio", 349_940, 1_000_000), threshold(35.0))  # 34.994
+
+    assert verdict.passed is False
+    assert verdict.message == "needs 60 m² more green space"
+
+
+@pytest.mark.parametrize("edit, where", [
+    (lambda d: d["thresholds"][0].update(comparison="=>"), "thresholds/0/comparison"),
+    (lambda d: d["thresholds"][1].update(value="35%"), "thresholds/1/value"),
+    (lambda d: d["service_radius_rules"]["rules"][0].pop("radius_m"),
+     "service_radius_rules/rules/0"),
+])
+def test_a_thresholds_file_that_breaks_the_schema_names_the_place(tmp_path, edit, where):
+    data = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
+    edit(data)
+    broken = tmp_path / "thresholds.json"
+    broken.write_text(json.dumps(data), encoding="utf-8")
+
+    with pytest.raises(GeoInputError, match=f"not valid at {where}"):
+        load_thresholds(broken)
+
+
+def test_the_thresholds_file_is_read_once():
+    assert load_thresholds() is load_thresholds()

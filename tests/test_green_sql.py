@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bench.green.generate import generate_town, green_layers, insert_layers
+from geo.assess import assess
 from geo.green import green_indicators
-from layers.green.load import green_assessment, green_report, load_green_layers
+from layers.green.load import load_green_layers
 from layers.green.sql_check import green_indicators_sql
 from tests.conftest import SAMPLE
 from tests.files import X0, Y0, square
@@ -58,7 +59,7 @@ def test_sql_counts_two_overlapping_squares_once(clean_db):
 def test_sql_agrees_with_geo_on_the_hand_made_town(clean_db):
     insert_layers(clean_db, hand_town())
 
-    assert_agree(green_report(clean_db, walking=False).indicators,
+    assert_agree(green_indicators(load_green_layers(clean_db), walking=False).indicators,
                  green_indicators_sql(clean_db))
 
 
@@ -86,7 +87,7 @@ def test_layers_load_from_the_database_as_they_were_inserted(clean_db):
 def test_assessment_of_the_stored_layers_names_the_title(clean_db):
     insert_layers(clean_db, hand_town())
 
-    result = green_assessment(clean_db, "gb55014_2021", walking=False)
+    result = assess(green_indicators(load_green_layers(clean_db), walking=False), "gb55014_2021")
 
     assert result.title_zh.startswith("GB 55014-2021")
     per_capita = next(i for i in result.items if i.indicator == "park_area_per_capita")
@@ -101,5 +102,5 @@ def test_sql_agrees_with_geo_on_the_xixiang_sample_data(clean_db):
     if not load_green_layers(clean_db).built_up.shape[0]:
         pytest.skip("the sample data has no built-up area yet")
 
-    assert_agree(green_report(clean_db, walking=False).indicators,
+    assert_agree(green_indicators(load_green_layers(clean_db), walking=False).indicators,
                  green_indicators_sql(clean_db))

@@ -10,8 +10,8 @@ from layers.tracking.accounts import create_user
 from layers.tracking.attachments import UploadRefused, UploadTooLarge, save_photo
 from layers.tracking.problem_reports import InvalidReport, file_report, update_report
 from tests.files import square, write_layer
+from tests.images import PNG
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 # EPSG:4545 squares: a water-source zone and the community 东渡社区 beside it.
 ZONE, COMMUNITY = square(470_000, 3_650_000, 1000), square(471_000, 3_650_000, 1000)
 
@@ -103,7 +103,8 @@ def test_photo_upload_checks_content_type_and_size(clean_db, tmp_path, monkeypat
     saved = save_photo(clean_db, PNG, declared_type="image/png", original_name="../../x.png",
                        user=None)
     assert saved["content_type"] == "image/png"
-    assert [p.name for p in tmp_path.iterdir()] == [f"{saved['id']}.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{saved['id']}.png",
+                                                          f"{saved['id']}.thumb.jpg"]
 
     with pytest.raises(UploadRefused, match="only JPEG, PNG and WebP"):
         save_photo(clean_db, b"<?php evil();", declared_type="image/png", original_name="a.png",

@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from layers.green.judging import INDICATOR_NAMES
 from layers.i18n import N_, check_language, translator
 from layers.storage.catalogue import get_layer
 from webmap import assets
@@ -35,30 +36,6 @@ from webmap.templating import render_map_page
 APP_CSS = (("green_css", "green.css"),)
 #: The page's title (msgid).
 TITLE = N_("Lianchuang · green-space indicators")
-#: Indicator key -> name (msgid; the catalogue has the Chinese, :mod:`geo.green`'s own).
-INDICATOR_NAMES: dict[str, str] = {
-    "green_coverage_rate": N_("Green coverage rate"),
-    "green_space_ratio": N_("Green space ratio"),
-    "park_area_per_capita": N_("Park area per capita"),
-    "comprehensive_park_area_per_capita": N_("Comprehensive park area per capita"),
-    "community_park_area_per_capita": N_("Community park area per capita"),
-    "park_service_coverage": N_("Park service-radius coverage"),
-    "park_service_coverage_walking": N_("Park service coverage (walking distance)"),
-    "road_greening_rate": N_("Road greening rate (approximation)"),
-    "river_greening_rate": N_("River greening rate (approximation)"),
-}
-#: What an indicator's numerator is, for the gap message ("needs … more").
-GAP_WHAT: dict[str, str] = {
-    "green_coverage_rate": N_("green-covered area"),
-    "green_space_ratio": N_("green space area"),
-    "park_area_per_capita": N_("park green space"),
-    "comprehensive_park_area_per_capita": N_("comprehensive park (G11) area"),
-    "community_park_area_per_capita": N_("community park (G12) area"),
-    "park_service_coverage": N_("residential land within a park's service radius"),
-    "park_service_coverage_walking": N_("residential land within walking distance of a park"),
-    "road_greening_rate": N_("length of greened streets"),
-    "river_greening_rate": N_("length of greened river banks"),
-}
 #: CJJ/T 85-2017 classes a scenario may create, and their names (msgid).
 GREEN_CLASS_NAMES: dict[str, str] = {
     "G11": N_("G11 Comprehensive park"),
@@ -109,11 +86,6 @@ def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
              css=assets.urls(APP_CSS, static_root)).add_to(fmap)
     return render_map_page(figure, lang=lang, title=page_title, static_root=static_root,
                            page_script=assets.module_url("green", static_root))
-
-
-def indicator_name(key: str, lang: str, default: str) -> str:
-    """The indicator *key*'s name in *lang*; *default* for an indicator without one."""
-    return translator(lang).gettext(INDICATOR_NAMES[key]) if key in INDICATOR_NAMES else default
 
 
 def green_config(lang: str, api_root: str, *, home: str = "/",

@@ -15,11 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-#: Headless, and none of Chromium's own calls home, so the page's requests are all ours.
-CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run")
+from webmap.browser import CHROMIUM, launch_chromium
+
 READY = "body[data-map-state=ready]"
 FAILED = "body[data-map-state=error]"
 
@@ -51,11 +48,6 @@ _FIT_LAYER = """async (name) => {
   app.fitExtent(layer.extent);
   return true;
 }"""
-
-
-def launch_chromium(playwright, executable: str = CHROMIUM):
-    """A headless Chromium browser from a started ``sync_playwright()``."""
-    return playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS))
 
 
 def wait_until_ready(page, timeout_ms: int = 30_000) -> None:

@@ -1,9 +1,9 @@
 """Green-space indicators of the stored layers: load the tables, hand them to :mod:`geo`.
 
-This is what the API calls.  The computation lives in :mod:`geo.green` (indicators),
-:mod:`geo.assess` (thresholds) and :mod:`geo.scenario` (what-if); this module only reads
-the layer tables into GeoDataFrames.  :mod:`layers.green.sql_check` computes the core
-indicators in PostGIS instead, as an independent check.
+The computation lives in :mod:`geo.green` (indicators), :mod:`geo.assess` (thresholds) and
+:mod:`geo.scenario` (what-if); this module only reads the layer tables into GeoDataFrames
+(:mod:`layers.green.state` keeps them between requests).  :mod:`layers.green.sql_check`
+computes the core indicators in PostGIS instead, as an independent check.
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ from __future__ import annotations
 import geopandas as gpd
 import sqlalchemy as sa
 
-from geo.assess import TitleAssessment, assess
-from geo.green import green_indicators
-from geo.green_model import GreenLayers, GreenReport
-from geo.scenario import Change, ScenarioResult, what_if
+from geo.green_model import GreenLayers
 from layers.storage.catalogue import get_layer
 from layers.storage.db import unreachable
 from layers.storage.models import STORAGE_SRID
@@ -47,22 +44,3 @@ def load_green_layers(engine: sa.Engine) -> GreenLayers:
     return GreenLayers(frames["built_up_area"], frames["parks"], frames["green_spaces"],
                        frames["communities"], frames["residential_land"], streets,
                        frames["watercourses"])
-
-
-def green_report(engine: sa.Engine, *, walking: bool = True) -> GreenReport:
-    """Every green-space indicator of the stored layers (see :func:`geo.green.green_indicators`)."""
-    return green_indicators(load_green_layers(engine), walking=walking)
-
-
-def green_assessment(engine: sa.Engine, title: str, *, walking: bool = True) -> TitleAssessment:
-    """The stored layers' indicators judged against *title*'s thresholds."""
-    return assess(green_report(engine, walking=walking), title)
-
-
-def green_scenario(engine: sa.Engine, changes: list[Change], *,
-                   walking: bool = True) -> ScenarioResult:
-    """Indicators before and after *changes* to the stored layers (nothing is written)."""
-    layers = load_green_layers(engine)
-    with engine.connect() as conn:
-        sources = {name: read_layer(conn, name) for name in SCENARIO_SOURCES}
-    return what_if(layers, changes, sources=sources, walking=walking)

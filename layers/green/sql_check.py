@@ -13,13 +13,13 @@ service coverage; the walking variant and the road and river approximations are 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
 
 from geo.errors import GeoInputError
-from geo.green_model import PARK_CLASSES, THRESHOLDS_FILE, Indicator, Measure
+from geo.green_model import PARK_CLASSES, Indicator, Measure
+from geo.thresholds import load_thresholds
 from layers.errors import DatabaseUnavailable
 
 _PARKS = ", ".join(f"'{c}'" for c in PARK_CLASSES)
@@ -143,8 +143,7 @@ def green_indicators_sql(engine: sa.Engine) -> dict[str, Indicator]:
         Indicator key → :class:`geo.green_model.Indicator` (same keys and units as
         :func:`geo.green.green_indicators`).
     """
-    rules = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))[
-        "service_radius_rules"]["rules"]
+    rules = load_thresholds()["service_radius_rules"]["rules"]
     try:
         with engine.begin() as conn:
             return _compute(conn, rules)

@@ -146,7 +146,7 @@ def _history(conn: sa.Connection, project_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         sa.select(project_events.c.id, project_events.c.at, project_events.c.actor,
                   project_events.c.kind, project_events.c.status, project_events.c.progress,
-                  project_events.c.note, project_events.c.data)
+                  project_events.c.note, project_events.c.photo_id, project_events.c.data)
         .where(project_events.c.project_id == project_id)
         .order_by(project_events.c.at.desc(), project_events.c.id.desc())
     ).mappings().all()

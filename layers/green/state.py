@@ -1,0 +1,87 @@
+"""The green layers and their indicators, kept between requests while the data is unchanged.
+
+Opening the page, switching the title and asking for the report compute once: the layers
+are read and the indicators computed again only when a table read has changed (row count or
+latest ``imported_at``).  The cache is keyed by the database (its URL without the password).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from geo.green import green_indicators
+from geo.green_model import GreenLayers, GreenReport
+from geo.scenario import Change, ScenarioResult, what_if
+from layers.green.load import SCENARIO_SOURCES, load_green_layers, read_layer
+from layers.storage.db import unreachable
+from layers.storage.models import layer_table
+
+#: The layers :func:`layers.green.load.load_green_layers` reads (their latest import dates the data).
+READ_LAYERS = ("built_up_area", "parks", "green_spaces", "communities", "residential_land",
+               "streets", "road_segments", "watercourses")
+
+
+@dataclass
+class GreenState:
+    """The loaded layers, the date of their latest import, and indicators computed on them."""
+
+    stamp: tuple
+    data_date: dt.datetime | None
+    layers: GreenLayers
+    reports: dict[bool, GreenReport] = field(default_factory=dict)
+    walking: bool = True
+
+    @property
+    def report(self) -> GreenReport:
+        return self.reports[self.walking]
+
+
+_states: dict[str, GreenState] = {}
+_states_lock = threading.Lock()
+
+
+def current_state(engine: sa.Engine, *, walking: bool) -> GreenState:
+    """The layers and their report (with or without the walking variant), from the cache
+    when the tables have not changed since they were read."""
+    try:
+        stamp, data_date = _data_stamp(engine)
+        key = engine.url.render_as_string(hide_password=True)
+        with _states_lock:  # one computation at a time; the others then find it done
+            state = _states.get(key)
+            if state is None or state.stamp != stamp:
+                state = GreenState(stamp, data_date, load_green_layers(engine))
+                _states[key] = state
+            if walking not in state.reports:
+                state.reports[walking] = green_indicators(state.layers,
+                                                                    walking=walking)
+    except sa.exc.OperationalError as exc:
+        raise unreachable(exc) from None
+    return dataclasses.replace(state, walking=walking)
+
+
+def _data_stamp(engine: sa.Engine) -> tuple[tuple, dt.datetime | None]:
+    """Row count and latest import of each layer read, and the latest import of all."""
+    selects = [sa.select(sa.literal(name), sa.func.count(), sa.func.max(table.c.imported_at))
+               .select_from(table) for name in READ_LAYERS
+               for table in (layer_table(name),)]
+    with engine.connect() as conn:
+        rows = conn.execute(sa.union_all(*selects)).all()
+    stamp = tuple(sorted(tuple(row) for row in rows))
+    dates = [row[2] for row in rows if row[2] is not None]
+    return stamp, max(dates, default=None)
+
+def run_scenario(engine: sa.Engine, changes: list[Change], *, walking: bool
+                 ) -> tuple[GreenState, ScenarioResult]:
+    """The stored layers' indicators before and after *changes* (nothing is written)."""
+    state = current_state(engine, walking=walking)
+    try:
+        with engine.connect() as conn:
+            sources = {name: read_layer(conn, name) for name in SCENARIO_SOURCES}
+    except sa.exc.OperationalError as exc:
+        raise unreachable(exc) from None
+    return state, what_if(state.layers, changes, sources=sources, walking=walking)
