@@ -55,6 +55,7 @@ from api import (
 from api.auth import register_read_policy
 from api.errors import register_error_handlers
 from api.openapi import describe_by_hand, init_api
+from layers.green.scenario_request import CHANGE_SCHEMAS
 from webmap.basemaps import basemap
 from webmap.templating import TEMPLATES_DIR
 
@@ -86,34 +87,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)  # after flask-smorest's, which they replace
     register_read_policy(app)
     for blueprint in (features.bp, projects.bp, photos.bp, reports.bp, accounts.bp, open311.bp,
-                      exports.bp, tiles.bp, inspection_routes.bp, dashboard.bp,
-                      feeds.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp):
+                      exports.bp, tiles.bp, inspection_routes.bp, metrics.bp, dashboard.bp,
+                      feeds.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp,
+                      green_page.bp):
         api.register_blueprint(blueprint)
-    _legacy(app, api)
     app.register_blueprint(ogc.bp)  # described by its own document, /ogc/api
     describe_by_hand(api, app, "/ogc", ogc.LANDING_OPERATION)
     describe_by_hand(api, app, "/static/{filename}", map_page.STATIC_OPERATION)
+    for schema in CHANGE_SCHEMAS.values():  # the scenario body's changes are oneOf these
+        api.spec.components.schema(schema.__name__, schema=schema)
     return app
-
-
-def _legacy(app, api) -> None:
-    # Interim: these three blueprints still describe themselves by hand until they move
-    # to schemas (after the green-space move lands on main).
-    import copy
-    import json
-    for blueprint in (metrics.bp, green_page.bp):
-        app.register_blueprint(blueprint)
-    error = {"description": "Error", "content": {"application/json": {"schema": {
-        "$ref": "#/components/schemas/Error"}}}}
-    describe_by_hand(api, app, "/green", {"get": {
-        "summary": "The green-space page", "description": "HTML", "responses": {"200": {
-            "description": "The page", "content": {"text/html": {"schema": {
-                "type": "string"}}}}}}})
-    for paths in (metrics.OPENAPI_PATHS, green_page.OPENAPI_PATHS):
-        text = json.dumps(copy.deepcopy(paths)).replace(
-            '{"$ref": "#/components/responses/Error"}', json.dumps(error))
-        for path, operations in json.loads(text).items():
-            describe_by_hand(api, app, path, operations)
 
 
 def serve(host: str = "127.0.0.1", port: int = 5000) -> None:

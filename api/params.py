@@ -95,11 +95,13 @@ class YesNo(ma.fields.Boolean):
 class Choice(ma.fields.String):
     """One of a fixed set of codes."""
 
-    def __init__(self, choices, **kwargs):
-        self.choices = tuple(choices)
+    def __init__(self, choices, *, fold_case: bool = False, **kwargs):
+        self.choices, self.fold_case = tuple(choices), fold_case
         super().__init__(validate=ma.validate.OneOf(self.choices), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if self.fold_case and isinstance(value, str):
+            value = value.lower()
         if value not in self.choices:
             raise ma.ValidationError(f"must be one of: {', '.join(self.choices)}; got {value!r}")
         return value
@@ -301,6 +303,13 @@ class Parser(FlaskParser):
                                    (*FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, FORM_AND_FILES)}
     __location_map__ = {**FlaskParser.__location_map__,
                         FORM_AND_FILES: "load_form_and_files"}
+
+    def load_json(self, req, schema: ma.Schema):
+        # A schema may bound its body (Meta.max_body_bytes): a larger one is a 413.
+        limit = getattr(getattr(schema, "Meta", None), "max_body_bytes", None)
+        if limit:
+            req.max_content_length = limit
+        return super().load_json(req, schema)
 
     def _raw_load_json(self, req):
         # A body must say it is JSON, and be JSON as RFC 8259 has it (no NaN or Infinity).

@@ -181,3 +181,133 @@ class Report(Document):
 class ReportCollection(Document):
     type = fields.String(validate=ma.validate.OneOf(["FeatureCollection"]))
     features = fields.List(fields.Dict())
+
+
+# --- green-space indicators -----------------------------------------------------------------
+
+
+def _number(**kwargs) -> fields.Field:
+    return fields.Float(allow_none=True, **kwargs)
+
+
+class Gap(Document):
+    more = fields.Float()
+    more_unit = fields.String()
+    max_population = fields.Integer(allow_none=True)
+
+
+class Measure(Document):
+    value = _number()
+    numerator = fields.Float()
+    denominator = fields.Float()
+
+
+class Verdict(Measure):
+    assessed = fields.Boolean(metadata={"description": "The title has a threshold row for it"})
+    passed = fields.Boolean(allow_none=True, metadata={
+        "description": "null: not assessed, threshold unknown, or no value"})
+    veto = fields.Boolean()
+    gap = fields.Nested(Gap, allow_none=True)
+    message = fields.String(metadata={"description": "passes, or what it needs to pass"})
+
+
+class Threshold(Document):
+    value = _number()
+    comparison = fields.String(validate=ma.validate.OneOf([">", ">="]))
+    standard = fields.String()
+    clause = fields.String(allow_none=True)
+    verified = fields.Boolean()
+    source = fields.String()
+    veto = fields.Boolean()
+
+
+class IndicatorRow(Verdict):
+    key = fields.String()
+    title = fields.String()
+    title_zh = fields.String()
+    unit = fields.String()
+    numerator_unit = fields.String()
+    denominator_unit = fields.String()
+    method = fields.String()
+    approximation = fields.Boolean()
+    notes = fields.List(fields.String())
+    threshold = fields.Nested(Threshold, allow_none=True)
+
+
+class TitleRef(Document):
+    key = fields.String()
+    label = fields.String()
+
+
+class GreenAbout(Document):
+    title = fields.Nested(TitleRef)
+    titles = fields.List(fields.Dict())
+    thresholds_version = fields.String()
+    data_date = fields.String(allow_none=True, metadata={
+        "format": "date-time", "description": "Latest imported_at of the layers read"})
+    epsg = fields.Integer(allow_none=True, metadata={"description": "CRS areas were "
+                                                                    "measured in"})
+    walking = fields.Boolean()
+    service_radius_rules = fields.Dict()
+
+
+class BuiltUp(Document):
+    area_m2 = fields.Float()
+    indicators = fields.List(fields.Nested(IndicatorRow))
+
+
+class CommunityIndicators(Document):
+    fid = fields.String()
+    name = fields.String()
+    vetoed = fields.Boolean()
+    indicators = fields.Dict(keys=fields.String(), values=fields.Nested(Verdict))
+
+
+class GreenIndicators(GreenAbout):
+    vetoed = fields.Boolean(metadata={"description": "A veto item fails"})
+    built_up = fields.Nested(BuiltUp)
+    communities = fields.List(fields.Nested(CommunityIndicators))
+
+
+class BeforeAfter(Document):
+    before = fields.Boolean()
+    after = fields.Boolean()
+
+
+class ScenarioRow(Document):
+    key = fields.String()
+    title = fields.String()
+    unit = fields.String()
+    threshold = fields.Nested(Threshold, allow_none=True)
+    before = fields.Nested(Verdict, allow_none=True)
+    after = fields.Nested(Verdict, allow_none=True)
+    delta = fields.Nested(Measure, allow_none=True)
+
+
+class ScenarioAnswer(GreenAbout):
+    vetoed = fields.Nested(BeforeAfter)
+    indicators = fields.List(fields.Nested(ScenarioRow))
+    communities = fields.List(fields.Dict())
+
+
+class UnservedProperties(Document):
+    community = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    residential_m2 = fields.Float()
+    unserved_m2 = fields.Float()
+
+
+class UnservedFeature(Document):
+    id = fields.String()
+    geometry = fields.Dict(metadata={"description": "GeoJSON MultiPolygon"})
+    properties = fields.Nested(UnservedProperties)
+
+
+class Unserved(Document):
+    type = fields.String(validate=ma.validate.OneOf(["FeatureCollection"]))
+    method = fields.String(validate=ma.validate.OneOf(["buffer", "walking"]))
+    residential_m2 = fields.Float()
+    unserved_m2 = fields.Float()
+    coverage = _number()
+    data_date = fields.String(allow_none=True, metadata={"format": "date-time"})
+    features = fields.List(fields.Nested(UnservedFeature))

@@ -1,31 +1,204 @@
-"""The changes of a what-if scenario, checked: their shape, and each drawn polygon.
+"""The changes of a what-if scenario, declared and checked: their shape, and each drawn
+polygon.
 
-Framework-free, like the route request: the API hands it the decoded JSON body.  A body or
-change of the wrong shape is an :class:`layers.serving.query.InvalidQuery` (400) naming the
-change and the field; a geometry that is not a polygon in lon/lat a
-:class:`geo.errors.GeoInputError` (422).
+:class:`ScenarioSchema` is the JSON body of ``POST /api/metrics/green/scenario``: the API
+validates and documents the request with it, and :func:`parse_changes` uses it outside a
+request.  A body or change of the wrong shape is refused naming the change and the field
+(400); a geometry that is not a polygon in lon/lat is a :class:`geo.errors.GeoInputError`
+(422).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 import numpy as np
 import shapely
 
 from geo.errors import GeoInputError
 from geo.scenario import GREEN_CLASSES, AddGreen, Change, ConvertFeature, RemoveFeature
 from layers.serving.query import InvalidQuery
+from layers.serving.schema_errors import schema_error_message
 
 #: Most changes in one scenario.
 MAX_CHANGES = 20
 #: Most corners of one drawn polygon.
 MAX_VERTICES = 5000
-_CHANGE_KEYS = {
-    "add_green": {"op", "geometry", "class", "name", "historic", "veg_ratio"},
-    "convert": {"op", "layer", "fid", "class", "historic", "veg_ratio"},
-    "remove": {"op", "layer", "fid"},
-}
+#: Largest scenario request body (a drawn polygon of a few thousand corners fits easily).
+MAX_BODY_BYTES = 256 * 1024
+class _Name(ma.fields.Field):
+    """A layer name or fid: non-empty text of at most 100 characters (a fid may be a whole
+    number)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=True, metadata={"type": "string", "maxLength": 100}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if attr == "fid" and isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or not value.strip() or len(value) > 100:
+            raise ma.ValidationError(f"must be a non-empty text of at most 100 characters; "
+                                     f"got {value!r:.60}")
+        return value
+
+
+class _Strict(ma.fields.Boolean):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ma.ValidationError(f"must be true or false; got {value!r:.60}")
+        return value
+
+
+class _Ratio(ma.fields.Float):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ma.ValidationError(f"must be a number from 0 to 1; got {value!r:.60}")
+        return float(value)
+
+
+class _Op(ma.fields.String):
+    def __init__(self, op: str):
+        super().__init__(required=True, validate=ma.validate.OneOf([op]))
+
+
+class _GreenClass(ma.fields.String):
+    def __init__(self):
+        super().__init__(data_key="class", load_default="G12", validate=ma.validate.OneOf(
+            GREEN_CLASSES), metadata={"description": "Green-space class of CJJ/T 85-2017."})
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value not in GREEN_CLASSES:
+            raise ma.ValidationError(f"class must be one of {', '.join(GREEN_CLASSES)} "
+                                     f"(CJJ/T 85-2017); got {value!r:.60}")
+        return value
+
+
+class _Polygon(ma.fields.Field):
+    """A GeoJSON Polygon or MultiPolygon in lon/lat."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=True, metadata={
+            "type": "object", "description": "GeoJSON Polygon or MultiPolygon in EPSG:4326",
+            "properties": {"type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]},
+                           "coordinates": {"type": "array"}}}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return parse_polygon(value, "geometry")
+
+
+class _Change(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+
+class RemoveChange(_Change):
+    """Take a park or green space out of the layers."""
+
+    op = _Op("remove")
+    layer = _Name()
+    fid = _Name()
+
+    @ma.post_load
+    def _change(self, data: dict[str, Any], **kwargs) -> Change:
+        return RemoveFeature(data["layer"], data["fid"])
+
+
+class ConvertChange(_Change):
+    """Make a feature of another layer green space of a class."""
+
+    op = _Op("convert")
+    layer = _Name()
+    fid = _Name()
+    green_class = _GreenClass()
+    historic = _Strict(load_default=False)
+    veg_ratio = _Ratio(allow_none=True)
+
+    @ma.post_load
+    def _change(self, data: dict[str, Any], **kwargs) -> Change:
+        return ConvertFeature(data["layer"], data["fid"], green_class=data["green_class"],
+                              historic=data["historic"], veg_ratio=data.get("veg_ratio"))
+
+
+class AddGreenChange(_Change):
+    """Add a drawn polygon as green space of a class."""
+
+    op = _Op("add_green")
+    geometry = _Polygon()
+    name = ma.fields.String(load_default="规划绿地", metadata={"maxLength": 100})
+    green_class = _GreenClass()
+    historic = _Strict(load_default=False)
+    veg_ratio = _Ratio(allow_none=True)
+
+    @ma.post_load
+    def _change(self, data: dict[str, Any], **kwargs) -> Change:
+        return AddGreen(data["geometry"], crs="EPSG:4326", name=data["name"][:100],
+                        green_class=data["green_class"], historic=data["historic"],
+                        veg_ratio=data.get("veg_ratio"))
+
+
+#: The schema of each ``op``; the document lists them as the changes a scenario takes.
+CHANGE_SCHEMAS = {"add_green": AddGreenChange, "convert": ConvertChange,
+                  "remove": RemoveChange}
+
+
+class _ChangeField(ma.fields.Field):
+    def __init__(self):
+        super().__init__(metadata={"oneOf": [
+            {"$ref": f"#/components/schemas/{schema.__name__}"}
+            for schema in CHANGE_SCHEMAS.values()]})
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict) or value.get("op") not in CHANGE_SCHEMAS:
+            raise ma.ValidationError("must be an object with op add_green, convert or remove")
+        schema = CHANGE_SCHEMAS[value["op"]]()
+        takes = sorted(field.data_key or name for name, field in schema.fields.items())
+        unknown = sorted(set(value) - set(takes))
+        if unknown:
+            raise ma.ValidationError(f"has unknown field(s) {', '.join(unknown)} for op "
+                                     f"{value['op']}; it takes: {', '.join(takes)}")
+        return schema.load(value)
+
+
+class _Changes(ma.fields.List):
+    def __init__(self):
+        super().__init__(_ChangeField(), required=True, metadata={
+            "minItems": 1, "maxItems": MAX_CHANGES}, error_messages={"required": (
+                'is required: send a JSON object {{"changes": [...]}}; title, walking and lang '
+                "go in the query string")})
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list) or not value:
+            raise ma.ValidationError('must be a non-empty list of {"op": "add_green" | '
+                                     '"convert" | "remove", ...} objects')
+        if len(value) > MAX_CHANGES:
+            raise ma.ValidationError(f"holds {len(value)} changes; a scenario holds at most "
+                                     f"{MAX_CHANGES}")
+        changes, errors = [], {}
+        for index, item in enumerate(value):
+            try:
+                changes.append(self.inner.deserialize(item, **kwargs))
+            except ma.ValidationError as error:
+                errors[index] = error.messages
+            except GeoInputError as exc:  # a 422 still names the change it is about
+                raise GeoInputError(f"changes.{index}.{exc}") from None
+        if errors:
+            raise ma.ValidationError(errors)
+        return changes
+
+
+class ScenarioSchema(ma.Schema):
+    """The changes of a what-if scenario (nothing is stored)."""
+
+    class Meta:
+        unknown = ma.RAISE
+        max_body_bytes = MAX_BODY_BYTES  # a drawn polygon of a few thousand corners fits
+
+    changes = _Changes()
+
+    @ma.post_load
+    def _changes(self, data: dict[str, Any], **kwargs) -> list[Change]:
+        return data["changes"]
 
 
 def parse_changes(body: Any) -> list[Change]:
@@ -38,77 +211,14 @@ def parse_changes(body: Any) -> list[Change]:
     geo.errors.GeoInputError
         A geometry that is not a polygon or not in lon/lat (422).
     """
-    if not isinstance(body, dict) or set(body) != {"changes"}:
+    schema = ScenarioSchema()
+    if not isinstance(body, dict):
         raise InvalidQuery('send a JSON object {"changes": [...]}; title, walking and lang '
                            "go in the query string")
-    changes = body["changes"]
-    if not isinstance(changes, list) or not changes:
-        raise InvalidQuery("changes must be a non-empty list of {\"op\": \"add_green\" | "
-                           "\"convert\" | \"remove\", ...} objects")
-    if len(changes) > MAX_CHANGES:
-        raise InvalidQuery(f"{len(changes)} changes given; a scenario holds at most "
-                           f"{MAX_CHANGES}")
-    return [_change(change, f"change {number}")
-            for number, change in enumerate(changes, start=1)]
-
-
-def _change(change: Any, where: str) -> Change:
-    if not isinstance(change, dict) or change.get("op") not in _CHANGE_KEYS:
-        raise InvalidQuery(f"{where}: give an object with op add_green, convert or remove")
-    op = change["op"]
-    unknown = sorted(set(change) - _CHANGE_KEYS[op])
-    if unknown:
-        raise InvalidQuery(f"{where}: unknown field(s) {', '.join(unknown)} for op {op}; "
-                           f"it takes: {', '.join(sorted(_CHANGE_KEYS[op]))}")
-    if op == "remove":
-        return RemoveFeature(_text(change, "layer", where), _fid(change, where))
-    green = {"green_class": _green_class(change, where),
-             "historic": _typed(change, "historic", bool, False, where),
-             "veg_ratio": _veg_ratio(change, where)}
-    if op == "convert":
-        return ConvertFeature(_text(change, "layer", where), _fid(change, where), **green)
-    name = _typed(change, "name", str, "规划绿地", where)[:100]
-    return AddGreen(parse_polygon(change.get("geometry"), where), crs="EPSG:4326", name=name,
-                    **green)
-
-
-def _text(change: dict, key: str, where: str) -> str:
-    value = change.get(key)
-    if not isinstance(value, str) or not value.strip() or len(value) > 100:
-        raise InvalidQuery(f"{where}: {key} must be a non-empty text of at most 100 "
-                           f"characters; got {value!r:.60}")
-    return value
-
-
-def _fid(change: dict, where: str) -> str:
-    value = change.get("fid")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return _text(change, "fid", where)
-
-
-def _typed(change: dict, key: str, kind: type, default: Any, where: str) -> Any:
-    value = change.get(key, default)
-    if not isinstance(value, kind):
-        raise InvalidQuery(f"{where}: {key} must be {kind.__name__}; got {value!r:.60}")
-    return value
-
-
-def _green_class(change: dict, where: str) -> str:
-    value = change.get("class", "G12")
-    if value not in GREEN_CLASSES:
-        raise InvalidQuery(f"{where}: class must be one of {', '.join(GREEN_CLASSES)} "
-                           f"(CJJ/T 85-2017); got {value!r:.60}")
-    return value
-
-
-def _veg_ratio(change: dict, where: str) -> float | None:
-    value = change.get("veg_ratio")
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise InvalidQuery(f"{where}: veg_ratio must be a number from 0 to 1; got {value!r:.60}")
-    return float(value)
+    try:
+        return schema.load(body)
+    except ma.ValidationError as exc:
+        raise InvalidQuery(schema_error_message(exc.messages, body, schema)) from None
 
 
 def parse_polygon(geometry: Any, where: str) -> shapely.Geometry:
@@ -119,8 +229,8 @@ def parse_polygon(geometry: Any, where: str) -> shapely.Geometry:
     most :data:`MAX_VERTICES` corners.
     """
     if not isinstance(geometry, dict) or not isinstance(geometry.get("type"), str):
-        raise InvalidQuery(f"{where}: geometry must be a GeoJSON object "
-                           '{"type": "Polygon", "coordinates": [...]} in EPSG:4326')
+        raise ma.ValidationError(f"{where} must be a GeoJSON object "
+                                 '{"type": "Polygon", "coordinates": [...]} in EPSG:4326')
     kind = geometry["type"]
     if kind not in ("Polygon", "MultiPolygon"):
         raise GeoInputError(f"{where}: a {kind} cannot be green space; draw a polygon")
@@ -145,10 +255,10 @@ def _positions(value: Any, depth: int, where: str) -> list[tuple[float, float]]:
         numbers = (isinstance(v, (int, float)) and not isinstance(v, bool) for v in
                    (value if isinstance(value, list) else ()))
         if not isinstance(value, list) or not 2 <= len(value) <= 3 or not all(numbers):
-            raise InvalidQuery(f"{where}: a position must be [longitude, latitude] numbers; "
-                               f"got {value!r:.60}")
+            raise ma.ValidationError(f"{where}: a position must be [longitude, latitude] "
+                                     f"numbers; got {value!r:.60}")
         return [(value[0], value[1])]
     if not isinstance(value, list):
-        raise InvalidQuery(f"{where}: geometry coordinates must be nested lists "
-                           f"({depth} deep here); got {value!r:.60}")
+        raise ma.ValidationError(f"{where}: coordinates must be nested lists ({depth} deep "
+                                 f"here); got {value!r:.60}")
     return [position for item in value for position in _positions(item, depth - 1, where)]

@@ -28,9 +28,10 @@ def schema_error_message(messages: dict, given: Any, schema: ma.Schema,
         names = [n for n in unknown if n.rpartition(".")[0] == parent]
         accepted = _accepted(schema, parent)
         where = f"{parent}: " if parent else ""
+        takes = (f"accepts: {', '.join(accepted) or 'none'}" if accepted or not parent
+                 else "is described at /api/docs")
         sentences.append(f"{where}unknown {what}(s) {', '.join(map(repr, names))}; this "
-                         f"{'endpoint' if not parent else 'object'} accepts: "
-                         f"{', '.join(accepted) or 'none'}")
+                         f"{'endpoint' if not parent else 'object'} {takes}")
     for name, texts in flat:
         sentences += [_sentence(name, text, given) for text in texts if text != UNKNOWN]
     return "; ".join(sentences) or "the request is malformed; see /api/docs"
