@@ -176,14 +176,17 @@ def user() -> None:
 @click.option("--department", help="责任单位; required for planners (they edit its projects).")
 @click.option("--token/--no-token", default=True, show_default=True,
               help="Also issue an API token and print it.")
+@click.option("--expires", help="How long the token works: 90d, 12h, never "
+                                "(default: LIANCHUANG_TOKEN_DAYS, else 90 days).")
 def user_add(username: str, display_name: str | None, role: str, department: str | None,
-             token: bool) -> None:
+             token: bool, expires: str | None) -> None:
     """Create a user (and print a new API token, shown only once)."""
-    from layers.tracking.accounts import create_user, issue_token
+    from layers.tracking.accounts import create_user, issue_token, parse_lifetime
 
+    lifetime = parse_lifetime(expires) if expires else "default"
     with db.get_engine().begin() as conn:
         created = create_user(conn, username, display_name or username, role, department)
-        secret = issue_token(conn, username) if token else None
+        secret = issue_token(conn, username, lifetime=lifetime) if token else None
     click.echo(f"created {created.username} ({created.role}"
                + (f", {created.department})" if created.department else ")"), err=True)
     if secret:
@@ -193,12 +196,14 @@ def user_add(username: str, display_name: str | None, role: str, department: str
 @user.command("token")
 @click.argument("username")
 @click.option("--label", help="What the token is for (e.g. 'phone').")
-def user_token(username: str, label: str | None) -> None:
+@click.option("--expires", help="How long it works: 90d, 12h, never (default: 90 days).")
+def user_token(username: str, label: str | None, expires: str | None) -> None:
     """Issue another API token for USERNAME and print it (shown only once)."""
-    from layers.tracking.accounts import issue_token
+    from layers.tracking.accounts import issue_token, parse_lifetime
 
+    lifetime = parse_lifetime(expires) if expires else "default"
     with db.get_engine().begin() as conn:
-        click.echo(issue_token(conn, username, label))
+        click.echo(issue_token(conn, username, label, lifetime=lifetime))
 
 
 @user.command("revoke")
