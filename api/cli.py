@@ -219,11 +219,16 @@ def user_revoke(username: str) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the API and the planners' web map."""
-    from api.app import serve as run
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="gunicorn worker processes (default: from the cores).")
+@click.option("--dev", is_flag=True,
+              help="Werkzeug's development server with its reloader instead of gunicorn.")
+def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve the API and the planners' web map (gunicorn; --dev for development)."""
+    from api.app import create_app
+    from api.server import serve as run
 
-    run(host, port)
+    run(create_app(), host, port, dev=dev, workers=workers)
 
 
 if __name__ == "__main__":
