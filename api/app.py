@@ -29,7 +29,6 @@ from typing import Any
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
-from werkzeug.serving import run_simple
 
 from api import (
     accounts,
@@ -97,9 +96,3 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for schema in CHANGE_SCHEMAS.values():  # the scenario body's changes are oneOf these
         api.spec.components.schema(schema.__name__, schema=schema)
     return app
-
-
-def serve(host: str = "127.0.0.1", port: int = 5000) -> None:
-    """Serve the app with Werkzeug's threaded server (put gunicorn in front for production:
-    ``gunicorn 'api.app:create_app()'``)."""
-    run_simple(host, port, create_app(), threaded=True)

@@ -176,14 +176,17 @@ def user() -> None:
 @click.option("--department", help="责任单位; required for planners (they edit its projects).")
 @click.option("--token/--no-token", default=True, show_default=True,
               help="Also issue an API token and print it.")
+@click.option("--expires", help="How long the token works: 90d, 12h, never "
+                                "(default: LIANCHUANG_TOKEN_DAYS, else 90 days).")
 def user_add(username: str, display_name: str | None, role: str, department: str | None,
-             token: bool) -> None:
+             token: bool, expires: str | None) -> None:
     """Create a user (and print a new API token, shown only once)."""
-    from layers.tracking.accounts import create_user, issue_token
+    from layers.tracking.accounts import create_user, issue_token, parse_lifetime
 
+    lifetime = parse_lifetime(expires) if expires else "default"
     with db.get_engine().begin() as conn:
         created = create_user(conn, username, display_name or username, role, department)
-        secret = issue_token(conn, username) if token else None
+        secret = issue_token(conn, username, lifetime=lifetime) if token else None
     click.echo(f"created {created.username} ({created.role}"
                + (f", {created.department})" if created.department else ")"), err=True)
     if secret:
@@ -193,12 +196,14 @@ def user_add(username: str, display_name: str | None, role: str, department: str
 @user.command("token")
 @click.argument("username")
 @click.option("--label", help="What the token is for (e.g. 'phone').")
-def user_token(username: str, label: str | None) -> None:
+@click.option("--expires", help="How long it works: 90d, 12h, never (default: 90 days).")
+def user_token(username: str, label: str | None, expires: str | None) -> None:
     """Issue another API token for USERNAME and print it (shown only once)."""
-    from layers.tracking.accounts import issue_token
+    from layers.tracking.accounts import issue_token, parse_lifetime
 
+    lifetime = parse_lifetime(expires) if expires else "default"
     with db.get_engine().begin() as conn:
-        click.echo(issue_token(conn, username, label))
+        click.echo(issue_token(conn, username, label, lifetime=lifetime))
 
 
 @user.command("revoke")
@@ -214,11 +219,16 @@ def user_revoke(username: str) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the API and the planners' web map."""
-    from api.app import serve as run
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="gunicorn worker processes (default: from the cores).")
+@click.option("--dev", is_flag=True,
+              help="Werkzeug's development server with its reloader instead of gunicorn.")
+def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve the API and the planners' web map (gunicorn; --dev for development)."""
+    from api.app import create_app
+    from api.server import serve as run
 
-    run(host, port)
+    run(create_app(), host, port, dev=dev, workers=workers)
 
 
 if __name__ == "__main__":

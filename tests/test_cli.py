@@ -7,6 +7,9 @@ import os
 import subprocess
 import sys
 
+import pytest
+import sqlalchemy as sa
+
 from layers.tracking.accounts import authenticate
 from tests.files import bowtie, park, square, write_layer
 
@@ -78,6 +81,24 @@ def test_user_add_prints_a_token_that_authenticates(clean_db, database_url):
     token = done.stdout.strip()
     with clean_db.begin() as conn:
         assert authenticate(conn, token).department == "县住建局"
+
+
+@pytest.mark.parametrize("expires, lifetime", [("12h", "12:00:00"), ("never", None)])
+def test_user_add_sets_how_long_the_token_works(clean_db, database_url, expires, lifetime):
+    done = _run(database_url, "user", "add", "li", "--role", "inspector", "--expires", expires)
+
+    assert done.returncode == 0, done.stderr
+    with clean_db.connect() as conn:
+        assert conn.scalar(sa.text("SELECT (expires_at - created_at)::text FROM api_tokens")) \
+            == lifetime
+
+
+def test_a_lifetime_that_is_not_one_exits_2_saying_how(clean_db, database_url):
+    done = _run(database_url, "user", "add", "li", "--role", "inspector", "--expires", "3w")
+
+    assert done.returncode == 2 and "90d, 12h" in done.stderr
+    with clean_db.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM users")) == 0
 
 
 def test_planner_without_department_is_refused(clean_db, database_url):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
 from layers.exchange.importer import import_paths
 from layers.tracking.accounts import (
+    AccountError,
     Forbidden,
     NotAuthenticated,
     User,
     authenticate,
     create_user,
     issue_token,
+    parse_lifetime,
     revoke_tokens,
 )
 from layers.tracking.projects import get_project
@@ -213,3 +217,43 @@ def test_a_revoked_token_no_longer_authenticates(clean_db):
 
     with clean_db.connect() as conn, pytest.raises(NotAuthenticated, match="revoked"):
         authenticate(conn, token)
+
+
+def test_a_token_stops_working_when_it_expires(clean_db):
+    with clean_db.begin() as conn:
+        create_user(conn, "wang", "王督查", "inspector")
+        token = issue_token(conn, "wang", lifetime=parse_lifetime("1h"))
+
+    with clean_db.begin() as conn:
+        assert authenticate(conn, token).username == "wang"
+        assert conn.scalar(sa.text("SELECT expires_at - created_at FROM api_tokens")) == \
+            dt.timedelta(hours=1)
+        conn.execute(sa.text("UPDATE api_tokens SET expires_at = now() - interval '1 second'"))
+        with pytest.raises(NotAuthenticated, match="expired on"):
+            authenticate(conn, token)
+
+
+def test_a_new_token_works_for_90_days_unless_configured(clean_db, monkeypatch):
+    monkeypatch.delenv("LIANCHUANG_TOKEN_DAYS", raising=False)
+    with clean_db.begin() as conn:
+        create_user(conn, "wang", "王督查", "inspector")
+        issue_token(conn, "wang")
+        monkeypatch.setenv("LIANCHUANG_TOKEN_DAYS", "0")
+        issue_token(conn, "wang")
+        lifetimes = conn.execute(sa.text(
+            "SELECT expires_at - created_at FROM api_tokens ORDER BY id")).scalars().all()
+
+    assert lifetimes == [dt.timedelta(days=90), None]
+
+
+@pytest.mark.parametrize("text, expected", [("90d", dt.timedelta(days=90)),
+                                            ("12h", dt.timedelta(hours=12)),
+                                            ("never", None), ("0d", None)])
+def test_token_lifetimes_read_as_a_person_writes_them(text, expected):
+    assert parse_lifetime(text) == expected
+
+
+@pytest.mark.parametrize("text", ["90", "3 weeks", "-1d", "1y"])
+def test_a_lifetime_that_is_not_one_says_how_to_write_it(text):
+    with pytest.raises(AccountError, match="90d, 12h"):
+        parse_lifetime(text)

@@ -170,6 +170,8 @@ api_tokens = sa.Table(
               nullable=False),
     sa.Column("last_used_at", sa.DateTime(timezone=True)),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("expires_at", sa.DateTime(timezone=True),
+              comment="the token stops working then (NULL: never)"),
     comment="API 令牌（只存散列）",
 )
 

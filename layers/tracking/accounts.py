@@ -6,7 +6,10 @@ enough for secrets of that entropy (no slow hash needed, unlike passwords).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -17,6 +20,8 @@ from layers.storage.catalogue import ROLES
 from layers.storage.models import api_tokens, users
 
 TOKEN_PREFIX = "lc_"
+#: Days a new token works when LIANCHUANG_TOKEN_DAYS is unset.
+DEFAULT_TOKEN_DAYS = 90
 _RANK = {choice.code: rank for rank, choice in enumerate(ROLES)}
 
 
@@ -67,15 +72,41 @@ def create_user(conn: sa.Connection, username: str, display_name: str, role: str
     return _user(row)
 
 
-def issue_token(conn: sa.Connection, username: str, label: str | None = None) -> str:
-    """Create a token for *username* and return it; it cannot be shown again."""
+def issue_token(conn: sa.Connection, username: str, label: str | None = None, *,
+                lifetime: dt.timedelta | None | str = "default") -> str:
+    """Create a token for *username* and return it; it cannot be shown again.
+
+    *lifetime*: how long it works (``None``: until revoked); by default
+    ``LIANCHUANG_TOKEN_DAYS`` days (90 when unset, 0 for never).
+    """
     user_id = conn.scalar(sa.select(users.c.id).where(users.c.username == username))
     if user_id is None:
         raise AccountError(f"no user {username!r}; create it with `lianchuang user add`")
+    if lifetime == "default":
+        lifetime = default_lifetime()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    conn.execute(api_tokens.insert().values(user_id=user_id, token_hash=_hash(token),
-                                            label=label))
+    conn.execute(api_tokens.insert().values(
+        user_id=user_id, token_hash=_hash(token), label=label,
+        expires_at=None if lifetime is None else sa.func.now() + lifetime))
     return token
+
+
+def default_lifetime() -> dt.timedelta | None:
+    """How long a new token works unless told otherwise (``LIANCHUANG_TOKEN_DAYS``)."""
+    text = os.environ.get("LIANCHUANG_TOKEN_DAYS") or str(DEFAULT_TOKEN_DAYS)
+    return parse_lifetime(text if not text.isdigit() else f"{text}d")
+
+
+def parse_lifetime(text: str) -> dt.timedelta | None:
+    """``90d``, ``12h``, ``30m`` or ``never`` (also ``0d``) as a lifetime."""
+    match = re.fullmatch(r"\s*(\d{1,5})\s*([dhm])\s*", text.lower())
+    if text.strip().lower() == "never" or (match and int(match.group(1)) == 0):
+        return None
+    if not match:
+        raise AccountError(f"lifetime {text!r}: give days, hours or minutes such as 90d, 12h, "
+                           "30m, or never")
+    unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
+    return dt.timedelta(**{unit: int(match.group(1))})
 
 
 def revoke_tokens(conn: sa.Connection, username: str) -> int:
@@ -94,13 +125,17 @@ def authenticate(conn: sa.Connection, token: str | None) -> User | None:
     if not token:
         return None
     row = conn.execute(
-        sa.select(users, api_tokens.c.id.label("token_id"))
+        sa.select(users, api_tokens.c.id.label("token_id"), api_tokens.c.expires_at,
+                  (api_tokens.c.expires_at <= sa.func.now()).label("expired"))
         .join(api_tokens, api_tokens.c.user_id == users.c.id)
         .where(api_tokens.c.token_hash == _hash(token), api_tokens.c.revoked_at.is_(None),
                users.c.active)
     ).first()
     if row is None:
         raise NotAuthenticated("the API token is unknown or revoked; ask an admin for a new one")
+    if row.expired:
+        raise NotAuthenticated(f"the API token expired on {row.expires_at:%Y-%m-%d %H:%M %Z}; "
+                               "ask an admin for a new one (lianchuang user token NAME)")
     conn.execute(api_tokens.update().where(api_tokens.c.id == row.token_id)
                  .values(last_used_at=sa.func.now()))
     return _user(row)
