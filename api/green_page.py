@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from api import params
 from api.database import get_engine
 from api.metrics import parse_flag, parse_lang, parse_title, single_parameter
-from layers.green.judging import DEFAULT_TITLE
+from layers.green.judging import COUNTY_TITLE, DEFAULT_TITLE
 from layers.green.report import report_context, report_xlsx
 from layers.green.state import current_state
 from layers.serving.query import InvalidQuery
@@ -36,7 +36,7 @@ def page() -> Response:
     thresholds title first shown."""
     params.check_known(request.args, ("lang", "title"))
     lang = parse_lang(request.args)
-    title = parse_title(request.args) if "title" in request.args else None
+    title = parse_title(request.args) if "title" in request.args else COUNTY_TITLE
     html = render_green_page(lang, current_app.config["BASEMAP"],
                              api_root=request.script_root + "/api",
                              static_root=url_for("webmap.static", filename=""),
