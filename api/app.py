@@ -15,6 +15,9 @@ Configuration comes from the environment, then from the *config* mapping given t
     when unset.
 ``LIANCHUANG_READ``
     ``public`` (default): anyone may read; ``viewer``: every read needs a token.
+``LIANCHUANG_TITLE``
+    The title the county works toward, which ``/green`` opens on (a title key of
+    ``geo/thresholds.json``; default ``national_garden``, 国家园林县城).
 ``LIANCHUANG_TZ``
     The county's time zone (IANA name, default ``Asia/Shanghai``): today, overdue and date
     filters follow it, never the server's own zone (:mod:`layers.clock`).

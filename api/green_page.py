@@ -17,7 +17,7 @@ from api.database import get_engine
 from api.i18n import page_language
 from api.metrics import Title
 from api.openapi import Blueprint
-from layers.green.judging import DEFAULT_TITLE
+from layers.green.judging import COUNTY_TITLE, DEFAULT_TITLE
 from layers.green.report import report_context, report_xlsx
 from layers.green.state import current_state
 from webmap.green_page import render_green_page, report_map_svg
@@ -31,7 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class GreenPageQuery(params.LangQuery):
-    title = Title()
+    title = Title(load_default=COUNTY_TITLE)
 
 
 class ReportQuery(params.QuerySchema):
@@ -48,12 +48,13 @@ def page(query: dict) -> Response:
     """The green-space page
 
     Green-space indicators on a map (HTML), in Chinese unless `lang=en` (or the browser
-    prefers English); `title` selects the thresholds title first shown.
+    prefers English); `title` selects the thresholds title first shown (by default the
+    county's own, LIANCHUANG_TITLE).
     """
     html = render_green_page(page_language(), current_app.config["BASEMAP"],
                              api_root=request.script_root + "/api",
                              static_root=url_for("webmap.static", filename=""),
-                             home=request.script_root + "/", title=query.get("title"))
+                             home=request.script_root + "/", title=query["title"])
     return Response(html, mimetype="text/html")
 
 

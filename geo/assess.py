@@ -72,8 +72,21 @@ class TitleAssessment:
     vetoed: bool
     items: list[Assessment]
 
+    @property
+    def veto_state(self) -> str:
+        """``failed`` (a veto item fails), ``unjudged`` (none fails, but one cannot be judged
+        yet: no threshold or no value), ``passed`` (every veto item is judged and passes) or
+        ``none`` (the title has no veto item among these indicators).  Never say that no veto
+        failed while one is unjudged."""
+        vetoes = [item for item in self.items if item.veto]
+        if not vetoes:
+            return "none"
+        if any(item.passed is False for item in vetoes):
+            return "failed"
+        return "unjudged" if any(item.passed is None for item in vetoes) else "passed"
+
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "veto_state": self.veto_state}
 
 
 def assess(indicators: GreenReport | Mapping[str, Indicator], title: str, *,

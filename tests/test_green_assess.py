@@ -164,3 +164,25 @@ def test_a_thresholds_file_that_breaks_the_schema_names_the_place(tmp_path, edit
 
 def test_the_thresholds_file_is_read_once():
     assert load_thresholds() is load_thresholds()
+
+
+def _veto_table(value_of: dict[str, float | None]) -> dict:
+    table = load_thresholds()
+    return {**table, "thresholds": [
+        Threshold(key, "national_garden_old", value, ">=", "%", "std", None, None, True, False,
+                  "src") for key, value in value_of.items()]}
+
+
+@pytest.mark.parametrize("limits, state", [
+    ({"green_space_ratio": 50.0, "green_coverage_rate": None}, "failed"),
+    ({"green_space_ratio": 10.0, "green_coverage_rate": None}, "unjudged"),
+    ({"green_space_ratio": 10.0, "green_coverage_rate": 10.0}, "passed"),
+])
+def test_the_veto_state_never_says_passed_while_a_veto_item_is_unjudged(limits, state):
+    found = {"green_space_ratio": indicator("green_space_ratio", 300_000, 1_000_000),
+             "green_coverage_rate": indicator("green_coverage_rate", 400_000, 1_000_000)}
+
+    result = assess(found, "national_garden_old", table=_veto_table(limits))
+
+    assert result.veto_state == state
+    assert result.vetoed is (state == "failed")

@@ -70,8 +70,8 @@ def community_fills(page) -> list[str]:
 
 
 def test_the_panel_shows_every_sample_indicator_with_its_verdict(open_green, api):
-    browsed = open_green()
-    expected = api("/api/metrics/green")["built_up"]["indicators"]
+    browsed = open_green("?title=gb55014_2021")
+    expected = api("/api/metrics/green?title=gb55014_2021")["built_up"]["indicators"]
 
     rows = panel_rows(browsed.page)
 
@@ -180,7 +180,7 @@ def test_converting_a_shantytown_zone_from_its_popup_runs_a_scenario(open_green)
 
 
 def test_the_english_page_reads_in_english(open_green):
-    browsed = open_green("?lang=en")
+    browsed = open_green("?lang=en&title=gb55014_2021")
     page = browsed.page
 
     assert page.inner_text(".lcg-header h1") == "Green-space indicators"
@@ -215,3 +215,20 @@ def test_a_signed_in_page_reads_with_its_token_where_reading_needs_one(chromium,
         context.close()
 
     assert browsed.problems == []
+
+
+def test_the_page_opens_on_the_title_the_county_works_toward(open_green):
+    page = open_green().page
+
+    assert page.eval_on_selector(".lcg-title", "s => s.value") == "national_garden"
+    assert page.inner_text(".lcg-veto") == "有否决项未达标"
+
+
+def test_an_unjudged_veto_item_is_never_reported_as_passed(open_green, api):
+    body = api("/api/metrics/green?title=provincial_eco_garden")
+    assert body["veto_state"] == "unjudged"  # its veto thresholds are not known yet
+
+    page = open_green("?title=provincial_eco_garden").page
+
+    assert page.inner_text(".lcg-veto") == "否决项尚有未能判定的，不能认为均未失分"
+    assert "均未失分" not in page.inner_text(".lcg-veto").replace("不能认为均未失分", "")

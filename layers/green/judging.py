@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 from typing import Any
 
 import numpy as np
 import shapely
 
 from geo.assess import Assessment, TitleAssessment, assess
+from geo.errors import GeoInputError
 from geo.green_model import GreenReport, Indicator
 from geo.scenario import ScenarioResult
 from geo.service_gaps import unserved_residential
@@ -25,8 +27,14 @@ from geo.thresholds import load_thresholds
 from layers.green.state import GreenState
 from layers.i18n import N_, translator
 
-#: The title judged when none is asked for: the mandatory national code.
+#: The title the API judges when none is asked for: the mandatory national code.
 DEFAULT_TITLE = "gb55014_2021"
+#: The title the county works toward, which the green page opens on (``LIANCHUANG_TITLE``,
+#: a title key of thresholds.json; 国家园林县城 by default).
+COUNTY_TITLE = os.environ.get("LIANCHUANG_TITLE") or "national_garden"
+if COUNTY_TITLE not in load_thresholds()["titles"]:
+    raise GeoInputError(f"LIANCHUANG_TITLE={COUNTY_TITLE!r} is not a title of thresholds.json; "
+                        "use one of: " + ", ".join(load_thresholds()["titles"]))
 #: Decimal places of output coordinates: 1e-7 degrees is about 1 cm.
 COORDINATE_DECIMALS = 7
 #: Indicator key -> name (msgid; the catalogue has the Chinese, :mod:`geo.green`'s own).
@@ -66,6 +74,7 @@ def assessed_body(state: GreenState, title: str, lang: str) -> dict[str, Any]:
     return {
         **_about(state, title, lang, table),
         "vetoed": whole.vetoed,
+        "veto_state": whole.veto_state,
         "built_up": {"area_m2": report.built_up_area_m2,
                      "indicators": [_indicator_row(indicator, whole, lang)
                                     for indicator in report.indicators.values()]},
@@ -155,7 +164,7 @@ def _community_judged(report: GreenReport, fid: str, title: str, table: dict[str
     """A community's measures judged against the title, as the whole area's are."""
     measures = _community_indicators(report, fid)
     judged = assess(measures, title, table=table)
-    return {"vetoed": judged.vetoed, "indicators": {
+    return {"vetoed": judged.vetoed, "veto_state": judged.veto_state, "indicators": {
         key: {"value": m.value, "numerator": m.numerator, "denominator": m.denominator,
               **_verdict(_item(judged, key), key, lang)}
         for key, m in measures.items()}}
@@ -189,6 +198,7 @@ def scenario_answer(state: GreenState, result: ScenarioResult, title: str,
         })
     return {**_about(state, title, lang, table),
             "vetoed": {"before": before.vetoed, "after": after.vetoed},
+            "veto_state": {"before": before.veto_state, "after": after.veto_state},
             "indicators": rows,
             "communities": [
                 {"fid": fid, "name": name, "indicators": {

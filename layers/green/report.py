@@ -53,6 +53,11 @@ _METHOD_ZH: tuple[str, ...] = (
 )
 
 
+#: What the report says of the title's veto items (``veto_state``), in Chinese.
+VETO_WORDS_ZH = {"failed": "有否决项未达标", "unjudged": "否决项尚有未能判定的（阈值未知或缺数据），不能认为均未失分",
+                 "passed": "否决项均已判定且未失分", "none": "该称号在这些指标中无否决项"}
+
+
 def report_context(state: GreenState, title: str) -> dict[str, Any]:
     """Everything the report shows, for the HTML template and the workbook alike."""
     body = assessed_body(state, title, "zh")
@@ -73,6 +78,7 @@ def report_context(state: GreenState, title: str) -> dict[str, Any]:
         "generated": generated.strftime("%Y-%m-%d %H:%M"),
         "data_day": data_day,
         "population": population,
+        "veto_words": VETO_WORDS_ZH[body["veto_state"]],
         "unserved_m2": float(buffer_gaps["unserved_m2"].sum()),
         "thresholds": [row for row in table["thresholds"] if row.title == title],
         "radius_rules": rules,
@@ -124,7 +130,7 @@ def report_xlsx(context: dict[str, Any]) -> bytes:
     sheet.append([f"{context['place']} 园林绿化指标 · {context['title']['zh']}"])
     sheet.append(["数据日期", context["data_date"], "阈值版本", context["thresholds_version"],
                   "生成时间", context["generated"]])
-    sheet.append(["否决项", "有否决项未达标" if context["vetoed"] else "否决项均未失分"])
+    sheet.append(["否决项", VETO_WORDS_ZH[context["veto_state"]]])
     sheet.append([])
     sheet.append(["指标", "数值", "单位", "分子", "分子单位", "分母", "分母单位", "标准",
                   "阈值", "判定", "否决项", "阈值已核实", "差距", "标准条款"])

@@ -4,7 +4,7 @@
  * (POST {api}/metrics/green/scenario).  A change the service refuses is taken back.
  */
 import { _, fill, getJSON, el, showStatus } from "./common.js";
-import { metricsUrl, number, round, signed, unitOf, verdictBadge } from "./green.js";
+import { metricsUrl, number, round, signed, unitOf, verdictBadge, vetoWords } from "./green.js";
 
 // --- scenarios --------------------------------------------------------------------------
 
@@ -160,9 +160,8 @@ function renderScenario(app, answer) {
     tr.append(name, el("td", "lcg-num", number(before)), afterCell, deltaCell);
     table.tBodies[0].append(tr);
   }
-  const vetoText = (fails) => (fails ? _("A veto item fails") : _("No veto item fails"));
-  const veto = el("p", "lcg-small", _("Now") + ": " + vetoText(answer.vetoed.before)
-                  + " → " + _("After") + ": " + vetoText(answer.vetoed.after));
+  const veto = el("p", "lcg-small", _("Now") + ": " + vetoWords(answer.veto_state.before)
+                  + " → " + _("After") + ": " + vetoWords(answer.veto_state.after));
   app.ui.result.replaceChildren(table, veto);
 }
 

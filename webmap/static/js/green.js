@@ -328,8 +328,8 @@ function buildScenario(app) {
 function renderPanel(app) {
   const { body, ui } = app;
   fillSelect(ui.title, body.titles.map((t) => [t.key, t.label]), body.title.key);
-  ui.veto.textContent = body.vetoed ? _("A veto item fails") : _("No veto item fails");
-  ui.veto.classList.toggle("lcg-vetoed", Boolean(body.vetoed));
+  ui.veto.textContent = vetoWords(body.veto_state);
+  ui.veto.classList.toggle("lcg-vetoed", ["failed", "unjudged"].includes(body.veto_state));
   const rows = body.built_up.indicators.map((row) => indicatorRow(app, row));
   ui.table.tBodies[0].replaceChildren(...rows);
   const date = body.data_date ? body.data_date.slice(0, 10) : "—";
@@ -383,6 +383,14 @@ export function unitOf(app, key, unit) {
     found = row ? row.unit : "";
   }
   return app.config.lang === "zh" ? UNITS_ZH[found] || found || "" : found || "";
+}
+
+/* What the page says of the title's veto items; never "none fails" while one is unjudged. */
+export function vetoWords(state) {
+  if (state === "failed") return _("A veto item fails");
+  if (state === "unjudged") return _("Not every veto item can be judged yet");
+  if (state === "none") return _("No veto item among these indicators");
+  return _("Every veto item is judged and passes");
 }
 
 export function number(value, digits) {
