@@ -21,12 +21,7 @@ from api.openapi import Blueprint
 from api.render import GEOJSON, json_response
 from geo.thresholds import load_thresholds
 from layers.green.judging import DEFAULT_TITLE, assessed_body, scenario_answer, unserved_collection
-from layers.green.scenario_request import (
-    MAX_BODY_BYTES,
-    MAX_CHANGES,
-    MAX_VERTICES,
-    ScenarioSchema,
-)
+from layers.green.scenario_request import MAX_BODY_BYTES, MAX_CHANGES, MAX_VERTICES, ScenarioSchema
 from layers.green.state import current_state, run_scenario
 
 bp = Blueprint("metrics", __name__, url_prefix="/api/metrics",

@@ -14,6 +14,7 @@ from typing import Any
 import flask_smorest
 import marshmallow as ma
 from flask import Flask, current_app
+from werkzeug.routing import IntegerConverter
 
 from api.params import FORM_AND_FILES, NoQuery, Parser
 
@@ -24,6 +25,9 @@ DESCRIPTION = (
     '`{"error": {"status", "code", "message"}}` with a message saying what to fix '
     "(Open311 and the OGC API answer in their standards' shapes).")
 
+
+#: The largest id of an integer PostgreSQL column.
+MAX_ROW_ID = 2**31 - 1
 
 class ErrorDetail(ma.Schema):
     status = ma.fields.Integer(required=True)
@@ -88,8 +92,17 @@ class Blueprint(flask_smorest.Blueprint):
         return Blueprint.doc(responses={str(status): response})
 
 
+class RowId(IntegerConverter):
+    """``<id:name>``: a row id as PostgreSQL stores it (1 to 2³¹ - 1); anything else matches
+    no route, so an id beyond the column's range is a 404 like any unknown id."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=MAX_ROW_ID)
+
+
 def init_api(app: Flask) -> Api:
     """Attach the API description to *app* (its blueprints are registered on the result)."""
+    app.url_map.converters["id"] = RowId
     app.config.update({
         "API_TITLE": "Lianchuang 联创 API", "API_VERSION": "0.1.0",
         "OPENAPI_VERSION": "3.0.3",
@@ -100,7 +113,10 @@ def init_api(app: Flask) -> Api:
                 "description": "An API token from `lianchuang user add` / "
                                "`lianchuang user token`."}}}},
     })
-    return Api(app)
+    api = Api(app)
+    api.register_converter(RowId, lambda converter: {
+        "type": "integer", "minimum": 1, "maximum": MAX_ROW_ID})
+    return api
 
 
 def describe_by_hand(api: Api, app: Flask, path: str, operations: dict[str, Any]) -> None:

@@ -58,6 +58,11 @@ class Text(ma.fields.String):
 
     default_error_messages = {"invalid": "must be text; got {input!r}"}
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):  # marshmallow's own check gives no input to quote
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
 
 class Whole(ma.fields.Integer):
     """A whole number written in decimal."""

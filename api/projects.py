@@ -193,7 +193,7 @@ def create_project(body: dict) -> Response:
     return _with_etag(json_response(project, status=201), project)
 
 
-@bp.patch("/projects/<int:project_id>", parameters=[PROJECT_ID])
+@bp.patch("/projects/<id:project_id>", parameters=[PROJECT_ID])
 @bp.arguments(IfMatch, location="headers")
 @bp.arguments(ProjectChange)
 @bp.response(200, schemas.ProjectDetail)
@@ -213,7 +213,7 @@ def update_project(headers: dict, body: dict, project_id: int) -> Response:
     return _with_etag(json_response(project), project)
 
 
-@bp.post("/projects/<int:project_id>/features", parameters=[PROJECT_ID])
+@bp.post("/projects/<id:project_id>/features", parameters=[PROJECT_ID])
 @bp.arguments(IfMatch, location="headers")
 @bp.arguments(FeatureLink)
 @bp.response(200, schemas.ProjectDetail)
@@ -231,7 +231,7 @@ def link_feature(headers: dict, body: dict, project_id: int) -> Response:
     return _with_etag(json_response(project), project)
 
 
-@bp.delete("/projects/<int:project_id>/features/<layer>/<fid>",
+@bp.delete("/projects/<id:project_id>/features/<layer>/<fid>",
            parameters=[PROJECT_ID, params.LAYER, params.FID])
 @bp.arguments(IfMatch, location="headers")
 @bp.response(200, schemas.ProjectDetail)

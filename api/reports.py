@@ -59,7 +59,7 @@ def report_list(query: dict) -> Response:
     return json_response({"type": "FeatureCollection", "features": features}, GEOJSON)
 
 
-@bp.get("/<int:report_id>", parameters=[REPORT_ID])
+@bp.get("/<id:report_id>", parameters=[REPORT_ID])
 @bp.query()
 @bp.response(200, schemas.Report)
 @bp.errors(404)
@@ -71,7 +71,7 @@ def report(report_id: int) -> Response:
     return json_response(problem_reports.get_report(get_engine(), report_id))
 
 
-@bp.patch("/<int:report_id>", parameters=[REPORT_ID])
+@bp.patch("/<id:report_id>", parameters=[REPORT_ID])
 @bp.arguments(ReportChange)
 @bp.response(200, schemas.Report)
 @bp.errors(401, 403, 404, 422)

@@ -176,10 +176,10 @@ def test_open311_request_by_an_inspector_appears_on_the_map_assigned(client, cit
     assert [f["properties"]["description"] for f in on_map] == ["河滨北路垃圾堆积"]
 
 
-def test_open311_post_without_token_is_an_open311_error(client, city):
+def test_open311_post_without_token_is_an_open311_401_naming_api_key(client, city):
     response = client.post("/open311/v2/requests.json", data={
         "service_code": "garbage", "lat": "32.99", "long": "107.75", "description": "x"})
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert "api_key" in response.get_json()[0]["description"]
 
 

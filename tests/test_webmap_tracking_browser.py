@@ -136,6 +136,8 @@ def test_inspector_files_a_report_by_clicking_the_map(open_map, tokens, clean_db
     click_at(page, *IN_ZONE)
     form = page.locator(".lc-report-form")
     form.wait_for()
+    # The categories arrive from /open311/v2/services.json after the form is drawn.
+    form.locator("select[name=service_code] option[value=garbage]").wait_for(state="attached")
     options = form.locator("select[name=service_code] option").all_inner_texts()
     assert options[:3] == ["请选择", "垃圾堆积", "乱倒垃圾/建筑垃圾"] and "其他" in options
     form.locator("select[name=service_code]").select_option("garbage")

@@ -1,0 +1,42 @@
+"""What every request meets before its route: a bound on its body, and for a write, a token.
+
+Bodies are bounded per endpoint and refused with 413 from their declared length, before a
+byte is read (Werkzeug's ``max_content_length``): a photo or an Open311 request with a photo
+may carry the photo limit and some form fields, every other body a JSON document.  A write
+(POST, PUT, PATCH, DELETE) needs a valid token before anything else is looked at, so a
+caller without one learns that first (401), not that the body or If-Match was wrong; which
+role it needs is each route's own business (403).  The what-if scenario is a POST that
+writes nothing, open to readers like the indicators it recomputes.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from api.auth import current_user
+from layers.tracking.accounts import NotAuthenticated
+from layers.tracking.attachments import MAX_BYTES as PHOTO_BYTES
+
+#: The largest body of any request not listed in :data:`BODY_LIMITS`: a JSON document.
+JSON_BODY_BYTES = 1024 * 1024
+#: Endpoints whose bodies may be larger: an upload with its form fields.
+BODY_LIMITS = {"photos.upload_photo": PHOTO_BYTES + 64 * 1024,
+               "open311.create_request": PHOTO_BYTES + 64 * 1024}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Writes open to anyone who may read: they store nothing.
+PUBLIC_WRITES = frozenset({"metrics.scenario"})
+
+
+def register_request_guards(app: Flask) -> None:
+    """Bound every request's body and ask every write for a token, before its route runs."""
+
+    @app.before_request
+    def _guard():
+        request.max_content_length = BODY_LIMITS.get(request.endpoint, JSON_BODY_BYTES)
+        if (request.method in WRITE_METHODS and request.endpoint is not None
+                and request.endpoint not in PUBLIC_WRITES and current_user() is None):
+            how = ("send your key as api_key (Open311 GeoReport v2)"
+                   if request.blueprint == "open311"
+                   else "send it as 'Authorization: Bearer <token>'")
+            raise NotAuthenticated(f"this needs a token: {how}; an admin issues one with "
+                                   "`lianchuang user add` or `lianchuang user token`")
