@@ -56,7 +56,7 @@ from api import (
 )
 from api.auth import register_read_policy
 from api.errors import register_error_handlers
-from api.guards import register_request_guards
+from api.guards import register_request_guards, register_security_headers
 from api.openapi import describe_by_hand, init_api
 from layers.green.scenario_request import CHANGE_SCHEMAS
 from webmap.basemaps import basemap
@@ -89,6 +89,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(TEMPLATES_DIR)])
     register_error_handlers(app)  # after flask-smorest's, which they replace
     register_request_guards(app)
+    register_security_headers(app)
     register_read_policy(app)
     for blueprint in (features.bp, projects.bp, photos.bp, reports.bp, accounts.bp, open311.bp,
                       exports.bp, tiles.bp, inspection_routes.bp, metrics.bp, dashboard.bp,

@@ -1,4 +1,5 @@
-"""What every request meets before its route: a bound on its body, and for a write, a token.
+"""What every request meets around its route: a bound on its body, for a write a token, and
+the security headers of every answer.
 
 Bodies are bounded per endpoint and refused with 413 from their declared length, before a
 byte is read (Werkzeug's ``max_content_length``): a photo or an Open311 request with a photo
@@ -40,3 +41,19 @@ def register_request_guards(app: Flask) -> None:
                    else "send it as 'Authorization: Bearer <token>'")
             raise NotAuthenticated(f"this needs a token: {how}; an admin issues one with "
                                    "`lianchuang user add` or `lianchuang user token`")
+
+
+#: Headers every answer carries: no content sniffing (an upload is what its type says), no
+#: framing by other sites, and no full URL (with its query) sent to other origins.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Referrer-Policy": "same-origin"}
+
+
+def register_security_headers(app: Flask) -> None:
+    """Add :data:`SECURITY_HEADERS` to every answer."""
+
+    @app.after_request
+    def _headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response

@@ -3,6 +3,7 @@ are read), ids beyond the column's range are 404s, and a malformed member is a 4
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 import threading
@@ -85,3 +86,26 @@ def test_no_member_of_a_new_project_can_make_a_500(client, admin, member, value)
     response = client.post("/api/projects", json=body, headers=admin)
 
     assert response.status_code < 500, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/green", "/dashboard", "/api/layers", "/healthz",
+                                  "/api/openapi.json", "/ogc", "/static/favicon.svg",
+                                  "/nothing-here"])
+def test_every_answer_carries_the_security_headers(client, clean_db, path):
+    headers = client.get(path).headers
+
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_photo_is_served_with_nosniff(client, admin, tmp_path, monkeypatch):
+    from tests.images import PNG
+    monkeypatch.setenv("LIANCHUANG_UPLOADS", str(tmp_path))
+    saved = client.post("/api/photos", headers=admin,
+                        data={"photo": (io.BytesIO(PNG), "a.png", "image/png")}).get_json()
+
+    response = client.get(f"/api/photos/{saved['id']}")
+
+    assert response.mimetype == "image/png"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
