@@ -15,10 +15,12 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, render_template, request
+from flask_babel import gettext
 from psycopg import errors as pg_errors
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from api.i18n import page_language
 from api.render import json_response
 from geo.errors import InvalidInput, LianchuangError
 from layers.serving.schema_errors import schema_error_message
@@ -42,11 +44,33 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, _bug)
 
 
+#: The pages a person opens: when the service fails them (a 5xx, such as the database being
+#: down), the answer is a page in the page's language, as the map's own status line is.
+PAGE_RULES = frozenset({"/", "/green", "/inspection", "/dashboard"})
+
+
 def error_response(http_status: int, message: str, **extra) -> Response:
-    """The error JSON for *http_status* with *message* (plus *extra* top-level members)."""
+    """The error JSON for *http_status* with *message* (plus *extra* top-level members); for
+    a page (:data:`PAGE_RULES`) the service failed, the same message as a page."""
+    if http_status >= 500 and request.url_rule is not None and request.url_rule.rule in PAGE_RULES:
+        return _error_page(http_status, message)
     code = HTTPStatus(http_status).phrase.lower().replace(" ", "_").replace("-", "_")
     body = {**extra, "error": {"status": http_status, "code": code, "message": message}}
     return json_response(body, status=http_status)
+
+
+def _error_page(http_status: int, message: str) -> Response:
+    if http_status == 503:
+        heading = gettext("The service cannot answer right now")
+        advice = gettext("Its database cannot be reached or is not set up. Try again in a "
+                         "few minutes; if it lasts, tell the system's administrator.")
+    else:
+        heading = gettext("This page cannot be shown")
+        advice = gettext("Check the address, or go back to the map.")
+    html = render_template("error.html", lang=page_language(), heading=heading, advice=advice,
+                           status=http_status, message=message,
+                           home=request.script_root + "/")
+    return Response(html, status=http_status, mimetype="text/html")
 
 
 def database_unreachable_message(exc: Exception) -> str:

@@ -141,3 +141,24 @@ def test_health_recovers_when_the_database_comes_back(database_url):
     finally:
         relay.stop()
         db.get_engine(relayed.render_as_string(hide_password=False)).dispose()
+
+
+def test_the_dashboard_with_the_database_down_is_a_page_in_chinese_not_json(database_url):
+    closed = make_url(database_url).set(host="127.0.0.1", port=_free_port())
+
+    response = _app_at(closed).get("/dashboard", headers={"Accept-Language": "zh-CN"})
+
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "服务暂时无法响应" in page and "数据库无法连接" in page
+    assert "check that PostgreSQL is running" in page  # the detail, as the API gives it
+    assert not page.lstrip().startswith("{")
+
+
+def test_the_api_keeps_answering_json_with_the_database_down(database_url):
+    closed = make_url(database_url).set(host="127.0.0.1", port=_free_port())
+
+    response = _app_at(closed).get("/api/projects")
+
+    assert response.status_code == 503 and response.is_json
