@@ -41,14 +41,21 @@ def upload_photo(files: dict) -> Response:
     return json_response(saved, status=201)
 
 
+class PhotoQuery(params.QuerySchema):
+    size = params.Choice(("full", "thumb"), load_default="full", metadata={
+        "description": "`thumb`: a JPEG at most 320 pixels on its long side, for timelines."})
+
+
 @bp.get("/<photo_id>")
-@bp.query()
-@bp.content(200, "The image, as uploaded", "image/jpeg", "image/png", "image/webp")
+@bp.query(PhotoQuery)
+@bp.content(200, "The image (re-encoded when it was uploaded), or its thumbnail",
+            "image/jpeg", "image/png", "image/webp")
 @bp.errors(404)
-def photo(photo_id: str) -> Response:
+def photo(query: dict, photo_id: str) -> Response:
     """A photo
 
-    The stored image, as uploaded.
+    The stored image, or with `size=thumb` its thumbnail.
     """
-    path, content_type = attachments.photo_path(get_engine(), photo_id)
+    path, content_type = attachments.photo_path(get_engine(), photo_id,
+                                                thumbnail=query["size"] == "thumb")
     return send_file(path, mimetype=content_type, max_age=86400)

@@ -141,6 +141,11 @@ def project(project_id: str) -> Response:
         ref["href"] = url_for("layers.feature", layer=ref["layer"], fid=ref["fid"],
                               _external=True)
         ref["type"] = GEOJSON
+    for event in record["history"]:
+        event["photo"] = event["photo_id"] and {
+            "href": url_for("photos.photo", photo_id=event["photo_id"], _external=True),
+            "thumbnail": url_for("photos.photo", photo_id=event["photo_id"], size="thumb",
+                                 _external=True)}
     return _with_etag(json_response(record), record)
 
 

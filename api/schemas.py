@@ -106,6 +106,9 @@ class ProjectEvent(Document):
     progress = fields.Integer(allow_none=True)
     note = fields.String(allow_none=True)
     data = fields.Dict(allow_none=True)
+    photo_id = fields.String(allow_none=True)
+    photo = fields.Dict(allow_none=True, metadata={
+        "description": "The evidence photo: `href` (full size) and `thumbnail`."})
 
 
 class ProjectDetail(Project):

@@ -11,6 +11,8 @@ from PIL import ExifTags, Image
 from layers.tracking.attachments import UploadRefused, photo_path, save_photo
 from tests.images import PNG, image_bytes
 
+pytest_plugins = ["tests.factories"]
+
 
 @pytest.fixture
 def uploads(tmp_path, monkeypatch):
@@ -72,3 +74,26 @@ def test_an_image_of_too_many_pixels_is_refused(clean_db, uploads, monkeypatch):
 
     with pytest.raises(UploadRefused, match="more than"):
         _save(clean_db, image_bytes("PNG", (100, 100)))
+
+
+def test_the_project_history_shows_the_evidence_photo_and_its_thumbnail(client, city, clean_db,
+                                                                       uploads):
+    from layers.tracking.accounts import create_user, issue_token
+    with clean_db.begin() as conn:
+        create_user(conn, "li", "李督查", "inspector")
+        auth = {"Authorization": f"Bearer {issue_token(conn, 'li')}"}
+    photo = client.post("/api/photos", headers=auth, data={
+        "photo": (io.BytesIO(image_bytes("PNG", (1000, 800))), "现场.png", "image/png")})
+    project = city["DL-001"]
+    client.patch(f"/api/projects/{project}", json={"note": "现场照片", "photo_id":
+                                                   photo.get_json()["id"]},
+                 headers={**auth, "If-Match": '"1"'})
+
+    event = client.get(f"/api/projects/{project}").get_json()["history"][0]
+
+    assert event["photo_id"] == photo.get_json()["id"]
+    thumb = client.get(event["photo"]["thumbnail"])
+    full = client.get(event["photo"]["href"])
+    assert thumb.mimetype == "image/jpeg"
+    assert Image.open(io.BytesIO(thumb.data)).size == (320, 256)
+    assert Image.open(io.BytesIO(full.data)).size == (1000, 800)
