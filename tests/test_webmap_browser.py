@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 import webmap.page
+from api.app import create_app
+from tests.live_server import served
 from webmap.screenshot import wait_until_ready
 
 pytest_plugins = ["tests.factories"]
@@ -217,3 +219,33 @@ def test_project_name_with_markup_shows_as_text(open_map, city, new_project):
     assert page.locator(".lc-results img").count() == 0
     page.wait_for_timeout(300)  # a fired onerror would have shown its dialog by now
     assert browsed.problems == []
+
+
+def test_unreachable_basemap_falls_back_to_the_plain_background_at_once(chromium, database_url,
+                                                                        city):
+    app = create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "osm", "TESTING": True})
+    tile_requests, errors = [], []
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def refuse(route):
+            tile_requests.append(route.request.url)
+            route.abort("connectionrefused")
+
+        page.route("https://tile.openstreetmap.org/**", refuse)
+        with served(app) as base:
+            page.goto(base + "/")
+            wait_until_ready(page)
+            page.wait_for_timeout(500)  # every tile the page would ask for, it has by now
+            assert 1 <= len(tile_requests) <= 4, tile_requests
+            note = page.locator(".lc-basemap-note")
+            assert note.is_visible()
+            assert note.inner_text() == "底图无法访问，图层改在纯色背景上显示"
+            assert "OpenStreetMap" not in page.inner_text(".leaflet-control-attribution")
+            assert page.evaluate("""() => { let tiles = 0; window.lianchuangMap.map.eachLayer(
+                (layer) => { if (layer instanceof L.TileLayer) tiles += 1; }); return tiles; }""") == 0
+    finally:
+        context.close()
+    assert errors == []

@@ -27,7 +27,10 @@ export function buildPanel(app) {
     selectFilter(app, "department", _("Department"), []),
     overdueToggle(app));
   app.statusLine = el("div", "lc-status", _("Loading…"));
-  panel.append(head, searchBox(app), filters, app.statusLine);
+  app.basemapNote = el("div", "lc-status lc-basemap-note",
+    _("The basemap cannot be reached: the layers are drawn on a plain background"));
+  app.basemapNote.hidden = true;
+  panel.append(head, searchBox(app), filters, app.statusLine, app.basemapNote);
   app.panel = panel;
   return panel;
 }

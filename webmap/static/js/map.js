@@ -11,7 +11,7 @@
  * A URL ending in #project=<id> opens that project's card.
  */
 import {
-  _, pageData, getJSON, sameOriginPath, setState, showStatus, fail, addControl,
+  _, pageData, getJSON, sameOriginPath, setState, showStatus, fail, addControl, guardBasemap,
 } from "./common.js";
 import { openProjectFromHash, popupContent, popupOptions, projectCard } from "./map-card.js";
 import { buildLegend, buildPanel, loadDepartments } from "./map-panel.js";
@@ -53,6 +53,7 @@ function start(map, groups, config, overlays) {
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   addControl(app, "topleft", buildPanel);
   addControl(app, "bottomright", buildLegend);
+  guardBasemap(map, () => { app.basemapNote.hidden = false; });
   tracking.start(app, overlays || {});
   Promise.all([getJSON(config.api + "/layers"), loadDepartments(app)])
     .then(([catalogue]) => {
@@ -103,7 +104,8 @@ function orderPanes(app, catalogue) {
 function fitToData(app, catalogue) {
   const extents = catalogue.filter((layer) => layer.extent).map((layer) => layer.extent);
   app.empty = extents.length === 0;
-  if (!app.empty) fitWithin(app, extents);
+  if (app.empty) app.map.setView([35, 105], 4);  // nothing stored yet: China
+  else fitWithin(app, extents);
 }
 
 function fitWithin(app, extents) {
