@@ -104,13 +104,46 @@ def test_tools_legend_and_clustering_are_on_the_map(open_map, city):
     assert browsed.problems == []
 
 
-def test_map_fits_the_data_extent(open_map, city):
+def view_of(page) -> tuple[float, float, float, float]:
+    """The map's view as west, south, east, north."""
+    bounds = page.evaluate("window.lianchuangMap.map.getBounds().toBBoxString()")
+    return tuple(map(float, bounds.split(",")))
+
+
+def test_map_opens_on_the_project_features(open_map, city):
+    # The middle 90% of the linked features' centres (r1, r2, p1, f1, f2): by hand
+    # 107.706-107.75 E, 32.974-32.994 N; r3 (no project) reaches 33.02 N, b1 32.96-33.03.
     browsed = open_map()
-    bounds = browsed.page.evaluate("window.lianchuangMap.map.getBounds().toBBoxString()")
-    west, south, east, north = map(float, bounds.split(","))
+    west, south, east, north = view_of(browsed.page)
+    assert west <= 107.706 and east >= 107.75 and south <= 32.974 and north >= 32.994
+    assert not (south <= 32.96 and north >= 33.03)  # closer than everything
+    assert browsed.problems == []
+
+
+def test_whole_county_button_shows_everything(open_map, city):
+    browsed = open_map()
+    browsed.page.click("button.lc-view-all")
+    wait_until_ready(browsed.page)
+    west, south, east, north = view_of(browsed.page)
     assert west <= 107.69 and east >= 107.77 and south <= 32.96 and north >= 33.03
     assert east - west < 0.5  # fitted to the town, not the world
     assert browsed.problems == []
+
+
+def test_start_view_all_opens_on_everything(chromium, database_url, city):
+    app = create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "none",
+                      "LIANCHUANG_START_VIEW": "all", "TESTING": True})
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        with served(app) as base:
+            page.goto(base + "/")
+            wait_until_ready(page)
+            west, south, east, north = view_of(page)
+            assert page.locator("button.lc-view-projects").count() == 0
+    finally:
+        context.close()
+    assert west <= 107.69 and east >= 107.77 and south <= 32.96 and north >= 33.03
 
 
 def test_layer_switcher_hides_and_shows_a_layer(open_map, city):

@@ -2,9 +2,9 @@
  * The planners' map, its controls: the panel (language, dashboard link, search box, project
  * filters, status line) and the legend of statuses, reference layers and problem reports.
  */
-import { _, otherLanguageName, getJSON, languageUrl, el, fail } from "./common.js";
+import { _, pgettext, otherLanguageName, getJSON, languageUrl, el, fail } from "./common.js";
 import { popupContent, popupOptions } from "./map-card.js";
-import { featuresUrl, loadLayers } from "./map.js";
+import { featuresUrl, fitWithin, loadLayers } from "./map.js";
 
 /* ---- panel: language, search, filters, status line --------------------------------- */
 
@@ -143,6 +143,30 @@ export function focusFeature(app, spec, feature) {
     L.popup(popupOptions(app)).setLatLng(bounds.getCenter())
       .setContent(popupContent(app, spec, feature)).openOn(app.map);
   }
+}
+
+/* ---- view buttons: the project features, the whole county -------------------------- */
+
+export function buildViewButtons(app) {
+  const bar = el("div", "leaflet-bar lc-view-buttons");
+  const button = (className, text, title, extents) => {
+    const node = el("button", className, text);
+    node.type = "button";
+    node.title = title;
+    node.setAttribute("aria-label", title);
+    node.addEventListener("click", () => {
+      const chosen = extents();
+      if (chosen.length) fitWithin(app, chosen);
+    });
+    return node;
+  };
+  if (app.config.startExtent) {
+    bar.append(button("lc-view-projects", pgettext("map view", "Projects"), _("Show the project features"),
+      () => [app.config.startExtent]));
+  }
+  bar.append(button("lc-view-all", _("Whole county"), _("Show everything on the map"),
+    () => app.allExtents || []));
+  return bar;
 }
 
 /* ---- legend ----------------------------------------------------------------------- */

@@ -14,7 +14,7 @@ import {
   _, pageData, getJSON, sameOriginPath, setState, showStatus, fail, addControl, guardBasemap,
 } from "./common.js";
 import { openProjectFromHash, popupContent, popupOptions, projectCard } from "./map-card.js";
-import { buildLegend, buildPanel, loadDepartments } from "./map-panel.js";
+import { buildLegend, buildPanel, buildViewButtons, loadDepartments } from "./map-panel.js";
 import * as tiles from "./map-tiles.js";
 import * as tracking from "./map-tracking.js";
 
@@ -51,6 +51,7 @@ function start(map, groups, config, overlays) {
   window.lianchuangMap = app;
   setState(app, "loading");
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+  addControl(app, "topleft", buildViewButtons);
   addControl(app, "topleft", buildPanel);
   addControl(app, "bottomright", buildLegend);
   guardBasemap(map, () => { app.basemapNote.hidden = false; });
@@ -102,19 +103,23 @@ function orderPanes(app, catalogue) {
 }
 
 function fitToData(app, catalogue) {
-  const extents = catalogue.filter((layer) => layer.extent).map((layer) => layer.extent);
-  app.empty = extents.length === 0;
+  // Open on the project features (config.startExtent, LIANCHUANG_START_VIEW=projects),
+  // else on everything; the view buttons (map-panel.js) switch between the two.
+  app.allExtents = catalogue.filter((layer) => layer.extent).map((layer) => layer.extent);
+  app.empty = app.allExtents.length === 0;
   if (app.empty) app.map.setView([35, 105], 4);  // nothing stored yet: China
-  else fitWithin(app, extents);
+  else if (app.config.startExtent) fitWithin(app, [app.config.startExtent]);
+  else fitWithin(app, app.allExtents);
 }
 
-function fitWithin(app, extents) {
+export function fitWithin(app, extents) {
   // Fit [minx, miny, maxx, maxy] extents into the part of the map the panel (left) and
-  // the legend (right) leave free.
+  // the legend (right) leave free; a single point is shown at street level.
   const corners = extents.flatMap((e) => [[e[1], e[0]], [e[3], e[2]]]);
   const margins = controlMargins(app);
   app.map.fitBounds(L.latLngBounds(corners), {
     paddingTopLeft: margins.topLeft, paddingBottomRight: margins.bottomRight, animate: false,
+    maxZoom: 17,
   });
 }
 
