@@ -13,6 +13,7 @@ import pytest
 
 import webmap.page
 from api.app import create_app
+from layers.storage.catalogue import LAYERS, STATUS_COLORS
 from tests.live_server import served
 from webmap.screenshot import wait_until_ready
 
@@ -76,12 +77,77 @@ def click_feature(page, layer: str, index: int) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
-def test_map_loads_every_layer_from_the_api(open_map, city):
+def test_map_loads_the_shown_layers_from_the_api(open_map, city):
     browsed = open_map()
     counts = browsed.page.evaluate("window.lianchuangMap.counts")
     assert {k: v for k, v in counts.items() if v} == {
-        "road_segments": 3, "parks": 1, "facilities": 2, "built_up_area": 1}
-    assert browsed.page.inner_text(".lc-status") == "已显示 7 个要素"
+        "road_segments": 3, "parks": 1, "facilities": 2}  # b1: a reference layer, unticked
+    assert browsed.problems == []
+
+
+def show_everything(page) -> None:
+    page.click("button.lc-view-all")
+    wait_until_ready(page)
+
+
+def layer_switch(page, title: str):
+    return page.locator(".leaflet-control-layers-overlays label", has_text=title).locator("input")
+
+
+def test_reference_layers_start_unticked_and_load_when_ticked(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    for spec in LAYERS:
+        assert layer_switch(page, spec.zh).is_checked() == spec.mission, spec.name
+    assert paths_in(page, "built_up_area").count() == 0
+    layer_switch(page, "建成区").check()
+    wait_until_ready(page)
+    assert paths_in(page, "built_up_area").count() == 1
+    assert browsed.problems == []
+
+
+def test_counter_counts_the_features_visible_in_the_view(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    show_everything(page)
+    assert page.inner_text(".lc-status") == "本视图可见 6 个要素"  # 3 roads, p1, f1, f2
+    layer_switch(page, "道路改造路段").uncheck()
+    assert page.inner_text(".lc-status") == "本视图可见 3 个要素"
+    layer_switch(page, "道路改造路段").check()
+    layer_switch(page, "建成区").check()
+    wait_until_ready(page)
+    assert page.inner_text(".lc-status") == "本视图可见 7 个要素"
+    page.evaluate("window.lianchuangMap.map.fitBounds("
+                  "[[33.018, 107.708], [33.022, 107.712]], {animate: false})")
+    wait_until_ready(page)
+    assert page.inner_text(".lc-status") == "本视图可见 2 个要素"  # r3 and b1 around it
+    assert browsed.problems == []
+
+
+def test_legend_names_each_mission_layer_with_its_own_symbol(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    symbols = {}
+    for spec in (spec for spec in LAYERS if spec.mission):
+        row = page.locator(f".lc-legend-row[data-layer={spec.name}]")
+        assert row.inner_text() == spec.zh
+        symbols[spec.name] = row.locator("svg.lc-symbol").inner_html()
+    assert len(set(symbols.values())) == len(symbols)  # no two drawn alike
+    assert browsed.problems == []
+
+
+def test_features_take_their_layer_symbol_in_their_status_colour(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    road = paths_in(page, "road_segments").first  # r1: in progress
+    assert road.get_attribute("stroke") == STATUS_COLORS["in_progress"]
+    assert road.get_attribute("stroke-width") == "6"
+    assert road.get_attribute("stroke-dasharray") is None
+    park = paths_in(page, "parks").first  # p1: completed, dotted
+    fill = park.get_attribute("fill")
+    assert fill == "url(#lc-pattern-dots-" + STATUS_COLORS["completed"].lstrip("#") + ")"
+    pattern = page.locator(fill[4:-1] + " circle")
+    assert pattern.get_attribute("fill") == STATUS_COLORS["completed"]
     assert browsed.problems == []
 
 
@@ -111,11 +177,11 @@ def view_of(page) -> tuple[float, float, float, float]:
 
 
 def test_map_opens_on_the_project_features(open_map, city):
-    # The middle 90% of the linked features' centres (r1, r2, p1, f1, f2): by hand
-    # 107.706-107.75 E, 32.974-32.994 N; r3 (no project) reaches 33.02 N, b1 32.96-33.03.
+    # The middle 90% of the linked features' centres (r1, r2, p1, f1, f2), widened by a
+    # tenth: by hand 107.7016-107.7544 E, 32.972-32.996 N; b1 spans 32.96-33.03 N.
     browsed = open_map()
     west, south, east, north = view_of(browsed.page)
-    assert west <= 107.706 and east >= 107.75 and south <= 32.974 and north >= 32.994
+    assert west <= 107.7016 and east >= 107.7544 and south <= 32.972 and north >= 32.996
     assert not (south <= 32.96 and north >= 33.03)  # closer than everything
     assert browsed.problems == []
 
@@ -184,6 +250,7 @@ def test_project_history_opens_in_the_card(open_map, city):
 def test_status_filter_asks_the_api_again(open_map, city):
     browsed = open_map()
     page = browsed.page
+    layer_switch(page, "建成区").check()
     page.select_option("select[name=status]", "in_progress")
     wait_until_ready(page)
     assert paths_in(page, "road_segments").count() == 1  # r1 only
@@ -234,7 +301,8 @@ def test_english_page_uses_the_english_labels(open_map, city):
     assert page.locator(".leaflet-control-layers-overlays",
                         has_text="Road renovation segments").count() == 1
     assert "In progress" in page.inner_text(".lc-legend")
-    assert page.inner_text(".lc-status") == "7 features shown"
+    show_everything(page)
+    assert page.inner_text(".lc-status") == "6 features visible in this view"
     assert browsed.problems == []
 
 

@@ -53,8 +53,9 @@ def test_page_is_chinese_by_default_and_english_on_request(client):
 
 def test_start_extent_holds_the_middle_of_the_linked_features(clean_db, city):
     # Centres of r1, r2, p1, f1, f2 (r3 and b1 have no project): x 107.705 107.71 107.735
-    # 107.75 107.75, y 32.9725 32.98 32.985 32.99 32.995; their 5% and 95% points.
-    assert projects_extent(clean_db) == pytest.approx([107.706, 32.974, 107.75, 32.994])
+    # 107.75 107.75, y 32.9725 32.98 32.985 32.99 32.995; their 5% and 95% points
+    # (107.706-107.75, 32.974-32.994), widened by a tenth on each side.
+    assert projects_extent(clean_db) == pytest.approx([107.7016, 32.972, 107.7544, 32.996])
 
 
 def test_no_project_means_no_start_extent(clean_db):

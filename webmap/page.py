@@ -156,10 +156,14 @@ def _layer_config(spec: LayerSpec, lang: str) -> dict[str, Any]:
 
 
 def _overlay(spec: LayerSpec, lang: str, static_root: str) -> folium.map.Layer:
-    """An empty overlay named after the layer; point layers cluster their markers."""
+    """An empty overlay named after the layer; point layers cluster their markers.
+
+    Mission layers are shown at first; reference layers start unticked in the layer
+    switcher, so the campaign's work reads at a glance.
+    """
     if spec.geometry != ("point",):
-        return folium.FeatureGroup(name=spec.title(lang), overlay=True, show=True)
-    cluster = plugins.MarkerCluster(name=spec.title(lang), overlay=True, show=True,
+        return folium.FeatureGroup(name=spec.title(lang), overlay=True, show=spec.mission)
+    cluster = plugins.MarkerCluster(name=spec.title(lang), overlay=True, show=spec.mission,
                                     options={"maxClusterRadius": 40})
     cluster.default_js = assets.urls(assets.MARKER_CLUSTER_JS, static_root)
     cluster.default_css = assets.urls(assets.MARKER_CLUSTER_CSS, static_root)

@@ -103,7 +103,8 @@ def projects_extent(engine: sa.Engine, share: float = 0.9) -> list[float] | None
     The box holding the middle *share* of the centres of every feature linked to a project,
     in longitude and in latitude apart, so that a few far-off sites (a reservoir's
     protection zone, a landfill) do not shrink the county seat, where most of the work
-    is, to a corner of the map.  ``None`` when no feature is linked to a project.
+    is, to a corner of the map; widened by a tenth on each side, so that the features at
+    its edges show whole.  ``None`` when no feature is linked to a project.
     """
     centres = sa.union_all(*(
         sa.select(sa.func.ST_Centroid(table.c.geom).label("centre"))
@@ -116,4 +117,8 @@ def projects_extent(engine: sa.Engine, share: float = 0.9) -> list[float] | None
                         for fraction, axis in ((low, x), (low, y), (high, x), (high, y))))
     with engine.connect() as conn:
         box = conn.execute(query).one()
-    return None if box[0] is None else [float(value) for value in box]
+    if box[0] is None:
+        return None
+    minx, miny, maxx, maxy = (float(value) for value in box)
+    margin_x, margin_y = (maxx - minx) / 10, (maxy - miny) / 10
+    return [minx - margin_x, miny - margin_y, maxx + margin_x, maxy + margin_y]

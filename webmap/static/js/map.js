@@ -15,6 +15,7 @@ import {
 } from "./common.js";
 import { openProjectFromHash, popupContent, popupOptions, projectCard } from "./map-card.js";
 import { buildLegend, buildPanel, buildViewButtons, loadDepartments } from "./map-panel.js";
+import { patternFill } from "./map-symbols.js";
 import * as tiles from "./map-tiles.js";
 import * as tracking from "./map-tracking.js";
 
@@ -31,6 +32,7 @@ function start(map, groups, config, overlays) {
     counts: {},
     tooDense: new Set(),  // layers with more features in view than the page will draw
     tiled: new Set(),     // big layers drawn from vector tiles (map-tiles.js)
+    stale: new Set(),     // unticked layers not asked for since the view or filters changed
     featureCounts: {},    // features per layer, from the catalogue
     dataVersion: 0,       // bumped when the page changed a project: tiles are asked anew
     loadedBounds: null,   // the area the drawn features were asked for
@@ -80,7 +82,18 @@ function start(map, groups, config, overlays) {
           reloadIfOutdated(app);
         }
       });
-      map.on("moveend", () => reloadIfOutdated(app));
+      map.on("moveend", () => {
+        reloadIfOutdated(app);
+        if (app.state === "ready") showCount(app);
+      });
+      // A reference layer ticked on is loaded then (layers start unticked are never asked
+      // for until they are); the counter follows what is shown.
+      map.on("overlayadd", (event) => {
+        const name = layerNameOf(app, event.layer);
+        if (app.stale.has(name)) loadLayers(app, [name]);
+        else if (app.state === "ready") showCount(app);
+      });
+      map.on("overlayremove", () => { if (app.state === "ready") showCount(app); });
       openProjectFromHash(app);
       window.addEventListener("hashchange", () => openProjectFromHash(app));
     })
@@ -154,7 +167,13 @@ function reloadView(app) {
 }
 
 export function loadLayers(app, names) {
+  // Only the layers ticked in the layer switcher: the others are asked for when ticked.
   names.forEach((name) => {
+    if (!app.map.hasLayer(app.groups[name])) {
+      app.stale.add(name);
+      return;
+    }
+    app.stale.delete(name);
     const generation = (app.generations[name] || 0) + 1;
     app.generations[name] = generation;
     track(app, loadLayer(app, app.specs[name], generation));
@@ -206,9 +225,14 @@ async function loadLayer(app, spec, generation) {
 
 export function loaded(app) {
   setState(app, "ready");
-  const total = Object.values(app.counts).reduce((sum, count) => sum + count, 0);
+  showCount(app);
+}
+
+function showCount(app) {
+  // What the planner sees: features of the ticked layers inside the current view.
   let text = app.empty ? _("No features in the database yet: run lianchuang import first")
-    : _("{count} features shown").replace("{count}", String(total));
+    : _("{count} features visible in this view").replace("{count}",
+      String(featuresInView(app)));
   if (app.tiled.size) {
     text += "; " + _("drawn from vector tiles: ")
       + [...app.tiled].map((name) => app.specs[name].title).join(_(", "));
@@ -218,6 +242,19 @@ export function loaded(app) {
       + [...app.tooDense].map((name) => app.specs[name].title).join(_(", "));
   }
   showStatus(app, text);
+}
+
+function featuresInView(app) {
+  const view = app.map.getBounds();
+  return Object.entries(app.features).filter(([key, layer]) => {
+    const name = key.slice(0, key.indexOf("/"));  // a layer name holds no "/", a fid may
+    return app.map.hasLayer(app.groups[name]) && view.intersects(
+      layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]));
+  }).length;
+}
+
+function layerNameOf(app, group) {
+  return Object.keys(app.groups).find((name) => app.groups[name] === group);
 }
 
 function addFeatures(app, spec, features) {
@@ -240,11 +277,12 @@ function forgetFeatures(app, spec) {
     .forEach((key) => delete app.features[key]);
 }
 
-export function featureStyle(app, spec, feature) {
+export function featureStyle(app, spec, feature, onCanvas) {
   // Mission layers take their colour from the project status, and their features with
   // no project are drawn faded (points hollow) so a layer colour close to a status colour
   // is not mistaken for one.  Supporting layers (the built-up area, communities...) keep
-  // their own style even when projects name them.
+  // their own style even when projects name them.  The shape is the layer's own (its
+  // weight, dash array and fill pattern); a canvas (vector tiles) draws no pattern.
   const style = spec.style;
   const status = spec.mission ? feature.properties.display_status : null;
   const faded = spec.mission && !status;
@@ -256,14 +294,17 @@ export function featureStyle(app, spec, feature) {
       ? { color, weight: 2, fill: true, fillColor: "#ffffff", fillOpacity: 0.9 }
       : { color: "#ffffff", weight: 1.5, fill: true, fillColor: color, fillOpacity: 0.9 };
   }
+  const patterned = Boolean(style.fill_pattern) && !onCanvas;
+  const opacity = patterned ? 1 : style.fill_opacity;
   return {
     color,
     weight: style.weight + (status === "overdue" ? 2 : 0),
     opacity: faded ? 0.5 : 0.95,
     dashArray: style.dash_array,
-    fill: type.endsWith("Polygon") && style.fill_opacity > 0,
-    fillColor: status ? color : style.fill_color || style.color,
-    fillOpacity: faded ? style.fill_opacity / 2 : style.fill_opacity,
+    fill: type.endsWith("Polygon") && opacity > 0,
+    fillColor: patterned ? patternFill(style.fill_pattern, color)
+      : status ? color : style.fill_color || style.color,
+    fillOpacity: faded ? opacity / 2 : opacity,
   };
 }
 
