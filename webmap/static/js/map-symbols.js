@@ -12,12 +12,15 @@ export const LEGEND_COLOR = "#546e7a";
 
 //: Each fill pattern as one tile: its size, rotation and marks.
 const PATTERNS = {
-  hatch: { size: [8, 8], rotate: 45, marks: [["line", { x1: 4, y1: 0, x2: 4, y2: 8, "stroke-width": 2.5 }]] },
+  hatch: { size: [8, 8], rotate: 45, marks: [
+    ["line", { x1: 4, y1: 0, x2: 4, y2: 8, "stroke-width": 2.5 }]] },
   cross: { size: [8, 8], rotate: 45, marks: [
     ["line", { x1: 4, y1: 0, x2: 4, y2: 8, "stroke-width": 1.5 }],
     ["line", { x1: 0, y1: 4, x2: 8, y2: 4, "stroke-width": 1.5 }]] },
-  dots: { size: [7, 7], rotate: 0, marks: [["circle", { cx: 3.5, cy: 3.5, r: 1.8, stroke: "none", fill: true }]] },
-  waves: { size: [10, 6], rotate: 0, marks: [["path", { d: "M0,4 Q2.5,1 5,4 T10,4", fill: "none", "stroke-width": 1.5 }]] },
+  dots: { size: [7, 7], rotate: 0, marks: [
+    ["circle", { cx: 3.5, cy: 3.5, r: 1.8, stroke: "none", fill: true }]] },
+  waves: { size: [10, 6], rotate: 0, marks: [
+    ["path", { d: "M0,4 Q2.5,1 5,4 T10,4", fill: "none", "stroke-width": 1.5 }]] },
 };
 
 let defs = null;
@@ -47,9 +50,9 @@ export function patternFill(kind, color) {
       patternTransform: "rotate(" + pattern.rotate + ")" });
     tile.append(svgNode("rect", { width, height, fill: color, "fill-opacity": 0.18 }));
     pattern.marks.forEach(([tag, attributes]) => {
-      const mark = svgNode(tag, Object.assign({ stroke: color }, attributes));
-      if (attributes.fill === true) mark.setAttribute("fill", color);
-      tile.append(mark);
+      // fill: true means "in the colour": a dot is filled, a line only stroked
+      const fill = attributes.fill === true ? { fill: color } : {};
+      tile.append(svgNode(tag, Object.assign({ stroke: color }, attributes, fill)));
     });
     defs.append(tile);
   }

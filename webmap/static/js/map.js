@@ -1,6 +1,7 @@
 /*
  * Lianchuang planners' map: fills the overlays folium created with features from the API,
- * colours them by project status, and drives the filter panel, search box and legend;
+ * draws them in their layer's symbol (map-symbols.js) coloured by project status, counts
+ * those in view, and drives the filter panel, search box, view buttons and legend;
  * project cards show the history as a timeline.  Signing in, problem reports and project
  * changes are added by map-tracking.js, big layers drawn from tiles by map-tiles.js; the
  * cards are map-card.js, the panel and legend map-panel.js.
