@@ -322,6 +322,35 @@ def test_project_name_with_markup_shows_as_text(open_map, city, new_project):
     assert browsed.problems == []
 
 
+#: A 1x1 transparent PNG, served as every tile of a reachable tile service.
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000b4944415478"
+    "9c6360000200000500017a5eab3f0000000049454e44ae426082")
+
+
+def test_reachable_basemap_draws_every_tile_of_the_view(chromium, database_url, city):
+    app = create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "osm", "TESTING": True})
+    tile_requests = []
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+
+        def serve_tile(route):
+            tile_requests.append(route.request.url)
+            route.fulfill(status=200, content_type="image/png", body=PNG_1X1)
+
+        page.route("https://tile.openstreetmap.org/**", serve_tile)
+        with served(app) as base:
+            page.goto(base + "/")
+            wait_until_ready(page)
+            page.wait_for_timeout(500)
+            assert len(tile_requests) > 12  # the whole view, once the first tile loaded
+            assert not page.locator(".lc-basemap-note").is_visible()
+            assert "OpenStreetMap" in page.inner_text(".leaflet-control-attribution")
+    finally:
+        context.close()
+
+
 def test_unreachable_basemap_falls_back_to_the_plain_background_at_once(chromium, database_url,
                                                                         city):
     app = create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "osm", "TESTING": True})
