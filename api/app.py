@@ -8,6 +8,10 @@ Configuration comes from the environment, then from the *config* mapping given t
 ``LIANCHUANG_TILES``
     Basemap of the web map: ``osm`` (default), ``tianditu`` (needs ``TIANDITU_KEY``) or
     ``none`` (a plain background: the choice for machines without internet).
+``LIANCHUANG_START_VIEW``
+    What the web map opens on: ``projects`` (default), the box where most features linked
+    to projects lie (the county seat, not the far-off sites), or ``all``, every layer's
+    extent.  Either way the map's 全县 button frames everything.
 ``SECRET_KEY``
     Flask's signing key; a random one per process when unset.
 ``LIANCHUANG_DEPOT``
@@ -60,10 +64,11 @@ from api.guards import register_request_guards, register_security_headers
 from api.openapi import describe_by_hand, init_api
 from layers.green.scenario_request import CHANGE_SCHEMAS
 from webmap.basemaps import basemap
+from webmap.page import start_view
 from webmap.templating import TEMPLATES_DIR
 
 _SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY", "LIANCHUANG_READ",
-             "LIANCHUANG_DEPOT")
+             "LIANCHUANG_DEPOT", "LIANCHUANG_START_VIEW")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -81,6 +86,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Validated now, so a wrong tile setting stops the start instead of breaking the map.
     app.config["BASEMAP"] = basemap(app.config["LIANCHUANG_TILES"] or "osm",
                                     app.config["TIANDITU_KEY"])
+    app.config["START_VIEW"] = start_view(app.config["LIANCHUANG_START_VIEW"])
     app.json.ensure_ascii = False  # Chinese stays readable in responses
     app.json.sort_keys = False
     api = init_api(app)

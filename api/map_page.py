@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Response, current_app, request, url_for
 
 from api import params
+from api.database import get_engine
 from api.i18n import page_language
 from api.openapi import Blueprint
+from layers.serving.project_links import projects_extent
 from webmap.assets import STATIC_DIR
 from webmap.page import render_page
 
@@ -32,7 +35,16 @@ def index(query: dict) -> Response:
     prefers English).
     """
     lang = page_language()
-    html = render_page(lang, current_app.config["BASEMAP"],
+    html = render_page(lang, current_app.config["BASEMAP"], start_extent=_start_extent(),
                        api_root=request.script_root + "/api",
                        static_root=url_for("webmap.static", filename=""))
     return Response(html, mimetype="text/html")
+
+
+def _start_extent() -> list[float] | None:
+    if current_app.config["START_VIEW"] != "projects":
+        return None
+    try:
+        return projects_extent(get_engine())
+    except sa.exc.OperationalError:  # the page still opens, and its script says why it is empty
+        return None

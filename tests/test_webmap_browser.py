@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 
 import webmap.page
+from api.app import create_app
+from layers.storage.catalogue import LAYERS, STATUS_COLORS
+from tests.live_server import served
 from webmap.screenshot import wait_until_ready
 
 pytest_plugins = ["tests.factories"]
@@ -74,12 +77,77 @@ def click_feature(page, layer: str, index: int) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
-def test_map_loads_every_layer_from_the_api(open_map, city):
+def test_map_loads_the_shown_layers_from_the_api(open_map, city):
     browsed = open_map()
     counts = browsed.page.evaluate("window.lianchuangMap.counts")
     assert {k: v for k, v in counts.items() if v} == {
-        "road_segments": 3, "parks": 1, "facilities": 2, "built_up_area": 1}
-    assert browsed.page.inner_text(".lc-status") == "已显示 7 个要素"
+        "road_segments": 3, "parks": 1, "facilities": 2}  # b1: a reference layer, unticked
+    assert browsed.problems == []
+
+
+def show_everything(page) -> None:
+    page.click("button.lc-view-all")
+    wait_until_ready(page)
+
+
+def layer_switch(page, title: str):
+    return page.locator(".leaflet-control-layers-overlays label", has_text=title).locator("input")
+
+
+def test_reference_layers_start_unticked_and_load_when_ticked(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    for spec in LAYERS:
+        assert layer_switch(page, spec.zh).is_checked() == spec.mission, spec.name
+    assert paths_in(page, "built_up_area").count() == 0
+    layer_switch(page, "建成区").check()
+    wait_until_ready(page)
+    assert paths_in(page, "built_up_area").count() == 1
+    assert browsed.problems == []
+
+
+def test_counter_counts_the_features_visible_in_the_view(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    show_everything(page)
+    assert page.inner_text(".lc-status") == "本视图可见 6 个要素"  # 3 roads, p1, f1, f2
+    layer_switch(page, "道路改造路段").uncheck()
+    assert page.inner_text(".lc-status") == "本视图可见 3 个要素"
+    layer_switch(page, "道路改造路段").check()
+    layer_switch(page, "建成区").check()
+    wait_until_ready(page)
+    assert page.inner_text(".lc-status") == "本视图可见 7 个要素"
+    page.evaluate("window.lianchuangMap.map.fitBounds("
+                  "[[33.018, 107.708], [33.022, 107.712]], {animate: false})")
+    wait_until_ready(page)
+    assert page.inner_text(".lc-status") == "本视图可见 2 个要素"  # r3 and b1 around it
+    assert browsed.problems == []
+
+
+def test_legend_names_each_mission_layer_with_its_own_symbol(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    symbols = {}
+    for spec in (spec for spec in LAYERS if spec.mission):
+        row = page.locator(f".lc-legend-row[data-layer={spec.name}]")
+        assert row.inner_text() == spec.zh
+        symbols[spec.name] = row.locator("svg.lc-symbol").inner_html()
+    assert len(set(symbols.values())) == len(symbols)  # no two drawn alike
+    assert browsed.problems == []
+
+
+def test_features_take_their_layer_symbol_in_their_status_colour(open_map, city):
+    browsed = open_map()
+    page = browsed.page
+    road = paths_in(page, "road_segments").first  # r1: in progress
+    assert road.get_attribute("stroke") == STATUS_COLORS["in_progress"]
+    assert road.get_attribute("stroke-width") == "6"
+    assert road.get_attribute("stroke-dasharray") is None
+    park = paths_in(page, "parks").first  # p1: completed, dotted
+    fill = park.get_attribute("fill")
+    assert fill == "url(#lc-pattern-dots-" + STATUS_COLORS["completed"].lstrip("#") + ")"
+    pattern = page.locator(fill[4:-1] + " circle")
+    assert pattern.get_attribute("fill") == STATUS_COLORS["completed"]
     assert browsed.problems == []
 
 
@@ -102,13 +170,46 @@ def test_tools_legend_and_clustering_are_on_the_map(open_map, city):
     assert browsed.problems == []
 
 
-def test_map_fits_the_data_extent(open_map, city):
+def view_of(page) -> tuple[float, float, float, float]:
+    """The map's view as west, south, east, north."""
+    bounds = page.evaluate("window.lianchuangMap.map.getBounds().toBBoxString()")
+    return tuple(map(float, bounds.split(",")))
+
+
+def test_map_opens_on_the_project_features(open_map, city):
+    # The middle 90% of the linked features' centres (r1, r2, p1, f1, f2), widened by a
+    # tenth: by hand 107.7016-107.7544 E, 32.972-32.996 N; b1 spans 32.96-33.03 N.
     browsed = open_map()
-    bounds = browsed.page.evaluate("window.lianchuangMap.map.getBounds().toBBoxString()")
-    west, south, east, north = map(float, bounds.split(","))
+    west, south, east, north = view_of(browsed.page)
+    assert west <= 107.7016 and east >= 107.7544 and south <= 32.972 and north >= 32.996
+    assert not (south <= 32.96 and north >= 33.03)  # closer than everything
+    assert browsed.problems == []
+
+
+def test_whole_county_button_shows_everything(open_map, city):
+    browsed = open_map()
+    browsed.page.click("button.lc-view-all")
+    wait_until_ready(browsed.page)
+    west, south, east, north = view_of(browsed.page)
     assert west <= 107.69 and east >= 107.77 and south <= 32.96 and north >= 33.03
     assert east - west < 0.5  # fitted to the town, not the world
     assert browsed.problems == []
+
+
+def test_start_view_all_opens_on_everything(chromium, database_url, city):
+    app = create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "none",
+                      "LIANCHUANG_START_VIEW": "all", "TESTING": True})
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        with served(app) as base:
+            page.goto(base + "/")
+            wait_until_ready(page)
+            west, south, east, north = view_of(page)
+            assert page.locator("button.lc-view-projects").count() == 0
+    finally:
+        context.close()
+    assert west <= 107.69 and east >= 107.77 and south <= 32.96 and north >= 33.03
 
 
 def test_layer_switcher_hides_and_shows_a_layer(open_map, city):
@@ -149,6 +250,7 @@ def test_project_history_opens_in_the_card(open_map, city):
 def test_status_filter_asks_the_api_again(open_map, city):
     browsed = open_map()
     page = browsed.page
+    layer_switch(page, "建成区").check()
     page.select_option("select[name=status]", "in_progress")
     wait_until_ready(page)
     assert paths_in(page, "road_segments").count() == 1  # r1 only
@@ -199,7 +301,8 @@ def test_english_page_uses_the_english_labels(open_map, city):
     assert page.locator(".leaflet-control-layers-overlays",
                         has_text="Road renovation segments").count() == 1
     assert "In progress" in page.inner_text(".lc-legend")
-    assert page.inner_text(".lc-status") == "7 features shown"
+    show_everything(page)
+    assert page.inner_text(".lc-status") == "6 features visible in this view"
     assert browsed.problems == []
 
 
@@ -217,3 +320,62 @@ def test_project_name_with_markup_shows_as_text(open_map, city, new_project):
     assert page.locator(".lc-results img").count() == 0
     page.wait_for_timeout(300)  # a fired onerror would have shown its dialog by now
     assert browsed.problems == []
+
+
+#: A 1x1 transparent PNG, served as every tile of a reachable tile service.
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000b4944415478"
+    "9c6360000200000500017a5eab3f0000000049454e44ae426082")
+
+
+def test_reachable_basemap_draws_every_tile_of_the_view(chromium, database_url, city):
+    app = create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "osm", "TESTING": True})
+    tile_requests = []
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+
+        def serve_tile(route):
+            tile_requests.append(route.request.url)
+            route.fulfill(status=200, content_type="image/png", body=PNG_1X1)
+
+        page.route("https://tile.openstreetmap.org/**", serve_tile)
+        with served(app) as base:
+            page.goto(base + "/")
+            wait_until_ready(page)
+            page.wait_for_timeout(500)
+            assert len(tile_requests) > 12  # the whole view, once the first tile loaded
+            assert not page.locator(".lc-basemap-note").is_visible()
+            assert "OpenStreetMap" in page.inner_text(".leaflet-control-attribution")
+    finally:
+        context.close()
+
+
+def test_unreachable_basemap_falls_back_to_the_plain_background_at_once(chromium, database_url,
+                                                                        city):
+    app = create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "osm", "TESTING": True})
+    tile_requests, errors = [], []
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def refuse(route):
+            tile_requests.append(route.request.url)
+            route.abort("connectionrefused")
+
+        page.route("https://tile.openstreetmap.org/**", refuse)
+        with served(app) as base:
+            page.goto(base + "/")
+            wait_until_ready(page)
+            page.wait_for_timeout(500)  # every tile the page would ask for, it has by now
+            assert 1 <= len(tile_requests) <= 4, tile_requests
+            note = page.locator(".lc-basemap-note")
+            assert note.is_visible()
+            assert note.inner_text() == "底图无法访问，图层改在纯色背景上显示"
+            assert "OpenStreetMap" not in page.inner_text(".leaflet-control-attribution")
+            assert page.evaluate("""() => { let tiles = 0; window.lianchuangMap.map.eachLayer(
+                (layer) => { if (layer instanceof L.TileLayer) tiles += 1; }); return tiles; }""") == 0
+    finally:
+        context.close()
+    assert errors == []

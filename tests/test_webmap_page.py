@@ -10,6 +10,7 @@ import pytest
 
 from api.app import create_app
 from geo.errors import LianchuangError
+from layers.serving.project_links import projects_extent
 from layers.storage.catalogue import LAYERS
 from webmap.assets import STATIC_DIR
 
@@ -50,6 +51,17 @@ def test_page_is_chinese_by_default_and_english_on_request(client):
         assert json.dumps(spec.en) in english
 
 
+def test_start_extent_holds_the_middle_of_the_linked_features(clean_db, city):
+    # Centres of r1, r2, p1, f1, f2 (r3 and b1 have no project): x 107.705 107.71 107.735
+    # 107.75 107.75, y 32.9725 32.98 32.985 32.99 32.995; their 5% and 95% points
+    # (107.706-107.75, 32.974-32.994), widened by a tenth on each side.
+    assert projects_extent(clean_db) == pytest.approx([107.7016, 32.972, 107.7544, 32.996])
+
+
+def test_no_project_means_no_start_extent(clean_db):
+    assert projects_extent(clean_db) is None
+
+
 def test_no_basemap_means_no_tile_url(client):
     assert "{z}" not in client.get("/").get_data(as_text=True)
 
@@ -72,6 +84,7 @@ def test_tianditu_basemap_labels_in_the_page_language(database_url):
 @pytest.mark.parametrize(("settings", "message"), [
     ({"LIANCHUANG_TILES": "tianditu"}, "needs TIANDITU_KEY"),
     ({"LIANCHUANG_TILES": "google"}, "use one of: osm, tianditu, none"),
+    ({"LIANCHUANG_START_VIEW": "town"}, "use one of: projects, all"),
 ])
 def test_wrong_basemap_setting_stops_the_start(settings, message):
     with pytest.raises(LianchuangError, match=message):

@@ -3,7 +3,8 @@
 folium builds the Leaflet page: the basemap, one empty overlay per catalogue layer (a
 marker-cluster group for point layers), the layer switcher, full-screen and measuring
 controls.  :class:`webmap.elements.PageData` then hands the overlays to ``static/js/map.js``,
-which fetches ``/api/layers`` (to fit the data's extent) and, page by page, each layer's
+which opens on the project features (or on all the data, :data:`START_VIEWS`; the 全县
+button frames everything), fetches ``/api/layers`` and, page by page, each layer's
 features around the current view (again when the view leaves that area), colours them by
 project status and adds the filters, search box and legend.  ``js/map-tracking.js``
 adds signing in with an API token, the problem reports overlay and the report form
@@ -22,6 +23,7 @@ from typing import Any
 import folium
 from folium import plugins
 
+from geo.errors import LianchuangError
 from layers.i18n import N_, check_language, translator
 from layers.serving.project_links import DISPLAY_PRIORITY
 from layers.storage.catalogue import (
@@ -52,21 +54,41 @@ VECTOR_TILE_THRESHOLD = MAX_FEATURES_IN_VIEW
 #: Drawing depth by geometry: polygons at the bottom, points on top, so that small things
 #: stay clickable above large areas; the script orders layers of equal depth by extent.
 _GEOMETRY_DEPTH = {"polygon": 0, "line": 2, "point": 3}
+#: What the map opens on (``LIANCHUANG_START_VIEW``): ``projects``, the box where most
+#: features linked to projects lie (:func:`layers.serving.project_links.projects_extent`),
+#: or ``all``, every layer's extent.
+START_VIEWS = ("projects", "all")
 #: The page's title (msgid).
 TITLE = N_("Lianchuang · campaign projects map")
 _REPORTS = N_("Problem reports")
 
 
+def start_view(name: str | None) -> str:
+    """*name* (``projects`` when unset) if it is one of :data:`START_VIEWS`."""
+    name = (name or "projects").strip().lower()
+    if name not in START_VIEWS:
+        raise LianchuangError(f"LIANCHUANG_START_VIEW={name!r} is not a start view; use one of: "
+                              + ", ".join(START_VIEWS))
+    return name
+
+
 def render_page(lang: str = "zh", basemap: Basemap = Basemap("none"), *,
-                api_root: str = "/api", static_root: str = "/static") -> str:
-    """The whole HTML page for *lang* (``zh`` or ``en``)."""
-    fmap = build_map(lang, basemap, api_root=api_root, static_root=static_root)
+                start_extent: list[float] | None = None, api_root: str = "/api",
+                static_root: str = "/static") -> str:
+    """The whole HTML page for *lang* (``zh`` or ``en``).
+
+    *start_extent* (``[minx, miny, maxx, maxy]``) is the view the map opens on; without
+    one it opens on all the data.
+    """
+    fmap = build_map(lang, basemap, start_extent=start_extent, api_root=api_root,
+                     static_root=static_root)
     return render_map_page(fmap.get_root(), lang=lang, title=translator(lang).gettext(TITLE),
                            static_root=static_root,
                            page_script=assets.module_url("map", static_root))
 
 
-def build_map(lang: str, basemap: Basemap, *, api_root: str, static_root: str) -> folium.Map:
+def build_map(lang: str, basemap: Basemap, *, start_extent: list[float] | None = None,
+              api_root: str, static_root: str) -> folium.Map:
     """The folium map of the page, with empty overlays for the script to fill.
 
     Parameters
@@ -75,6 +97,8 @@ def build_map(lang: str, basemap: Basemap, *, api_root: str, static_root: str) -
         ``zh`` or ``en``: labels of layers, statuses, campaigns and controls.
     basemap
         Tiles under the layers (:func:`webmap.basemaps.basemap`).
+    start_extent
+        ``[minx, miny, maxx, maxy]`` to open on; ``None``: every layer's extent.
     api_root, static_root
         URLs the API and the ``webmap/static`` folder are served at.
     """
@@ -86,13 +110,14 @@ def build_map(lang: str, basemap: Basemap, *, api_root: str, static_root: str) -
                                   show=True).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _add_tools(fmap, lang, static_root)
-    PageData(page_config(lang, api_root), groups=groups, overlays={"reports": reports},
+    PageData(page_config(lang, api_root, start_extent), groups=groups, overlays={"reports": reports},
              js=assets.urls(assets.APP_JS, static_root),
              css=assets.urls(assets.APP_CSS, static_root)).add_to(fmap)
     return fmap
 
 
-def page_config(lang: str, api_root: str) -> dict[str, Any]:
+def page_config(lang: str, api_root: str,
+                start_extent: list[float] | None = None) -> dict[str, Any]:
     """Settings and labels the page script needs, all taken from the catalogue."""
     service_root = api_root.rstrip("/").removesuffix("/api")
     return {
@@ -100,6 +125,7 @@ def page_config(lang: str, api_root: str) -> dict[str, Any]:
         "api": api_root.rstrip("/"),
         "open311": service_root + "/open311/v2",
         "dashboard": service_root + "/dashboard",
+        "startExtent": start_extent,
         "pageSize": PAGE_SIZE,
         "maxFeaturesInView": MAX_FEATURES_IN_VIEW,
         "vectorTiles": {"threshold": VECTOR_TILE_THRESHOLD, "url": service_root + "/tiles"},
@@ -130,10 +156,14 @@ def _layer_config(spec: LayerSpec, lang: str) -> dict[str, Any]:
 
 
 def _overlay(spec: LayerSpec, lang: str, static_root: str) -> folium.map.Layer:
-    """An empty overlay named after the layer; point layers cluster their markers."""
+    """An empty overlay named after the layer; point layers cluster their markers.
+
+    Mission layers are shown at first; reference layers start unticked in the layer
+    switcher, so the campaign's work reads at a glance.
+    """
     if spec.geometry != ("point",):
-        return folium.FeatureGroup(name=spec.title(lang), overlay=True, show=True)
-    cluster = plugins.MarkerCluster(name=spec.title(lang), overlay=True, show=True,
+        return folium.FeatureGroup(name=spec.title(lang), overlay=True, show=spec.mission)
+    cluster = plugins.MarkerCluster(name=spec.title(lang), overlay=True, show=spec.mission,
                                     options={"maxClusterRadius": 40})
     cluster.default_js = assets.urls(assets.MARKER_CLUSTER_JS, static_root)
     cluster.default_css = assets.urls(assets.MARKER_CLUSTER_CSS, static_root)

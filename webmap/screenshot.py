@@ -3,7 +3,9 @@
 Start the service first (``lianchuang serve``), then::
 
     python -m webmap.screenshot --url http://127.0.0.1:5000/ --out docs/screenshot.png \
-        --fit-layer built_up_area
+        --width 1400 --height 900
+
+(the map opens on the project features; ``--fit-layer built_up_area`` frames a layer instead)
 
 The script waits until every layer is loaded (the page sets ``data-map-state="ready"`` on
 its body), optionally opens the project card of a feature, and writes the PNG.  It needs

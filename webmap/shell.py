@@ -22,11 +22,13 @@ def map_shell(title: str, basemap: Basemap, lang: str, static_root: str
     """A page titled *title* holding an empty map with *basemap* under it.
 
     Leaflet comes from ``webmap/static`` (no CDN); the map has no starting view (the page
-    script fits it to the data) and zooms in quarter steps, so fitting an extent fills the
-    view instead of jumping a level.
+    script fits it to the data), so no tile is asked for before the script can watch the
+    basemap (``guardBasemap`` in ``static/js/common.js``); it zooms in quarter steps, so
+    fitting an extent fills the view instead of jumping a level.
     """
     figure = Figure(title=title)
     fmap = folium.Map(location=None, tiles=None, zoom_control=True)
+    del fmap.options["zoom"]  # with a centre but no zoom, Leaflet sets no view
     fmap.options["max_zoom"] = MAX_ZOOM
     fmap.options["zoom_snap"] = 0.25
     figure.add_child(fmap)

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 
 from layers.serving.query import BBox, ProjectFilter, overdue_condition, search_pattern
-from layers.storage.models import STORAGE_SRID, project_features, projects
+from layers.storage.catalogue import LAYERS
+from layers.storage.models import STORAGE_SRID, layer_table, project_features, projects
 from layers.storage.spec import LayerSpec
 
 #: Order in which a status claims a feature's colour (first wins); see the module docstring.
@@ -94,3 +95,30 @@ def linked_projects(layer: str, features: sa.FromClause, today: dt.date | sa.Bin
                    *projects_filter.conditions(projects, today))
             .group_by(project_features.c.fid)
             .subquery("linked"))
+
+
+def projects_extent(engine: sa.Engine, share: float = 0.9) -> list[float] | None:
+    """Where the campaign's work is: ``[minx, miny, maxx, maxy]`` in EPSG:4326, or ``None``.
+
+    The box holding the middle *share* of the centres of every feature linked to a project,
+    in longitude and in latitude apart, so that a few far-off sites (a reservoir's
+    protection zone, a landfill) do not shrink the county seat, where most of the work
+    is, to a corner of the map; widened by a tenth on each side, so that the features at
+    its edges show whole.  ``None`` when no feature is linked to a project.
+    """
+    centres = sa.union_all(*(
+        sa.select(sa.func.ST_Centroid(table.c.geom).label("centre"))
+        .where(sa.exists(linked_to(spec, table, sa.literal(1))))
+        for spec, table in ((spec, layer_table(spec.name)) for spec in LAYERS)
+    )).subquery()
+    low, high = (1 - share) / 2, (1 + share) / 2
+    x, y = sa.func.ST_X(centres.c.centre), sa.func.ST_Y(centres.c.centre)
+    query = sa.select(*(sa.func.percentile_cont(fraction).within_group(axis)
+                        for fraction, axis in ((low, x), (low, y), (high, x), (high, y))))
+    with engine.connect() as conn:
+        box = conn.execute(query).one()
+    if box[0] is None:
+        return None
+    minx, miny, maxx, maxy = (float(value) for value in box)
+    margin_x, margin_y = (maxx - minx) / 10, (maxy - miny) / 10
+    return [minx - margin_x, miny - margin_y, maxx + margin_x, maxy + margin_y]

@@ -1,7 +1,9 @@
 """The layer catalogue of the 六城（县）联创 campaign, and the project vocabularies.
 
 Everything a user sees named (layer titles, field labels, campaign and status names, the
-status colours of the legend) is defined here once, in Chinese and English.
+status colours of the legend) is defined here once, in Chinese and English; so is each
+layer's map symbol (its style), which tells the mission layers apart while colour tells
+the status.
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             FieldSpec("reference", "boolean", "改造参照标准", "Reference standard"),
             _NOTE,
         ),
-        LayerStyle(color="#455a64", weight=5),
+        LayerStyle(color="#455a64", weight=6),  # a broad solid line
         mission=True,
         description_zh="主次干道及引道的综合改造路段",
         description_en="Road segments under comprehensive renovation",
@@ -184,7 +186,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             FieldSpec("opened", "integer", "建成年份", "Year opened", minimum=1900, maximum=2100),
             _NOTE,
         ),
-        LayerStyle(color="#2e7d32", fill_color="#66bb6a", fill_opacity=0.45),
+        LayerStyle(color="#2e7d32", fill_color="#66bb6a", fill_opacity=0.45, fill_pattern="dots"),
         mission=True,
         description_zh="公园绿地（CJJ/T 85-2017 G1）",
         description_en="Park green space (CJJ/T 85-2017 class G1)",
@@ -198,7 +200,8 @@ LAYERS: tuple[LayerSpec, ...] = (
             FieldSpec("greened", "boolean", "岸线已绿化", "Banks greened"),
             _NOTE,
         ),
-        LayerStyle(color="#1565c0", fill_color="#64b5f6", weight=3, fill_opacity=0.5),
+        LayerStyle(color="#1565c0", fill_color="#64b5f6", weight=3, fill_opacity=0.5,
+                   dash_array="10 5", fill_pattern="waves"),
         mission=True,
         description_zh="河流水面与渠道",
         description_en="River surfaces and channels",
@@ -211,7 +214,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             FieldSpec("community", "text", "所在社区", "Community", max_length=50),
             _NOTE,
         ),
-        LayerStyle(color="#6d4c41", fill_color="#bcaaa4", dash_array="6 4"),
+        LayerStyle(color="#6d4c41", fill_color="#bcaaa4", dash_array="6 4", fill_pattern="hatch"),
         mission=True,
         description_zh="棚户区及城乡结合部改造片区",
         description_en="Shantytown and urban-fringe renovation zones",
@@ -229,7 +232,8 @@ LAYERS: tuple[LayerSpec, ...] = (
             FieldSpec("approved", "boolean", "已批复划定", "Approved delineation"),
             _NOTE,
         ),
-        LayerStyle(color="#00838f", fill_color="#80deea", fill_opacity=0.3, dash_array="2 4"),
+        LayerStyle(color="#00838f", fill_color="#80deea", weight=2.5, fill_opacity=0.3,
+                   dash_array="2 4", fill_pattern="cross"),
         mission=True,
         description_zh="饮用水水源一级、二级保护区（HJ 338-2018）",
         description_en="Drinking-water source protection zones (HJ 338-2018)",

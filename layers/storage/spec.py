@@ -106,9 +106,19 @@ class FieldSpec:
         raise ValueError(f"{text!r} is not one of the allowed values: {allowed}")
 
 
+#: Fills an area symbol may have besides a plain colour (drawn by webmap/static/js/map-symbols.js).
+FILL_PATTERNS = ("hatch", "cross", "dots", "waves")
+
+
 @dataclass(frozen=True)
 class LayerStyle:
-    """How the web map draws a layer when its features carry no project status."""
+    """How the web map draws a layer: its symbol, and its colours where no status colours it.
+
+    On a mission layer the colour is the project status, so the layer is told apart by its
+    shape: the line's ``weight`` and ``dash_array``, and an area's ``fill_pattern`` (one of
+    :data:`FILL_PATTERNS`, drawn in the status colour; ``None`` is a plain fill).
+    ``fill_opacity`` is that of a plain fill (where a page draws none of the patterns).
+    """
 
     color: str
     fill_color: str | None = None
@@ -116,6 +126,12 @@ class LayerStyle:
     fill_opacity: float = 0.35
     dash_array: str | None = None
     icon: str | None = None
+    fill_pattern: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.fill_pattern not in (None, *FILL_PATTERNS):
+            raise ValueError(f"fill_pattern {self.fill_pattern!r} is not one of "
+                             + ", ".join(FILL_PATTERNS))
 
 
 @dataclass(frozen=True)

@@ -193,3 +193,40 @@ export function addControl(app, position, build) {
   });
   new Control({ position }).addTo(app.map);
 }
+
+/* ---- basemap ---------------------------------------------------------------------- */
+
+/**
+ * Let one tile of each basemap tile layer of *map* try the tile service before any other
+ * tile is asked for.  The first tile that loads lets the basemap draw in full; if a probe
+ * fails before any has loaded (no internet, a blocked host), the tile layers are removed
+ * (with their attribution) and onFallback() is called once: the layers sit on the plain
+ * background, without dozens of failed requests.  Call it before the map has a view.
+ */
+export function guardBasemap(map, onFallback) {
+  const layers = [];
+  map.eachLayer((layer) => { if (layer instanceof L.TileLayer) layers.push(layer); });
+  let state = "probing";  // then "ok" or "failed"
+  const probed = new Set();
+  layers.forEach((layer) => {
+    const createTile = layer.createTile;
+    layer.createTile = function heldTile(coords, done) {
+      if (state === "ok" || !probed.has(layer)) {
+        probed.add(layer);
+        return createTile.call(layer, coords, done);
+      }
+      return document.createElement("img");  // held back; drawn again once a tile loads
+    };
+    layer.once("tileload", () => {
+      if (state !== "probing") return;
+      state = "ok";
+      layers.forEach((each) => each.redraw());
+    });
+    layer.once("tileerror", () => {
+      if (state !== "probing") return;
+      state = "failed";
+      layers.forEach((each) => map.removeLayer(each));
+      onFallback();
+    });
+  });
+}

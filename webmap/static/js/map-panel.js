@@ -1,10 +1,12 @@
 /*
  * The planners' map, its controls: the panel (language, dashboard link, search box, project
- * filters, status line) and the legend of statuses, reference layers and problem reports.
+ * filters, status line), the view buttons, and the legend of the mission layers' symbols,
+ * the statuses' colours, the reference layers and problem reports.
  */
-import { _, otherLanguageName, getJSON, languageUrl, el, fail } from "./common.js";
+import { _, pgettext, otherLanguageName, getJSON, languageUrl, el, fail } from "./common.js";
 import { popupContent, popupOptions } from "./map-card.js";
-import { featuresUrl, loadLayers } from "./map.js";
+import { LEGEND_COLOR, layerSymbol } from "./map-symbols.js";
+import { featuresUrl, fitWithin, loadLayers } from "./map.js";
 
 /* ---- panel: language, search, filters, status line --------------------------------- */
 
@@ -27,7 +29,10 @@ export function buildPanel(app) {
     selectFilter(app, "department", _("Department"), []),
     overdueToggle(app));
   app.statusLine = el("div", "lc-status", _("Loading…"));
-  panel.append(head, searchBox(app), filters, app.statusLine);
+  app.basemapNote = el("div", "lc-status lc-basemap-note",
+    _("The basemap cannot be reached: the layers are drawn on a plain background"));
+  app.basemapNote.hidden = true;
+  panel.append(head, searchBox(app), filters, app.statusLine, app.basemapNote);
   app.panel = panel;
   return panel;
 }
@@ -142,17 +147,50 @@ export function focusFeature(app, spec, feature) {
   }
 }
 
+/* ---- view buttons: the project features, the whole county -------------------------- */
+
+export function buildViewButtons(app) {
+  const bar = el("div", "leaflet-bar lc-view-buttons");
+  const button = (className, text, title, extents) => {
+    const node = el("button", className, text);
+    node.type = "button";
+    node.title = title;
+    node.setAttribute("aria-label", title);
+    node.addEventListener("click", () => {
+      const chosen = extents();
+      if (chosen.length) fitWithin(app, chosen);
+    });
+    return node;
+  };
+  if (app.config.startExtent) {
+    bar.append(button("lc-view-projects", pgettext("map view", "Projects"), _("Show the project features"),
+      () => [app.config.startExtent]));
+  }
+  bar.append(button("lc-view-all", _("Whole county"), _("Show everything on the map"),
+    () => app.allExtents || []));
+  return bar;
+}
+
 /* ---- legend ----------------------------------------------------------------------- */
 
 export function buildLegend(app) {
+  // Shape tells the layer, colour the status: the mission layers' symbols in a neutral
+  // grey, then the status colours, then the reference layers in their own style.
   const legend = el("div", "lc-legend");
-  legend.append(el("h4", null, _("Status")));
-  app.config.statuses.forEach((s) => legend.append(legendRow(swatch(s.color), s.label)));
-  legend.append(legendRow(swatch(app.config.overdueColor), _("Overdue")),
+  const missions = app.config.layers.filter((spec) => spec.mission);
+  legend.append(el("h4", null, _("Project layers (by shape)")));
+  missions.forEach((spec) => legend.append(
+    legendRow(layerSymbol(spec, LEGEND_COLOR), spec.title, spec.name)));
+  legend.append(el("h4", null, _("Project status (by colour)")));
+  const statuses = el("div", "lc-legend-columns");
+  app.config.statuses.forEach((s) => statuses.append(legendRow(swatch(s.color), s.label)));
+  statuses.append(legendRow(swatch(app.config.overdueColor), _("Overdue")));
+  legend.append(statuses,
     legendRow(swatch(null), _("No linked project (layer colour, faded)")),
     el("h4", null, _("Reference layers")));
   app.config.layers.filter((spec) => !spec.mission)
-    .forEach((spec) => legend.append(legendRow(layerSwatch(spec), spec.title)));
+    .forEach((spec) => legend.append(
+      legendRow(layerSymbol(spec, spec.style.color), spec.title, spec.name)));
   legend.append(el("h4", null, _("Problem reports")));
   const reports = el("div", "lc-legend-columns");
   app.config.reportStatuses.forEach((s) => {
@@ -164,8 +202,9 @@ export function buildLegend(app) {
   return legend;
 }
 
-function legendRow(symbol, label) {
+function legendRow(symbol, label, layer) {
   const row = el("div", "lc-legend-row");
+  if (layer) row.dataset.layer = layer;
   row.append(symbol, el("span", null, label));
   return row;
 }
@@ -173,23 +212,5 @@ function legendRow(symbol, label) {
 function swatch(color) {
   const symbol = el("span", "lc-swatch" + (color ? "" : " lc-swatch-none"));
   if (color) symbol.style.background = color;
-  return symbol;
-}
-
-function layerSwatch(spec) {
-  const style = spec.style;
-  if (!spec.geometry.includes("polygon")) {  // a stroke for line and point layers
-    const line = el("span", "lc-swatch lc-swatch-line");
-    line.style.borderTopColor = style.color;
-    line.style.borderTopStyle = style.dash_array ? "dashed" : "solid";
-    return line;
-  }
-  const symbol = el("span", "lc-swatch lc-swatch-layer");
-  symbol.style.borderColor = style.color;
-  symbol.style.borderStyle = style.dash_array ? "dashed" : "solid";
-  const fill = el("span", "lc-swatch-fill");
-  fill.style.background = style.fill_color || style.color;
-  fill.style.opacity = String(style.fill_opacity);
-  symbol.append(fill);
   return symbol;
 }

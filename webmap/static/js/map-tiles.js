@@ -77,7 +77,7 @@ function grid(app, spec, key, about) {
     vectorTileLayerStyles: {
       [spec.name]: (properties, zoom, dimension) => {
         const style = featureStyle(app, spec,
-          { properties, geometry: { type: DIMENSION_TYPES[dimension] || "" } });
+          { properties, geometry: { type: DIMENSION_TYPES[dimension] || "" } }, true);
         return Object.assign({ radius: 6 }, style, { fill: style.fill || dimension === 1 });
       },
     },

@@ -1,6 +1,7 @@
 /*
  * Lianchuang planners' map: fills the overlays folium created with features from the API,
- * colours them by project status, and drives the filter panel, search box and legend;
+ * draws them in their layer's symbol (map-symbols.js) coloured by project status, counts
+ * those in view, and drives the filter panel, search box, view buttons and legend;
  * project cards show the history as a timeline.  Signing in, problem reports and project
  * changes are added by map-tracking.js, big layers drawn from tiles by map-tiles.js; the
  * cards are map-card.js, the panel and legend map-panel.js.
@@ -11,10 +12,11 @@
  * A URL ending in #project=<id> opens that project's card.
  */
 import {
-  _, pageData, getJSON, sameOriginPath, setState, showStatus, fail, addControl,
+  _, pageData, getJSON, sameOriginPath, setState, showStatus, fail, addControl, guardBasemap,
 } from "./common.js";
 import { openProjectFromHash, popupContent, popupOptions, projectCard } from "./map-card.js";
-import { buildLegend, buildPanel, loadDepartments } from "./map-panel.js";
+import { buildLegend, buildPanel, buildViewButtons, loadDepartments } from "./map-panel.js";
+import { patternFill } from "./map-symbols.js";
 import * as tiles from "./map-tiles.js";
 import * as tracking from "./map-tracking.js";
 
@@ -31,6 +33,7 @@ function start(map, groups, config, overlays) {
     counts: {},
     tooDense: new Set(),  // layers with more features in view than the page will draw
     tiled: new Set(),     // big layers drawn from vector tiles (map-tiles.js)
+    stale: new Set(),     // unticked layers not asked for since the view or filters changed
     featureCounts: {},    // features per layer, from the catalogue
     dataVersion: 0,       // bumped when the page changed a project: tiles are asked anew
     loadedBounds: null,   // the area the drawn features were asked for
@@ -51,8 +54,10 @@ function start(map, groups, config, overlays) {
   window.lianchuangMap = app;
   setState(app, "loading");
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+  addControl(app, "topleft", buildViewButtons);
   addControl(app, "topleft", buildPanel);
   addControl(app, "bottomright", buildLegend);
+  guardBasemap(map, () => { app.basemapNote.hidden = false; });
   tracking.start(app, overlays || {});
   Promise.all([getJSON(config.api + "/layers"), loadDepartments(app)])
     .then(([catalogue]) => {
@@ -78,7 +83,18 @@ function start(map, groups, config, overlays) {
           reloadIfOutdated(app);
         }
       });
-      map.on("moveend", () => reloadIfOutdated(app));
+      map.on("moveend", () => {
+        reloadIfOutdated(app);
+        if (app.state === "ready") showCount(app);
+      });
+      // A reference layer ticked on is loaded then (layers start unticked are never asked
+      // for until they are); the counter follows what is shown.
+      map.on("overlayadd", (event) => {
+        const name = layerNameOf(app, event.layer);
+        if (app.stale.has(name)) loadLayers(app, [name]);
+        else if (app.state === "ready") showCount(app);
+      });
+      map.on("overlayremove", () => { if (app.state === "ready") showCount(app); });
       openProjectFromHash(app);
       window.addEventListener("hashchange", () => openProjectFromHash(app));
     })
@@ -101,18 +117,23 @@ function orderPanes(app, catalogue) {
 }
 
 function fitToData(app, catalogue) {
-  const extents = catalogue.filter((layer) => layer.extent).map((layer) => layer.extent);
-  app.empty = extents.length === 0;
-  if (!app.empty) fitWithin(app, extents);
+  // Open on the project features (config.startExtent, LIANCHUANG_START_VIEW=projects),
+  // else on everything; the view buttons (map-panel.js) switch between the two.
+  app.allExtents = catalogue.filter((layer) => layer.extent).map((layer) => layer.extent);
+  app.empty = app.allExtents.length === 0;
+  if (app.empty) app.map.setView([35, 105], 4);  // nothing stored yet: China
+  else if (app.config.startExtent) fitWithin(app, [app.config.startExtent]);
+  else fitWithin(app, app.allExtents);
 }
 
-function fitWithin(app, extents) {
+export function fitWithin(app, extents) {
   // Fit [minx, miny, maxx, maxy] extents into the part of the map the panel (left) and
-  // the legend (right) leave free.
+  // the legend (right) leave free; a single point is shown at street level.
   const corners = extents.flatMap((e) => [[e[1], e[0]], [e[3], e[2]]]);
   const margins = controlMargins(app);
   app.map.fitBounds(L.latLngBounds(corners), {
     paddingTopLeft: margins.topLeft, paddingBottomRight: margins.bottomRight, animate: false,
+    maxZoom: 17,
   });
 }
 
@@ -147,7 +168,13 @@ function reloadView(app) {
 }
 
 export function loadLayers(app, names) {
+  // Only the layers ticked in the layer switcher: the others are asked for when ticked.
   names.forEach((name) => {
+    if (!app.map.hasLayer(app.groups[name])) {
+      app.stale.add(name);
+      return;
+    }
+    app.stale.delete(name);
     const generation = (app.generations[name] || 0) + 1;
     app.generations[name] = generation;
     track(app, loadLayer(app, app.specs[name], generation));
@@ -199,9 +226,14 @@ async function loadLayer(app, spec, generation) {
 
 export function loaded(app) {
   setState(app, "ready");
-  const total = Object.values(app.counts).reduce((sum, count) => sum + count, 0);
+  showCount(app);
+}
+
+function showCount(app) {
+  // What the planner sees: features of the ticked layers inside the current view.
   let text = app.empty ? _("No features in the database yet: run lianchuang import first")
-    : _("{count} features shown").replace("{count}", String(total));
+    : _("{count} features visible in this view").replace("{count}",
+      String(featuresInView(app)));
   if (app.tiled.size) {
     text += "; " + _("drawn from vector tiles: ")
       + [...app.tiled].map((name) => app.specs[name].title).join(_(", "));
@@ -211,6 +243,19 @@ export function loaded(app) {
       + [...app.tooDense].map((name) => app.specs[name].title).join(_(", "));
   }
   showStatus(app, text);
+}
+
+function featuresInView(app) {
+  const view = app.map.getBounds();
+  return Object.entries(app.features).filter(([key, layer]) => {
+    const name = key.slice(0, key.indexOf("/"));  // a layer name holds no "/", a fid may
+    return app.map.hasLayer(app.groups[name]) && view.intersects(
+      layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]));
+  }).length;
+}
+
+function layerNameOf(app, group) {
+  return Object.keys(app.groups).find((name) => app.groups[name] === group);
 }
 
 function addFeatures(app, spec, features) {
@@ -233,11 +278,12 @@ function forgetFeatures(app, spec) {
     .forEach((key) => delete app.features[key]);
 }
 
-export function featureStyle(app, spec, feature) {
+export function featureStyle(app, spec, feature, onCanvas) {
   // Mission layers take their colour from the project status, and their features with
   // no project are drawn faded (points hollow) so a layer colour close to a status colour
   // is not mistaken for one.  Supporting layers (the built-up area, communities...) keep
-  // their own style even when projects name them.
+  // their own style even when projects name them.  The shape is the layer's own (its
+  // weight, dash array and fill pattern); a canvas (vector tiles) draws no pattern.
   const style = spec.style;
   const status = spec.mission ? feature.properties.display_status : null;
   const faded = spec.mission && !status;
@@ -249,14 +295,17 @@ export function featureStyle(app, spec, feature) {
       ? { color, weight: 2, fill: true, fillColor: "#ffffff", fillOpacity: 0.9 }
       : { color: "#ffffff", weight: 1.5, fill: true, fillColor: color, fillOpacity: 0.9 };
   }
+  const patterned = Boolean(style.fill_pattern) && !onCanvas;
+  const opacity = patterned ? 1 : style.fill_opacity;
   return {
     color,
     weight: style.weight + (status === "overdue" ? 2 : 0),
     opacity: faded ? 0.5 : 0.95,
     dashArray: style.dash_array,
-    fill: type.endsWith("Polygon") && style.fill_opacity > 0,
-    fillColor: status ? color : style.fill_color || style.color,
-    fillOpacity: faded ? style.fill_opacity / 2 : style.fill_opacity,
+    fill: type.endsWith("Polygon") && opacity > 0,
+    fillColor: patterned ? patternFill(style.fill_pattern, color)
+      : status ? color : style.fill_color || style.color,
+    fillOpacity: faded ? opacity / 2 : opacity,
   };
 }
 
