@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,8 @@ import marshmallow as ma
 
 from geo.errors import InvalidInput, LianchuangError
 from geo.inspection_problem import DAY_MIN, MAX_SNAP_M, SERVICE_MIN
-from layers.serving.query import InvalidQuery, ProjectFilter, choice_code, plain_text
+from layers.inspection.request_fields import Clock, Day, Flag, Id, Number, Text, Texts
+from layers.serving.query import InvalidQuery, ProjectFilter, choice_code
 from layers.serving.schema_errors import schema_error_message
 from layers.storage.catalogue import (
     CAMPAIGNS,
@@ -52,7 +52,6 @@ MAX_NOT_INSPECTED_DAYS = 3650
 #: The server's depot setting, ``lon,lat,name``.
 DEPOT_SETTING = "LIANCHUANG_DEPOT"
 
-_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _REPORT_STATUS_CHOICES = tuple(choice for choice, _ in REPORT_STATUSES)
 
 
@@ -136,92 +135,6 @@ def _load(schema: ma.Schema, body: Any) -> Any:
         return schema.load(body)
     except ma.ValidationError as exc:
         raise InvalidRouteRequest(schema_error_message(exc.messages, body, schema)) from None
-
-
-# --- fields: their messages start with their own name (the path is added when refused) -----
-
-
-class Number(ma.fields.Float):
-    """A finite JSON number from *low* to *high* (a whole one when *whole*)."""
-
-    def __init__(self, low: float, high: float, *, whole: bool = False, **kwargs):
-        self.low, self.high, self.whole = low, high, whole
-        kind = {"type": "integer"} if whole else {}
-        bounds = {"minimum": low, "maximum": high} if math.isfinite(high - low) else {}
-        metadata = {**kind, **bounds, **kwargs.pop("metadata", {})}
-        if whole and "load_default" in kwargs:
-            metadata["default"] = int(kwargs["load_default"])
-        super().__init__(metadata=metadata, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        name = self.data_key or attr
-        kind = "a whole number" if self.whole else "a number"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not math.isfinite(value) or (self.whole and value != int(value)):
-            raise ma.ValidationError(f"{name} must be {kind}; got {value!r}")
-        if not self.low <= value <= self.high:
-            raise ma.ValidationError(f"{name}={value:g} is out of range; give {self.low:g} "
-                                     f"to {self.high:g}")
-        return int(value) if self.whole else float(value)
-
-
-class Text(ma.fields.String):
-    """Plain text of at most 200 characters."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        name = self.data_key or attr
-        if not isinstance(value, str):
-            raise ma.ValidationError(f"{name} must be text; got {value!r}")
-        try:
-            text = plain_text(value, name)
-        except InvalidQuery as exc:
-            raise ma.ValidationError(str(exc)) from None
-        if len(text) > 200:
-            raise ma.ValidationError(f"{name} is {len(text)} characters long; at most 200")
-        return text
-
-
-class Texts(ma.fields.Field):
-    """A list of codes or labels, or one text of them separated by commas."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        name = self.data_key or attr
-        items = value.split(",") if isinstance(value, str) else value
-        if not isinstance(items, list):
-            raise ma.ValidationError(f"{name} must be a list of texts")
-        return tuple(Text()._deserialize(item, name, data) for item in items)
-
-
-class Clock(ma.fields.String):
-    """A clock time ``HH:MM``, written back with two-digit hours."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        match = _CLOCK.match(value.strip()) if isinstance(value, str) else None
-        if not match:
-            raise ma.ValidationError(f"{self.data_key or attr} must be a clock time HH:MM "
-                                     f"(e.g. 08:30); got {value!r}")
-        return f"{int(match[1]):02d}:{match[2]}"
-
-
-class Flag(ma.fields.Boolean):
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise ma.ValidationError(f"{self.data_key or attr} must be true or false; "
-                                     f"got {value!r}")
-        return value
-
-
-class Day(ma.fields.Date):
-    def _deserialize(self, value, attr, data, **kwargs):
-        return parse_date(value, self.data_key or attr)
-
-
-class Id(ma.fields.Integer):
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**31:
-            raise ma.ValidationError(f"{self.data_key or attr} must be a positive whole "
-                                     f"number; got {value!r}")
-        return value
 
 
 class Stops(ma.fields.List):
@@ -442,16 +355,6 @@ def minutes_of_day(clock_time: str) -> int:
     """Minutes since midnight of a checked clock time ``HH:MM``."""
     hours, minutes = clock_time.split(":")
     return int(hours) * 60 + int(minutes)
-
-
-def parse_date(value: Any, what: str) -> dt.date | None:
-    """*value* (``YYYY-MM-DD``) as a date, ``None`` when absent."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ma.ValidationError(f"{what} must be a date YYYY-MM-DD; got {value!r}") from None
 
 
 def _place(item: Mapping[str, Any]) -> Place:
