@@ -88,7 +88,11 @@ def tiled_map(chromium, live_server, dense_city):
 def _view(page, lat_lon, zoom=16):
     page.evaluate("([lat, lon, zoom]) => window.lianchuangMap.map.setView([lat, lon], zoom, "
                   "{animate: false})", [*lat_lon, zoom])
-    page.wait_for_function("(" + _PAINTED_CANVASES + ")() > 0", timeout=15_000)
+    # Leaflet keeps the old zoom's tiles until the new ones load, and tiles arrive one by one:
+    # wait for the tile under this very point to be painted, not for any canvas.
+    page.wait_for_function("([lat, lon]) => { const pixel = (" + _PIXEL_AT + ")([lat, lon]);"
+                           " return pixel !== null && pixel[3] > 128; }",
+                           arg=list(lat_lon), timeout=15_000)
 
 
 def _rgb(hex_color):
