@@ -6,14 +6,13 @@ The figures come from :mod:`layers.tracking.dashboard`, their labels and chart l
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Response, render_template, request, url_for
 
 from api import params
 from api.database import get_engine
 from api.i18n import page_language
 from api.openapi import Blueprint
+from layers import clock
 from layers.exchange import ledger_export
 from layers.tracking import dashboard
 from webmap.dashboard import dashboard_view
@@ -34,7 +33,7 @@ def dashboard_page(query: dict) -> Response:
     English).
     """
     lang = page_language()
-    engine, today = get_engine(), dt.date.today()
+    engine, today = get_engine(), clock.today()
     figures = {
         "totals": dashboard.totals(engine, today),
         "by_campaign": dashboard.progress_by(engine, "campaign", today),

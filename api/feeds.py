@@ -19,6 +19,7 @@ from api import params
 from api.database import get_engine
 from api.i18n import page_language
 from api.openapi import Blueprint
+from layers import clock
 from layers.i18n import translator
 from layers.serving.query import plain_text
 from layers.tracking import dashboard
@@ -53,7 +54,7 @@ def changes(query: dict) -> Response:
     department = query.get("department")
     if department is not None:
         department = plain_text(department, "department")
-    engine, today = get_engine(), dt.date.today()
+    engine, today = get_engine(), clock.today()
     entries = ([_change_entry(change, lang) for change in
                 dashboard.status_changes(engine, FEED_CHANGES, department)]
                + [_overdue_entry(project, lang)
@@ -125,8 +126,7 @@ def _overdue_entry(project: dict, lang: str) -> dict:
               "status": labels(lang)["status"].get(project["status"], project["status"])}
     return {"key": f"overdue/{project['id']}/{project['due_date']}",
             "title": gettext("Overdue: {code} {name} ({days} days)").format(**values),
-            "updated": dt.datetime.combine(due + dt.timedelta(days=1), dt.time(),
-                                           dt.timezone.utc),
+            "updated": clock.day_start(due + dt.timedelta(days=1)),
             "link": _map_link(project["id"], lang), "author": None, "category": "overdue",
             "content": gettext("Project {code} {name} of {department} was due on {due} and "
                                "is {days} days overdue; status: {status}, "

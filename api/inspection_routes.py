@@ -11,7 +11,6 @@ sites a selection holds, and the default depot, without planning.  The work is i
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import os
 from typing import Any
 
@@ -23,6 +22,7 @@ from api.auth import require_user
 from api.database import get_engine
 from api.openapi import Blueprint
 from api.render import GEOJSON, json_response
+from layers import clock
 from layers.inspection import planning, route_request
 from layers.tracking.problem_reports import OPEN_STATUSES
 
@@ -127,7 +127,7 @@ def stops(query: dict) -> Response:
     what a plan of the same selection would start from.
     """
     selection = route_request.parse_selection(_selection_body(query))
-    today = query.get("today") or dt.date.today()
+    today = query.get("today") or clock.today()
     engine = get_engine()
     found = planning.select_stops(engine, selection, today=today)
     try:

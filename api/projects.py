@@ -11,8 +11,6 @@ with the project's current state, so no update is ever lost.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import marshmallow as ma
 from flask import Response, url_for
 
@@ -22,6 +20,7 @@ from api.database import get_engine
 from api.openapi import Blueprint
 from api.render import GEOJSON, json_response, page_links
 from geo.errors import LianchuangError, NotFound
+from layers import clock
 from layers.exchange import ledger_export
 from layers.storage.catalogue import CAMPAIGNS, STATUSES
 from layers.tracking import projects, workflow
@@ -176,7 +175,7 @@ def export_ledger(query: dict) -> Response:
     data = ledger_export.export_ledger(get_engine(), query["format"], query["filter"],
                                        query.get("q"))
     media_type, suffix = ledger_export.FORMATS[query["format"]]
-    name = f"lianchuang-ledger-{dt.date.today().isoformat()}{suffix}"
+    name = f"lianchuang-ledger-{clock.today().isoformat()}{suffix}"
     return Response(data, headers={"Content-Type": media_type, "Cache-Control": "no-store",
                                    "Content-Disposition": f'attachment; filename="{name}"'})
 

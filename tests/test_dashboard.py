@@ -13,6 +13,7 @@ import re
 import pytest
 from lxml import html
 
+from layers import clock
 from layers.tracking import dashboard
 from layers.tracking.accounts import create_user, issue_token
 from webmap import charts
@@ -162,7 +163,7 @@ def test_page_lists_the_overdue_projects_linked_to_the_map(client, city):
     rows = _select(tree, "#overdue tbody tr")
     assert len(rows) == 1
     cells = [c.text_content().strip() for c in _select(rows[0], "td")]
-    days = (dt.date.today() - dt.date(2020, 6, 30)).days
+    days = (clock.today() - dt.date(2020, 6, 30)).days
     assert cells == ["DL-002", "东环路提升", "交通局", "2020-06-30", str(days), "规划", "0%"]
     assert _select(rows[0], "a")[0].get("href") == f"/#project={city['DL-002']}"
 

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from lxml import etree
 
+from layers import clock
 from layers.tracking.accounts import create_user, issue_token
 
 pytest_plugins = ["tests.factories"]
@@ -74,14 +75,14 @@ def test_overdue_project_is_an_entry_dated_the_day_after_its_due_date(client, ci
     overdue = [e for e in _entries(_feed(client)) if e["category"] == "overdue"]
 
     assert [e["title"] for e in overdue] == [f"逾期：DL-002 东环路提升（{_days_since_past()} 天）"]
-    assert overdue[0]["updated"] == "2020-07-01T00:00:00Z"
+    assert overdue[0]["updated"] == "2020-07-01T00:00:00+08:00"  # midnight in Xixiang
     assert "交通局" in overdue[0]["content"] and "2020-06-30" in overdue[0]["content"]
     link = urlsplit(overdue[0]["link"])
     assert (link.path, link.fragment) == ("/", f"project={city['DL-002']}")
 
 
 def _days_since_past() -> int:
-    return (dt.date.today() - dt.date(2020, 6, 30)).days
+    return (clock.today() - dt.date(2020, 6, 30)).days
 
 
 def test_status_change_is_an_entry_with_old_and_new_status_and_its_actor(client, city, planner):
