@@ -401,6 +401,8 @@ def test_a_date_is_the_whole_day_in_the_county(client, dated, day, expected):
     {"bbox": "-1e20,-1e20,1e20,1e20", "bbox-crs": EPSG + "4545"},
     {"crs": "EPSG:" + "9" * 4301},
     {"bbox-crs": EPSG + "4" * 4301, "bbox": "1,2,3,4"},
+    {"name": "\x00"},  # found by tests/test_ogc_fuzz.py: PostgreSQL text cannot hold a NUL
+    {"datetime": "2024\x00"},
 ])
 def test_malformed_queries_that_used_to_500_are_400_exceptions(client, city, query):
     response = client.get(ITEMS, query_string=query)

@@ -152,6 +152,9 @@ def items_query(spec: LayerSpec, args: Mapping[str, str], page: Page) -> ItemsQu
 
     Whether a projected ``crs`` is offered depends on the data, so :func:`items` checks it.
     """
+    for name, value in args.items():
+        if "\x00" in value:  # PostgreSQL text cannot hold one: refuse it before any query
+            raise InvalidQuery(f"{name} must not contain a NUL character (%00)")
     crs = parse_crs(args["crs"]) if "crs" in args else None
     bbox_crs = parse_crs(args["bbox-crs"], "bbox-crs") if "bbox-crs" in args else None
     if bbox_crs and "bbox" not in args:
