@@ -230,5 +230,5 @@ def test_an_unjudged_veto_item_is_never_reported_as_passed(open_green, api):
 
     page = open_green("?title=provincial_eco_garden").page
 
-    assert page.inner_text(".lcg-veto") == "否决项尚有未能判定的，不能认为均未失分"
+    assert page.inner_text(".lcg-veto") == "否决项尚有未能判定的（阈值未知或缺数据），不能认为均未失分"
     assert "均未失分" not in page.inner_text(".lcg-veto").replace("不能认为均未失分", "")

@@ -10,6 +10,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from layers.green.report import veto_words
 from tests.green_town import build_green_town
 
 pytest_plugins = ["tests.factories"]
@@ -121,3 +122,22 @@ def test_a_bad_report_query_is_a_400(client, town, query, word):
 
     assert response.status_code == 400
     assert word in response.get_json()["error"]["message"]
+
+
+def test_the_report_and_the_workbook_say_the_veto_state_in_the_catalogues_words(client, town,
+                                                                                report_html):
+    # park_area_per_capita, a veto item of this title, fails in the town.
+    assert "有否决项未达标" in report_html
+    response = client.get(f"{REPORT}?format=xlsx&title=national_garden_old")
+    cells = [row for row in load_workbook(io.BytesIO(response.data))["指标"]
+             .iter_rows(values_only=True) if row and row[0] == "否决项"]
+    assert cells and cells[0][1] == "有否决项未达标"
+
+
+@pytest.mark.parametrize("state, words", [
+    ("failed", "有否决项未达标"),
+    ("unjudged", "否决项尚有未能判定的（阈值未知或缺数据），不能认为均未失分"),
+    ("passed", "否决项均已判定且未失分"),
+    ("none", "该称号在这些指标中无否决项")])
+def test_each_veto_state_has_its_chinese_words(state, words):
+    assert veto_words(state) == words

@@ -49,6 +49,14 @@ INDICATOR_NAMES: dict[str, str] = {
     "road_greening_rate": N_("Road greening rate (approximation)"),
     "river_greening_rate": N_("River greening rate (approximation)"),
 }
+#: What is said of a title's veto items (``TitleAssessment.veto_state``): the page scripts and
+#: the assessors' report read the same msgids, never "no veto failed" while one is unjudged.
+VETO_WORDS: dict[str, str] = {
+    "failed": N_("A veto item fails"),
+    "unjudged": N_("Not every veto item can be judged yet"),
+    "passed": N_("Every veto item is judged and passes"),
+    "none": N_("No veto item among these indicators"),
+}
 #: What an indicator's numerator is, for the gap message ("needs … more").
 GAP_WHAT: dict[str, str] = {
     "green_coverage_rate": N_("green-covered area"),

@@ -17,8 +17,9 @@ from geo.service_coverage import ACCESS_DISTANCE, WALK_BUFFER
 from geo.service_gaps import unserved_residential
 from geo.thresholds import load_thresholds
 from layers import clock
-from layers.green.judging import INDICATOR_NAMES, assessed_body, indicator_name
+from layers.green.judging import INDICATOR_NAMES, VETO_WORDS, assessed_body, indicator_name
 from layers.green.state import GreenState
+from layers.i18n import translator
 
 #: The rules of the computation (:mod:`geo.green`, :mod:`geo.assess`) for the assessors'
 #: report, which is in Chinese only (the county hands it in as its own document); ``{…}``
@@ -53,9 +54,9 @@ _METHOD_ZH: tuple[str, ...] = (
 )
 
 
-#: What the report says of the title's veto items (``veto_state``), in Chinese.
-VETO_WORDS_ZH = {"failed": "有否决项未达标", "unjudged": "否决项尚有未能判定的（阈值未知或缺数据），不能认为均未失分",
-                 "passed": "否决项均已判定且未失分", "none": "该称号在这些指标中无否决项"}
+def veto_words(state: str) -> str:
+    """What the (Chinese) report says of the title's veto items, from the catalogue."""
+    return translator("zh").gettext(VETO_WORDS[state])
 
 
 def report_context(state: GreenState, title: str) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def report_context(state: GreenState, title: str) -> dict[str, Any]:
         "generated": generated.strftime("%Y-%m-%d %H:%M"),
         "data_day": data_day,
         "population": population,
-        "veto_words": VETO_WORDS_ZH[body["veto_state"]],
+        "veto_words": veto_words(body["veto_state"]),
         "unserved_m2": float(buffer_gaps["unserved_m2"].sum()),
         "thresholds": [row for row in table["thresholds"] if row.title == title],
         "radius_rules": rules,
@@ -130,7 +131,7 @@ def report_xlsx(context: dict[str, Any]) -> bytes:
     sheet.append([f"{context['place']} 园林绿化指标 · {context['title']['zh']}"])
     sheet.append(["数据日期", context["data_date"], "阈值版本", context["thresholds_version"],
                   "生成时间", context["generated"]])
-    sheet.append(["否决项", VETO_WORDS_ZH[context["veto_state"]]])
+    sheet.append(["否决项", veto_words(context["veto_state"])])
     sheet.append([])
     sheet.append(["指标", "数值", "单位", "分子", "分子单位", "分母", "分母单位", "标准",
                   "阈值", "判定", "否决项", "阈值已核实", "差距", "标准条款"])
