@@ -9,6 +9,7 @@ Due dates are in 2020 (past) or 2099 (future), so the answers hold whatever toda
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -139,6 +140,13 @@ def app(database_url: str):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (for a server or a closed database)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 
 from api.app import create_app
 from layers.storage import db
+from tests.factories import free_port
 
 pytest_plugins = ["tests.factories"]
 
@@ -25,7 +26,7 @@ class TcpRelay:
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
-        self.port = _free_port()
+        self.port = free_port()
         self._sockets: list[socket.socket] = []
         self._listener: socket.socket | None = None
 
@@ -73,12 +74,6 @@ def _close(sock: socket.socket | None) -> None:
     sock.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _app_at(url: URL) -> FlaskClient:
     return create_app({"DATABASE_URL": url.render_as_string(hide_password=False),
                        "LIANCHUANG_TILES": "none"}).test_client()
@@ -91,7 +86,7 @@ def test_healthy_service_answers_ok(client):
 
 
 def test_unreachable_database_is_503_saying_what_to_check(database_url):
-    closed = make_url(database_url).set(host="127.0.0.1", port=_free_port())
+    closed = make_url(database_url).set(host="127.0.0.1", port=free_port())
     response = _app_at(closed).get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
@@ -101,7 +96,7 @@ def test_unreachable_database_is_503_saying_what_to_check(database_url):
 
 
 def test_api_answers_503_not_500_while_the_database_is_down(database_url):
-    closed = make_url(database_url).set(host="127.0.0.1", port=_free_port())
+    closed = make_url(database_url).set(host="127.0.0.1", port=free_port())
     response = _app_at(closed).get("/api/layers")
     assert response.status_code == 503
     assert "cannot be reached" in response.get_json()["error"]["message"]
@@ -144,7 +139,7 @@ def test_health_recovers_when_the_database_comes_back(database_url):
 
 
 def test_the_dashboard_with_the_database_down_is_a_page_in_chinese_not_json(database_url):
-    closed = make_url(database_url).set(host="127.0.0.1", port=_free_port())
+    closed = make_url(database_url).set(host="127.0.0.1", port=free_port())
 
     response = _app_at(closed).get("/dashboard", headers={"Accept-Language": "zh-CN"})
 
@@ -157,7 +152,7 @@ def test_the_dashboard_with_the_database_down_is_a_page_in_chinese_not_json(data
 
 
 def test_the_api_keeps_answering_json_with_the_database_down(database_url):
-    closed = make_url(database_url).set(host="127.0.0.1", port=_free_port())
+    closed = make_url(database_url).set(host="127.0.0.1", port=free_port())
 
     response = _app_at(closed).get("/api/projects")
 

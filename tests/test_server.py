@@ -13,17 +13,13 @@ import urllib.request
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.factories import free_port
 
 
 @pytest.fixture
 def served(database_url, tmp_path):
     """The service started with the README's command (gunicorn), its port and its log."""
-    port, log = _free_port(), tmp_path / "serve.log"
+    port, log = free_port(), tmp_path / "serve.log"
     env = {**os.environ, "DATABASE_URL": database_url, "LIANCHUANG_TILES": "none"}
     with open(log, "w") as out:
         process = subprocess.Popen(
