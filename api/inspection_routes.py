@@ -22,6 +22,7 @@ from api.auth import require_user
 from api.database import get_engine
 from api.openapi import Blueprint
 from api.render import GEOJSON, json_response
+from api.solver_slots import planning_slot
 from layers import clock
 from layers.inspection import planning, route_request
 from layers.tracking.problem_reports import OPEN_STATUSES
@@ -92,7 +93,7 @@ class StopsPreview(ma.Schema):
 @bp.response(201, RouteSummary, content_type=GEOJSON,
              description="Planned; `Location` is the route's URL",
              headers={"Location": {"schema": {"type": "string"}}})
-@bp.errors(401, 403, 422)
+@bp.errors(401, 403, 422, 503)
 @bp.doc(security=[{"token": []}])
 def plan(planned: route_request.RouteRequest) -> Response:
     """Plan an inspection route
@@ -106,9 +107,10 @@ def plan(planned: route_request.RouteRequest) -> Response:
     """
     # A plan is stored and may search for up to MAX_TIME_LIMIT_S: a write, for inspectors.
     user = require_user("inspector")
-    document = planning.plan_inspection(
-        get_engine(), planned, raw=request.get_json(), depot_setting=_depot_setting(),
-        created_by=user.label)
+    with planning_slot():  # a bounded pool: long searches never take every thread
+        document = planning.plan_inspection(
+            get_engine(), planned, raw=request.get_json(), depot_setting=_depot_setting(),
+            created_by=user.label)
     response = json_response(_with_links(document), GEOJSON, status=201)
     response.headers["Location"] = url_for("inspection_routes.route", route_id=document["id"],
                                            _external=True)

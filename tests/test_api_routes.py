@@ -5,15 +5,17 @@
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as ET
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import pytest
 
-from api import docs
+from api import docs, solver_slots
 from api.app import create_app
 from api.openapi import openapi_document
+from api.server import THREADS
 from geo.export_route import GPX_NS, KML_NS
 from tests.test_inspection_town import CENTRE, NE, SE, SW, TODAY, with_inspection
 
@@ -311,3 +313,38 @@ def test_the_docs_page_can_list_the_operations(app):
         operations = docs._operations(openapi_document())
     described = {(o["method"], o["path"]) for o in operations}
     assert ("POST", URL) in described and ("GET", URL + "/{route_id}.gpx") in described
+
+
+# --- a bounded pool of searches -------------------------------------------------------------------
+
+def test_while_every_planner_slot_searches_a_plan_is_503_and_the_rest_still_answers(
+        client, town, monkeypatch):
+    monkeypatch.setenv("LIANCHUANG_ROUTE_SLOTS", "1")
+    monkeypatch.setattr(solver_slots, "WAIT_S", 0.1)
+    holding, release = threading.Event(), threading.Event()
+
+    def search():  # a 30-s search, held until the test lets go
+        with solver_slots.planning_slot():
+            holding.set()
+            release.wait(10)
+
+    searching = threading.Thread(target=search)
+    searching.start()
+    try:
+        assert holding.wait(5)
+        busy = client.post(URL, json=OVERDUE)
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"] == str(solver_slots.RETRY_AFTER_S)
+        assert "LIANCHUANG_ROUTE_SLOTS" in busy.get_json()["error"]["message"]
+        assert client.get("/api/routes/inspection/stops?overdue=true").status_code == 200
+    finally:
+        release.set()
+        searching.join(5)
+    planned(client)  # the slot is free again
+
+
+def test_the_slots_are_half_the_threads_unless_set(monkeypatch):
+    monkeypatch.delenv("LIANCHUANG_ROUTE_SLOTS", raising=False)
+    assert solver_slots.slot_count() == THREADS // 2
+    monkeypatch.setenv("LIANCHUANG_ROUTE_SLOTS", "3")
+    assert solver_slots.slot_count() == 3
