@@ -243,6 +243,9 @@ BAD_BODIES = {
     "no changes": ({"changes": []}, 400, "non-empty list"),
     "no changes key": ({"geometry": geojson(NEW_PARK_SITE)}, 400, '"changes"'),
     "unknown op": ({"changes": [{"op": "plant"}]}, 400, "op"),
+    # found by schemathesis' coverage phase against a live server: a TypeError, a 500
+    "op an object": ({"changes": [{"fid": "", "layer": "", "op": {}}]}, 400, "op"),
+    "op a list": ({"changes": [{"op": ["remove"]}]}, 400, "op"),
     "unknown field": (add_park(geojson(NEW_PARK_SITE), colour="green"), 400, "colour"),
     "unknown class": (add_park(geojson(NEW_PARK_SITE), **{"class": "G9"}), 400, "class"),
     "veg_ratio above one": (add_park(geojson(NEW_PARK_SITE), veg_ratio=2), 400, "veg_ratio"),

@@ -198,3 +198,16 @@ def test_empty_and_formula_like_cells_round_trip(client, sparse_ledger, clean_db
 
     assert report.rejected == 0
     assert _snapshot(clean_db) == before
+
+
+def test_a_control_character_stored_before_they_were_refused_does_not_break_the_workbook(
+        client, clean_db, new_project):
+    # An XLSX cell cannot hold one (openpyxl raised, a 500); the rest of the text stays.
+    new_project("DL-077", "城南\x07路\x1b改造")
+
+    response = client.get("/api/projects/export?format=xlsx")
+
+    assert response.status_code == 200
+    names = [row[1] for row in load_workbook(io.BytesIO(response.data)).active
+             .iter_rows(min_row=2, values_only=True)]
+    assert names == ["城南路改造"]

@@ -79,6 +79,17 @@ def test_bad_positions_are_refused_with_the_reason(county, lon, lat, message):
         file_report(county, None, category="garbage", lon=lon, lat=lat, description="x")
 
 
+@pytest.mark.parametrize("texts, word", [
+    ({"description": "垃圾\x08堆积"}, r"description contains the control character U\+0008"),
+    ({"description": "x", "address": "河滨\x00北路"}, "address contains a NUL"),
+    ({"description": "x", "reporter_name": "王\x1f"}, r"reporter_name .*U\+001F")])
+def test_text_with_a_control_character_is_refused_naming_field_and_character(county, texts,
+                                                                             word):
+    # An Atom or KML document with one does not parse; PostgreSQL cannot store a NUL.
+    with pytest.raises(InvalidReport, match=word):
+        file_report(county, None, category="garbage", lon=107.78, lat=32.99, **texts)
+
+
 def test_unknown_category_lists_the_services(county):
     with pytest.raises(InvalidReport, match="garbage"):
         file_report(county, None, category="ufo", lon=107.78, lat=32.99, description="x")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from layers.errors import ValidationFailed
 from layers.exchange.importer import import_paths
 from layers.tracking.accounts import (
     AccountError,
@@ -257,3 +258,29 @@ def test_token_lifetimes_read_as_a_person_writes_them(text, expected):
 def test_a_lifetime_that_is_not_one_says_how_to_write_it(text):
     with pytest.raises(AccountError, match="90d, 12h"):
         parse_lifetime(text)
+
+
+@pytest.mark.parametrize("changes, word", [
+    ({"note": "现场\x07未见施工"}, r"U\+0007 at position 3"),
+    ({"note": "a\x00b"}, "NUL"),
+    ({"note": 5}, "must be text"),
+    ({"responsible": "张\x1b三"}, r"责任人.*U\+001B"),
+])
+def test_text_with_a_control_character_is_refused_naming_it(clean_db, project, changes, word):
+    admin = _user(clean_db, "admin", None)
+    before = _history(clean_db, project)
+
+    with pytest.raises(WorkflowError, match=word):
+        update_project(clean_db, project, admin, 1, changes)
+    assert _history(clean_db, project) == before  # nothing written
+
+
+def test_a_ledger_row_with_a_control_character_is_refused_with_its_code(clean_db, tmp_path):
+    ledger = write_ledger(tmp_path, [ledger_row("LC-009", "", **{"项目名称": "城南\x0c路"})])
+
+    with pytest.raises(ValidationFailed) as failure:
+        import_paths(clean_db, [ledger])
+
+    problems = [(p.feature, p.message) for source in failure.value.report.sources
+                for p in source.problems]
+    assert any(feature == "LC-009" and "U+000C" in message for feature, message in problems)

@@ -31,6 +31,7 @@ from layers.exchange.ledger_import import COLUMNS
 from layers.serving.query import InvalidQuery, ProjectFilter
 from layers.storage.catalogue import CAMPAIGNS, PROJECT_CATEGORIES, STATUSES
 from layers.storage.models import project_features, projects
+from layers.storage.text import printable
 from layers.tracking.projects import project_conditions
 
 #: Media type and file suffix of each format.
@@ -133,6 +134,8 @@ def _text(value: Any) -> str:
 
 
 def _cell_value(value: Any) -> Any:
+    if isinstance(value, str):  # a control character stored before they were refused
+        return printable(value)
     if isinstance(value, Decimal):
         # A whole number stays an integer cell: 2360, not 2360.0.
         return int(value) if value == value.to_integral_value() else float(value)

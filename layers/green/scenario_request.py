@@ -149,7 +149,8 @@ class _ChangeField(ma.fields.Field):
             for schema in CHANGE_SCHEMAS.values()]})
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, dict) or value.get("op") not in CHANGE_SCHEMAS:
+        if not isinstance(value, dict) or not isinstance(value.get("op"), str) \
+                or value["op"] not in CHANGE_SCHEMAS:
             raise ma.ValidationError("must be an object with op add_green, convert or remove")
         schema = CHANGE_SCHEMAS[value["op"]]()
         takes = sorted(field.data_key or name for name, field in schema.fields.items())

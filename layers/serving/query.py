@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from geo.errors import InvalidInput
 from layers.storage.catalogue import CAMPAIGNS, STATUSES
 from layers.storage.spec import Choice
+from layers.storage.text import text_problem
 
 #: Largest page a client may ask for; the web map pages through layers with it.
 MAX_LIMIT = 5000
@@ -141,8 +142,8 @@ def plain_text(value: str, what: str) -> str:
     text = value.strip()
     if not text:
         raise InvalidQuery(f"{what} must not be blank; leave it out to see everything")
-    if "\x00" in text:
-        raise InvalidQuery(f"{what} must not contain a NUL character")
+    if problem := text_problem(text):
+        raise InvalidQuery(f"{what} {problem}")
     return text
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from layers.storage.text import text_problem
+
 #: Attribute types a layer field may have, mapped to the Python type values are coerced to.
 FIELD_TYPES = {"text": str, "integer": int, "real": float, "boolean": bool, "date": dt.date}
 
@@ -92,8 +94,8 @@ class FieldSpec:
             problems.append(f"{value} is below the minimum {self.minimum:g}")
         if self.maximum is not None and value > self.maximum:
             problems.append(f"{value} is above the maximum {self.maximum:g}")
-        if isinstance(value, str) and "\x00" in value:
-            problems.append("contains a NUL character, which cannot be stored")
+        if isinstance(value, str) and (problem := text_problem(value)):
+            problems.append(problem)
         if self.max_length is not None and len(value) > self.max_length:
             problems.append(f"is {len(value)} characters long, more than {self.max_length}")
         return problems

@@ -24,6 +24,7 @@ from layers.storage.catalogue import (
     WATER_SOURCE_DEPARTMENT,
 )
 from layers.storage.models import LAYER_TABLES, STORAGE_SRID, projects, report_events, reports
+from layers.storage.text import text_problem
 from layers.tracking.accounts import User, require
 
 _GEOGRAPHY = Geography(srid=STORAGE_SRID)
@@ -223,8 +224,8 @@ def _no_nul(**texts: str | None) -> None:
     for name, text in texts.items():
         if text is not None and not isinstance(text, str):
             raise InvalidReport(f"{name} must be text")
-        if text and "\x00" in text:
-            raise InvalidReport(f"{name} contains a NUL character, which cannot be stored")
+        if text and (problem := text_problem(text)):
+            raise InvalidReport(f"{name} {problem}")
 
 
 def _must_exist(conn: sa.Connection, table: sa.Table, key: int, what: str) -> None:

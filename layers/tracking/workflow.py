@@ -27,6 +27,7 @@ from layers.storage.models import (
     project_features,
     projects,
 )
+from layers.storage.text import text_problem
 from layers.tracking.accounts import User, require, require_department
 from layers.tracking.projects import get_project
 from layers.tracking.status_flow import allowed_transitions, suspended_from
@@ -72,6 +73,11 @@ def update_project(engine: sa.Engine, project_id: int, user: User | None, versio
     if unknown:
         raise WorkflowError(f"cannot change {', '.join(sorted(unknown))}; changeable fields: "
                             f"status, progress, note, photo_id, {', '.join(EDITABLE)}")
+    note = changes.get("note")
+    if note is not None:
+        problem = text_problem(note) if isinstance(note, str) else "must be text"
+        if problem:
+            raise WorkflowError(f"note {problem}")
     only_notes = set(changes) <= {"note", "photo_id"}
     user = require(user, "inspector" if only_notes else "planner")
     with _transaction(engine, project_id) as conn:
