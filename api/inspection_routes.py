@@ -4,8 +4,9 @@
 :class:`layers.inspection.route_request.RouteRequestSchema`) and answers 201 with its
 GeoJSON and a ``Location``; the stored route is then readable as GeoJSON, GPX (for the
 inspector's phone), KML and a printable HTML stop list.  ``GET …/stops`` previews which
-sites a selection holds, and the default depot, without planning.  The work is in
-:mod:`layers.inspection.planning`; this is the HTTP adapter.
+sites a selection offers (every site of its projects, each ``selected`` or not by default),
+and the default depot, without planning.  The work is in :mod:`layers.inspection.stops`
+and :mod:`layers.inspection.planning`; this is the HTTP adapter.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from api.database import get_engine
 from api.openapi import Blueprint
 from api.render import GEOJSON, json_response
 from layers.inspection import planning, route_request
+from layers.inspection.stops import Stop, select_stops
 from layers.tracking.problem_reports import OPEN_STATUSES
 
 bp = Blueprint("inspection_routes", __name__, url_prefix="/api/routes",
@@ -80,8 +82,13 @@ class StopsPreview(ma.Schema):
 
     type = ma.fields.String(validate=ma.validate.OneOf(["FeatureCollection"]))
     today = ma.fields.String(metadata={"format": "date"})
-    features = ma.fields.List(ma.fields.Dict())
+    features = ma.fields.List(ma.fields.Dict(), metadata={"description": (
+        "One point per site: a project's sites (id `project:<id>/<layer>:<fid>`, "
+        "properties `project_id`, `site`, `site_name`, `overdue`...), reports and features; "
+        "`selected` says whether a plan of the same selection visits it (every site of an "
+        "overdue project, one of any other).")})
     numberReturned = ma.fields.Integer()
+    numberSelected = ma.fields.Integer()
     more = ma.fields.Boolean()
     without_location = ma.fields.List(ma.fields.Dict())
     depot = ma.fields.Dict(allow_none=True)
@@ -122,14 +129,16 @@ def plan(planned: route_request.RouteRequest) -> Response:
 def stops(query: dict) -> Response:
     """Preview the stops of a selection
 
-    The sites a selection holds, as GeoJSON points (projects at the point on surface of
-    their features), the selected projects without a location, and the default depot:
-    what a plan of the same selection would start from.
+    The sites a selection offers, as GeoJSON points: each site of its projects (a linked
+    feature of a mission layer, at its point on surface; a community or other context layer
+    is no site), with `selected` true for the sites a plan of the same selection visits
+    (every site of an overdue project, the first of any other); the selected projects
+    without a site; and the default depot, where such a plan would start.
     """
     selection = route_request.parse_selection(_selection_body(query))
     today = query.get("today") or dt.date.today()
     engine = get_engine()
-    found = planning.select_stops(engine, selection, today=today)
+    found = select_stops(engine, selection, today=today)
     try:
         with engine.connect() as conn:
             depot = dataclasses.asdict(planning.default_depot(conn, _depot_setting()))
@@ -140,7 +149,8 @@ def stops(query: dict) -> Response:
                  "properties": _stop_properties(stop)} for stop in found.stops]
     return json_response({
         "type": "FeatureCollection", "today": today.isoformat(), "features": features,
-        "numberReturned": len(features), "more": found.more,
+        "numberReturned": len(features), "numberSelected": len(found.chosen),
+        "more": found.more,
         "without_location": [_stop_properties(stop) for stop in found.without_location],
         "depot": depot}, GEOJSON)
 
@@ -191,9 +201,10 @@ def _with_links(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "links": links}
 
 
-def _stop_properties(stop: planning.Stop) -> dict[str, Any]:
+def _stop_properties(stop: Stop) -> dict[str, Any]:
     return {"stop_id": stop.stop_id, "name": stop.name, "source": stop.source,
-            "address": stop.address, "note": stop.note, **stop.properties}
+            "address": stop.address, "note": stop.note, "selected": stop.selected,
+            **stop.properties}
 
 
 def _selection_body(query: dict[str, Any]) -> dict[str, Any]:
