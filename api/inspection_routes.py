@@ -104,8 +104,10 @@ class StopsPreview(ma.Schema):
 def plan(planned: route_request.RouteRequest) -> Response:
     """Plan an inspection route
 
-    Orders visits to the sites named by `projects` (a filter), `reports` (open reports) and
-    `stops` (a list), from the depot and back, for one or several inspectors within the
+    Orders visits to the sites named by `projects` (a filter: a project's sites are its
+    linked road segments, parks, watercourses, zones and facilities, every one of an overdue
+    project visited, the first of another), `reports` (open reports) and `stops` (a list;
+    `{"project_id", "site"}` names one site), from the depot and back, for one or several inspectors within the
     working day, on the `streets` layer. Stores the route and answers 201 with its GeoJSON
     and `Location`. Stops too far from the streets, cut off, or not fitting in the day are
     listed with the reason. Needs an inspector's (or a planner's or admin's) token: the

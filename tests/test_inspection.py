@@ -14,6 +14,7 @@ from shapely.geometry import shape
 from layers.inspection import planning, route_request
 from layers.inspection.planning import CannotPlanRoute
 from layers.inspection.route_request import InvalidRouteRequest
+from layers.inspection.stops import select_stops
 from layers.storage.models import layer_table, reports
 from tests.test_inspection_town import (
     CENTRE,
@@ -39,7 +40,7 @@ DEPOT = {"lon": SW[0], "lat": SW[1], "name": "县创建办"}
 
 def select(engine, **body):
     selection = route_request.parse_selection(body)
-    return planning.select_stops(engine, selection, today=TODAY)
+    return select_stops(engine, selection, today=TODAY)
 
 
 def ids(stops):
@@ -352,5 +353,5 @@ def test_a_day_start_is_read_as_a_clock_time():
 def test_today_is_judged_on_the_given_date(clean_db, town):
     # On 2026-01-01 nothing due 2026-01-31 is overdue yet.
     selection = route_request.parse_selection({"projects": {"overdue": True}})
-    found = planning.select_stops(clean_db, selection, today=dt.date(2026, 1, 1))
+    found = select_stops(clean_db, selection, today=dt.date(2026, 1, 1))
     assert found.stops == [] and found.without_location == []
