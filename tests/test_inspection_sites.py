@@ -124,3 +124,8 @@ def test_a_site_id_that_names_no_site_is_refused_saying_how_to_name_one(site, me
 def test_a_site_without_its_project_is_refused():
     with pytest.raises(InvalidRouteRequest, match="needs the project_id it belongs to"):
         route_request.parse_route_request({"stops": [{"site": "parks:q1"}]})
+
+
+def test_a_name_given_to_a_project_stop_keeps_each_site_named(clean_db, overdue):
+    found = select(clean_db, stops=[{"project_id": overdue, "name": "口袋公园"}]).stops
+    assert [stop.name for stop in found] == [f"口袋公园 · {n}号游园" for n in "一二三"]

@@ -213,9 +213,9 @@ def _explicit_stops(conn: sa.Connection, ref: StopRef, index: int,
         raise CannotPlanRoute(f"stops[{index - 1}]: {_missing(conn, ref)}")
     for stop in found:
         stop.selected = True
-        if ref.name:
-            stop.name = ref.name if len(found) == 1 else f"{ref.name} · " \
-                                                         f"{stop.properties['site_name']}"
+        if ref.name:  # the request's name for the place; several sites keep their own
+            site = stop.properties.get("site_name")
+            stop.name = f"{ref.name} · {site}" if len(found) > 1 else ref.name
         stop.service_min, stop.earliest, stop.latest = ref.service_min, ref.earliest, ref.latest
     return found
 
