@@ -4,8 +4,9 @@
 :class:`layers.inspection.route_request.RouteRequestSchema`) and answers 201 with its
 GeoJSON and a ``Location``; the stored route is then readable as GeoJSON, GPX (for the
 inspector's phone), KML and a printable HTML stop list.  ``GET …/stops`` previews which
-sites a selection holds, and the default depot, without planning.  The work is in
-:mod:`layers.inspection.planning`; this is the HTTP adapter.
+sites a selection offers (every site of its projects, each ``selected`` or not by default),
+and the default depot, without planning.  The work is in :mod:`layers.inspection.stops`
+and :mod:`layers.inspection.planning`; this is the HTTP adapter.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from api.render import GEOJSON, json_response
 from api.solver_slots import planning_slot
 from layers import clock
 from layers.inspection import planning, route_request
+from layers.inspection.stops import Stop, select_stops
 from layers.tracking.problem_reports import OPEN_STATUSES
 
 bp = Blueprint("inspection_routes", __name__, url_prefix="/api/routes",
@@ -81,8 +83,13 @@ class StopsPreview(ma.Schema):
 
     type = ma.fields.String(validate=ma.validate.OneOf(["FeatureCollection"]))
     today = ma.fields.String(metadata={"format": "date"})
-    features = ma.fields.List(ma.fields.Dict())
+    features = ma.fields.List(ma.fields.Dict(), metadata={"description": (
+        "One point per site: a project's sites (id `project:<id>/<layer>:<fid>`, "
+        "properties `project_id`, `site`, `site_name`, `overdue`...), reports and features; "
+        "`selected` says whether a plan of the same selection visits it (every site of an "
+        "overdue project, one of any other).")})
     numberReturned = ma.fields.Integer()
+    numberSelected = ma.fields.Integer()
     more = ma.fields.Boolean()
     without_location = ma.fields.List(ma.fields.Dict())
     depot = ma.fields.Dict(allow_none=True)
@@ -98,8 +105,10 @@ class StopsPreview(ma.Schema):
 def plan(planned: route_request.RouteRequest) -> Response:
     """Plan an inspection route
 
-    Orders visits to the sites named by `projects` (a filter), `reports` (open reports) and
-    `stops` (a list), from the depot and back, for one or several inspectors within the
+    Orders visits to the sites named by `projects` (a filter: a project's sites are its
+    linked road segments, parks, watercourses, zones and facilities, every one of an overdue
+    project visited, the first of another), `reports` (open reports) and `stops` (a list;
+    `{"project_id", "site"}` names one site), from the depot and back, for one or several inspectors within the
     working day, on the `streets` layer. Stores the route and answers 201 with its GeoJSON
     and `Location`. Stops too far from the streets, cut off, or not fitting in the day are
     listed with the reason. Needs an inspector's (or a planner's or admin's) token: the
@@ -124,14 +133,16 @@ def plan(planned: route_request.RouteRequest) -> Response:
 def stops(query: dict) -> Response:
     """Preview the stops of a selection
 
-    The sites a selection holds, as GeoJSON points (projects at the point on surface of
-    their features), the selected projects without a location, and the default depot:
-    what a plan of the same selection would start from.
+    The sites a selection offers, as GeoJSON points: each site of its projects (a linked
+    feature of a mission layer, at its point on surface; a community or other context layer
+    is no site), with `selected` true for the sites a plan of the same selection visits
+    (every site of an overdue project, the first of any other); the selected projects
+    without a site; and the default depot, where such a plan would start.
     """
     selection = route_request.parse_selection(_selection_body(query))
     today = query.get("today") or clock.today()
     engine = get_engine()
-    found = planning.select_stops(engine, selection, today=today)
+    found = select_stops(engine, selection, today=today)
     try:
         with engine.connect() as conn:
             depot = dataclasses.asdict(planning.default_depot(conn, _depot_setting()))
@@ -142,7 +153,8 @@ def stops(query: dict) -> Response:
                  "properties": _stop_properties(stop)} for stop in found.stops]
     return json_response({
         "type": "FeatureCollection", "today": today.isoformat(), "features": features,
-        "numberReturned": len(features), "more": found.more,
+        "numberReturned": len(features), "numberSelected": len(found.chosen),
+        "more": found.more,
         "without_location": [_stop_properties(stop) for stop in found.without_location],
         "depot": depot}, GEOJSON)
 
@@ -193,9 +205,10 @@ def _with_links(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "links": links}
 
 
-def _stop_properties(stop: planning.Stop) -> dict[str, Any]:
+def _stop_properties(stop: Stop) -> dict[str, Any]:
     return {"stop_id": stop.stop_id, "name": stop.name, "source": stop.source,
-            "address": stop.address, "note": stop.note, **stop.properties}
+            "address": stop.address, "note": stop.note, "selected": stop.selected,
+            **stop.properties}
 
 
 def _selection_body(query: dict[str, Any]) -> dict[str, Any]:

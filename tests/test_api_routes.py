@@ -17,7 +17,16 @@ from api.app import create_app
 from api.openapi import openapi_document
 from api.server import THREADS
 from geo.export_route import GPX_NS, KML_NS
-from tests.test_inspection_town import CENTRE, NE, SE, SW, TODAY, with_inspection
+from tests.test_inspection_town import (
+    CENTRE,
+    NE,
+    PAST,
+    SE,
+    SW,
+    TODAY,
+    add_pocket_parks,
+    with_inspection,
+)
 
 pytest_plugins = ["tests.factories", "tests.test_inspection_town"]
 
@@ -190,6 +199,28 @@ def test_the_preview_applies_project_filters(client, town, query, codes):
     assert [f["properties"]["code"] for f in found["features"]] == codes
 
 
+def test_the_preview_offers_every_site_of_a_project_selected_when_overdue(client, town,
+                                                                         clean_db):
+    project_id = add_pocket_parks(clean_db, PAST)
+    found = client.get(f"{URL}/stops?department=社区办&today={TODAY}").get_json()
+    assert [(f["id"], f["properties"]["selected"]) for f in found["features"]] == [
+        (f"project:{project_id}/parks:{fid}", True) for fid in ("q1", "q2", "q3")]
+    assert [f["properties"]["site_name"] for f in found["features"]] == ["一号游园", "二号游园",
+                                                                          "三号游园"]
+    assert found["numberSelected"] == 3
+    assert [p["code"] for p in found["without_location"]] == ["KY-002"]  # a community only
+
+
+def test_a_plan_may_name_one_site_of_a_project(client, town, clean_db):
+    project_id = add_pocket_parks(clean_db, PAST)
+    body = {**OVERDUE, "projects": None,
+            "stops": [{"project_id": project_id, "site": "parks:q2"}]}
+    (visit,) = [f["properties"] for f in planned(client, body).get_json()["features"]
+                if f["properties"]["kind"] == "visit"]
+    assert (visit["stop_id"], visit["site_name"]) == (f"project:{project_id}/parks:q2",
+                                                      "二号游园")
+
+
 def test_the_preview_uses_the_configured_depot(client, town, app):
     app.config["LIANCHUANG_DEPOT"] = f"{NE[0]},{NE[1]},东北角创建办"
     depot = client.get(f"{URL}/stops?reports=true").get_json()["depot"]
@@ -212,6 +243,11 @@ BAD_PLANS = [
     ({"projects": {}, "depot": {"lon": 2.35, "lat": 48.85}}, 400, "outside China"),
     ({"projects": {}, "depot": {"lon": 107.75, "lat": 33.0}}, 422, "nearest street"),
     ({"stops": [{"project_id": 987654}]}, 422, "no project 987654"),
+    ({"stops": [{"project_id": 1, "site": "communities:c1"}]}, 400,
+     "stops.0.site 'communities:c1' is not a site: communities (社区) is context"),
+    ({"stops": [{"project_id": 1, "site": "r1"}]}, 400, "give <layer>:<fid> with a layer of"),
+    ({"stops": [{"project_id": 1, "site": "parks:p1"}]}, 422,
+     "project 1 has no site parks:p1; its sites are road_segments:r1"),
     ({"stops": [{"layer": "nope", "fid": "x"}]}, 400, "unknown layer"),
     ({"stops": [{"lon": SE[0], "lat": SE[1], "latest": "06:00"}]}, 400, "before the working"),
     ({"reports": {"status": ["resolved"]}}, 400, "only open reports"),
@@ -306,6 +342,16 @@ def test_every_route_of_the_blueprint_is_described(app):
         described = {path for path in openapi_document()["paths"]
                      if path.startswith("/api/routes/")}
     assert rules == described
+
+
+def test_the_site_of_a_stop_is_described_with_the_site_layers_only(app):
+    with app.test_request_context():
+        document = openapi_document()
+    (site,) = [schema["properties"]["site"] for schema in document["components"]["schemas"]
+               .values() if "site" in schema.get("properties", {})]
+    assert site["type"] == "string" and "parks:PK-12" == site["example"]
+    assert re.match(site["pattern"], "water_source_areas:WS-03")
+    assert not re.match(site["pattern"], "communities:CM-08")
 
 
 def test_the_docs_page_can_list_the_operations(app):

@@ -14,6 +14,7 @@ from shapely.geometry import shape
 from layers.inspection import planning, route_request
 from layers.inspection.planning import CannotPlanRoute
 from layers.inspection.route_request import InvalidRouteRequest
+from layers.inspection.stops import select_stops
 from layers.storage.models import layer_table, reports
 from tests.test_inspection_town import (
     CENTRE,
@@ -29,6 +30,7 @@ from tests.test_inspection_town import (
     WIDTH_M,
     X,
     Y,
+    stop_id,
 )
 
 pytest_plugins = ["tests.factories", "tests.test_inspection_town"]
@@ -38,7 +40,7 @@ DEPOT = {"lon": SW[0], "lat": SW[1], "name": "县创建办"}
 
 def select(engine, **body):
     selection = route_request.parse_selection(body)
-    return planning.select_stops(engine, selection, today=TODAY)
+    return select_stops(engine, selection, today=TODAY)
 
 
 def ids(stops):
@@ -58,8 +60,8 @@ def features(document, kind):
 
 def test_overdue_projects_are_the_unfinished_ones_past_due(clean_db, town):
     found = select(clean_db, projects={"overdue": True})
-    assert ids(found.stops) == [f"project:{town[c]}" for c in ("XC-001", "XC-005", "XC-006")]
-    assert ids(found.without_location) == [f"project:{town['XC-004']}"]
+    assert ids(found.stops) == [stop_id(town, c) for c in ("XC-001", "XC-005", "XC-006")]
+    assert ids(found.without_location) == [stop_id(town, "XC-004")]
 
 
 def test_a_project_on_a_line_is_visited_at_a_point_on_the_line(clean_db, town):
@@ -82,7 +84,7 @@ def test_a_project_on_a_park_is_visited_at_a_point_inside_it(clean_db, town):
     ({"department": "城管局", "overdue": False}, ["XC-003"]),
 ])
 def test_project_filters_select_by_status_campaign_and_department(clean_db, town, wanted, codes):
-    assert ids(select(clean_db, projects=wanted).stops) == [f"project:{town[c]}" for c in codes]
+    assert ids(select(clean_db, projects=wanted).stops) == [stop_id(town, c) for c in codes]
 
 
 def test_not_inspected_means_no_note_or_photo_within_the_days(clean_db, town):
@@ -92,9 +94,10 @@ def test_not_inspected_means_no_note_or_photo_within_the_days(clean_db, town):
     assert [s.properties["code"] for s in quarter.stops] == ["XC-001", "XC-005", "XC-006"]
 
 
-def test_a_project_stop_notes_its_department_due_date_and_last_inspection(clean_db, town):
+def test_a_project_stop_names_project_and_site_and_notes_department_due_and_inspection(
+        clean_db, town):
     (stop,) = select(clean_db, stops=[{"project_id": town["XC-003"]}]).stops
-    assert stop.name == "XC-003 公厕新建"
+    assert stop.name == "XC-003 公厕新建 · 公厕一号"
     assert stop.note == "责任单位 城管局；完成时限 2026-01-31；上次巡查 2026-09-23"
 
 
@@ -112,8 +115,8 @@ def test_report_statuses_may_be_given_by_label(clean_db, town):
 def test_explicit_stops_come_first_in_their_order_and_a_repeat_is_dropped(clean_db, town):
     found = select(clean_db, projects={"overdue": True},
                    stops=[{"report_id": town["R3"]}, {"project_id": town["XC-005"]}])
-    assert ids(found.stops) == [f"report:{town['R3']}", f"project:{town['XC-005']}",
-                                f"project:{town['XC-001']}", f"project:{town['XC-006']}"]
+    assert ids(found.stops) == [f"report:{town['R3']}", stop_id(town, "XC-005"),
+                                stop_id(town, "XC-001"), stop_id(town, "XC-006")]
 
 
 def test_explicit_feature_and_point_stops(clean_db, town):
@@ -163,12 +166,12 @@ def test_no_depot_anywhere_says_how_to_give_one(clean_db, town):
 def test_overdue_route_visits_the_located_sites_and_lists_the_others(clean_db, town):
     document = plan(clean_db, projects={"overdue": True})
     visited = {f["properties"]["stop_id"] for f in features(document, "visit")}
-    assert visited == {f"project:{town['XC-001']}", f"project:{town['XC-005']}"}
+    assert visited == {stop_id(town, "XC-001"), stop_id(town, "XC-005")}
     assert document["summary"]["distance_m"] == pytest.approx(2 * WIDTH_M + HEIGHT_M, rel=1e-3)
     (far,) = document["unreachable"]
-    assert (far["name"], far["reason"]) == (f"XC-006 {HTML_NAME}", "too_far")
+    assert (far["name"], far["reason"]) == (f"XC-006 {HTML_NAME} · 远郊垃圾点", "too_far")
     assert far["snap_distance_m"] == pytest.approx(FAR_M, rel=1e-3)
-    assert [s["stop_id"] for s in document["without_location"]] == [f"project:{town['XC-004']}"]
+    assert [s["stop_id"] for s in document["without_location"]] == [stop_id(town, "XC-004")]
     assert (document["summary"]["selected"], document["summary"]["visited"]) == (4, 2)
 
 
@@ -350,5 +353,5 @@ def test_a_day_start_is_read_as_a_clock_time():
 def test_today_is_judged_on_the_given_date(clean_db, town):
     # On 2026-01-01 nothing due 2026-01-31 is overdue yet.
     selection = route_request.parse_selection({"projects": {"overdue": True}})
-    found = planning.select_stops(clean_db, selection, today=dt.date(2026, 1, 1))
+    found = select_stops(clean_db, selection, today=dt.date(2026, 1, 1))
     assert found.stops == [] and found.without_location == []

@@ -13,7 +13,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from api.app import create_app
-from tests.test_inspection_town import CENTRE, HTML_NAME, NE, TODAY, with_inspection
+from tests.test_inspection_town import (
+    CENTRE,
+    FUTURE,
+    HTML_NAME,
+    NE,
+    PAST,
+    TODAY,
+    add_pocket_parks,
+    with_inspection,
+)
 
 pytest_plugins = ["tests.factories", "tests.test_inspection_town"]
 
@@ -91,7 +100,7 @@ def click_at(page, lon: float, lat: float) -> None:
 def test_the_default_selection_is_todays_overdue_sites(browse):
     page, problems = browse()
     assert page.inner_text(".lc-count") == "已选 3 个点位"
-    assert "1 个项目未关联要素" in page.inner_text(".lc-inspection-panel")
+    assert "1 个项目未关联可巡查的要素" in page.inner_text(".lc-inspection-panel")
     assert "县创建办（默认）" in page.inner_text(".lc-depot-name")
     assert problems == []
 
@@ -106,7 +115,7 @@ def test_planning_draws_the_route_with_numbered_stops_and_flags_the_far_one(brow
     result = page.inner_text(".lc-result")
     assert "安排点位\n2 / 3" in result
     assert f"XC-006 {HTML_NAME}" in result and "距道路过远" in result
-    assert "XC-004 文明宣传" in result and "未关联要素" in result
+    assert "XC-004 文明宣传" in result and "未关联可巡查的要素" in result
     assert page.locator(".lc-result script").count() == 0
     assert problems == []
 
@@ -136,6 +145,46 @@ def test_clicking_a_site_adds_it_to_the_route(browse):
     plan(page)
     assert page.locator(".leaflet-lc-stops-pane .lc-number-icon").count() == 3
     assert "XC-002 街心公园提升" in page.inner_text(".lc-visits")
+    assert problems == []
+
+
+def site_list(page, project_id: int) -> tuple[str, list[tuple[str, bool]]]:
+    """The heading of a project's group in the panel's site list and its (site, ticked)."""
+    group = page.locator(f".lc-site-group[data-project-id='{project_id}']")
+    ticks = group.locator("input[name=site]")
+    return (group.locator(".lc-site-project").inner_text(),
+            list(zip(group.locator(".lc-site span").all_inner_texts(),
+                     [ticks.nth(i).is_checked() for i in range(ticks.count())])))
+
+
+def test_every_site_of_an_overdue_project_is_listed_under_it_and_ticked(browse, clean_db):
+    project_id = add_pocket_parks(clean_db, PAST)
+    page, problems = browse()
+    assert page.inner_text(".lc-count") == "已选 6 个点位"
+    assert site_list(page, project_id) == ("KY-001 社区游园建设 · 逾期", [
+        ("一号游园", True), ("二号游园", True), ("三号游园", True)])
+    assert "城关社区" not in page.inner_text(".lc-sites")  # a community is no site
+    assert "2 个项目未关联可巡查的要素" in page.inner_text(".lc-inspection-panel")
+    page.get_by_label("二号游园").uncheck()
+    assert page.inner_text(".lc-count") == "已选 5 个点位"
+    plan(page)
+    visits = page.inner_text(".lc-visits")
+    assert "一号游园" in visits and "三号游园" in visits and "二号游园" not in visits
+    assert problems == []
+
+
+def test_a_project_not_overdue_offers_its_sites_with_the_first_ticked(browse, clean_db):
+    project_id = add_pocket_parks(clean_db, FUTURE)
+    page, problems = browse()
+    page.select_option("select[name=mode]", "filter")
+    page.select_option("select[name=department]", "社区办")
+    page.wait_for_function("document.querySelector('.lc-count').textContent === '已选 1 个点位'")
+    assert site_list(page, project_id) == ("KY-001 社区游园建设", [
+        ("一号游园", True), ("二号游园", False), ("三号游园", False)])
+    page.get_by_label("三号游园").check()
+    plan(page)
+    visits = page.inner_text(".lc-visits")
+    assert "一号游园" in visits and "三号游园" in visits and "二号游园" not in visits
     assert problems == []
 
 

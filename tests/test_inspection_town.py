@@ -16,7 +16,7 @@ XC-006   far point f3 (2.4 km east of town)    in progress, past     name with H
 ======== ===================================== ===================== =====================
 
 So on TODAY the overdue projects are XC-001, XC-004 (no location), XC-005 and XC-006
-(too far from the streets). Reports: #1 submitted (N middle), #2 resolved (NW corner),
+(too far from the streets). Each project's one feature is its one site (:func:`stop_id`). Reports: #1 submitted (N middle), #2 resolved (NW corner),
 #3 in progress (E middle).
 """
 
@@ -40,12 +40,21 @@ SW, CENTRE, SE, NE, NW = (X[0], Y[0]), (X[1], Y[1]), (X[2], Y[0]), (X[2], Y[2]),
 #: The far site, east of the SE corner, the nearest point of the streets.
 FAR = (107.730, 33.000)
 HTML_NAME = "<script>alert(1)</script> 远郊点"
+#: Each project's site (its one linked feature), as the stop ids name it.
+SITES = {"XC-001": "road_segments:r1", "XC-002": "parks:p1", "XC-003": "facilities:f1",
+         "XC-005": "facilities:f2", "XC-006": "facilities:f3"}
 _GEOD = Geod(ellps="GRS80")
 #: The town's width (0.004° of longitude) and height (0.004° of latitude) in metres.
 WIDTH_M = _GEOD.inv(X[0], Y[0], X[2], Y[0])[2]
 HEIGHT_M = _GEOD.inv(X[0], Y[0], X[0], Y[2])[2]
 FAR_M = _GEOD.inv(X[2], Y[0], *FAR)[2]
 SPEED_M_S = 10.0
+
+
+def stop_id(town: dict[str, int], code: str) -> str:
+    """The stop id of project *code*'s site, or of the project when it has none."""
+    site = SITES.get(code)
+    return f"project:{town[code]}/{site}" if site else f"project:{town[code]}"
 
 
 def _at(days_before: int) -> dt.datetime:
@@ -136,3 +145,34 @@ def with_inspection(app):
             app.register_blueprint(blueprint)
     return app
 
+
+
+#: Three pocket parks (口袋公园) of project KY-001 in the south-west block, their centres on
+#: latitude 33.001 and 0.00107° of longitude (about 100 m) apart: q1, q2, q3 from the west.
+POCKET_PARKS = {"q1": 107.70050, "q2": 107.70157, "q3": 107.70264}
+POCKET_LAT = 33.001
+
+
+def add_pocket_parks(engine: sa.Engine, due_date: dt.date) -> int:
+    """Project KY-001, linked to the three pocket parks and to community c1 (the whole
+    town: context, no site), and KY-002 linked to c1 only; returns KY-001's id."""
+    from tests.factories import add_features, add_project
+    half = 0.0001
+    with engine.begin() as conn:
+        add_features(conn, "parks", *(
+            {"fid": fid, "name": f"{number}号游园", "park_class": "G14",
+             "geom": f"MULTIPOLYGON((({x - half} {POCKET_LAT - half}, {x + half} "
+                     f"{POCKET_LAT - half}, {x + half} {POCKET_LAT + half}, {x - half} "
+                     f"{POCKET_LAT + half}, {x - half} {POCKET_LAT - half})))"}
+            for (fid, x), number in zip(POCKET_PARKS.items(), "一二三")))
+        add_features(conn, "communities", {
+            "fid": "c1", "name": "城关社区", "street": "城关街道", "population": 5000,
+            "geom": "MULTIPOLYGON(((107.699 32.999, 107.705 32.999, 107.705 33.005, "
+                    "107.699 33.005, 107.699 32.999)))"})
+        project_id = add_project(conn, "KY-001", "社区游园建设", status="in_progress",
+                                 due_date=due_date, department="社区办", category="greening",
+                                 features=(("communities", "c1"), ("parks", "q3"),
+                                           ("parks", "q1"), ("parks", "q2")))
+        add_project(conn, "KY-002", "社区志愿服务站", status="approved", due_date=due_date,
+                    department="社区办", category="civility", features=(("communities", "c1"),))
+    return project_id

@@ -1,12 +1,9 @@
-"""Field inspection routes (督查巡查路线) from the stored data: which sites, from where, the plan.
+"""Field inspection routes (督查巡查路线) from the stored data: from where, the plan, stored.
 
 The request (which sites, from where, within what day) is checked by
-:mod:`layers.inspection.route_request`; this module finds its sites in the stored data and plans.
-
-A project is visited at one point on its linked features: PostGIS's ``ST_PointOnSurface`` of
-their collected geometries (inside a polygon, on a line, or one of the points; for features
-of several dimensions, on the highest). A project without linked features has no place and
-is listed in ``without_location``.
+:mod:`layers.inspection.route_request`; :mod:`layers.inspection.stops` finds its sites in the
+stored data (a project's sites: one stop per linked feature of a mission layer, all of an
+overdue project's selected); this module plans a route through the selected ones.
 
 The depot, where every inspector starts and ends, is the request's ``depot``, else the
 setting ``LIANCHUANG_DEPOT="lon,lat,name"``, else the point on surface of the built-up area
@@ -29,7 +26,6 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -37,7 +33,7 @@ import networkx as nx
 import sqlalchemy as sa
 from shapely import Point
 
-from geo.errors import GeoInputError, NotFound, Unprocessable
+from geo.errors import GeoInputError, NotFound
 from geo.export_route import clock, route_geojson, route_gpx, route_kml, stop_list_html
 from geo.inspection_plan import InspectionRoute
 from geo.routing import inspection_route
@@ -49,57 +45,27 @@ from layers.inspection.route_request import (
     MAX_STOPS,
     Place,
     RouteRequest,
-    StopRef,
     StopSelection,
     depot_from_setting,
     minutes_of_day,
 )
-from layers.serving.query import overdue_condition
-from layers.storage.catalogue import LAYERS, REPORT_CATEGORIES
-from layers.storage.models import (
-    STORAGE_SRID,
-    inspection_routes,
-    layer_table,
-    project_events,
-    project_features,
-    projects,
-    reports,
+from layers.inspection.stops import (
+    MAX_CANDIDATES,
+    CannotPlanRoute,
+    SelectedStops,
+    Stop,
+    select_stops,
 )
+from layers.storage.models import STORAGE_SRID, inspection_routes, layer_table
 
-#: Most stops a preview (:func:`select_stops`) lists.
-MAX_CANDIDATES = 2000
-#: Events that count as an inspection of a project (a note or a photo from the field).
-INSPECTION_EVENTS = ("note", "photo")
 DEFAULT_DEPOT_NAME = "县创建办（默认）"
 #: Street graphs kept built, one per streets-layer version and database.
 GRAPH_CACHE_SIZE = 4
 
 _ROUTE_ID = re.compile(r"^[0-9a-f]{16}$")
-_CATEGORY_ZH = {c.code: c.zh for c in REPORT_CATEGORIES}
 #: Stored column of each downloadable part of a route.
 ROUTE_PARTS = {"geojson": inspection_routes.c.geojson, "gpx": inspection_routes.c.gpx,
                "kml": inspection_routes.c.kml, "html": inspection_routes.c.stop_list}
-
-
-class CannotPlanRoute(Unprocessable):
-    """A well-formed request the stored data cannot answer (nothing selected, no streets...)."""
-
-
-@dataclass
-class Stop:
-    """A site to visit; ``lon``/``lat`` are None when it has no location."""
-
-    stop_id: str
-    name: str
-    lon: float | None
-    lat: float | None
-    source: str
-    address: str = ""
-    note: str = ""
-    service_min: float | None = None
-    earliest: str | None = None
-    latest: str | None = None
-    properties: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 # --- the depot ----------------------------------------------------------------------------
@@ -116,149 +82,6 @@ def default_depot(conn: sa.Connection, setting: str | None = None) -> Place:
                               f'"name"}}), set {DEPOT_SETTING}=lon,lat,name on the server, '
                               f'or import the built_up_area layer')
     return Place(found[0], found[1], DEFAULT_DEPOT_NAME, "built_up_area")
-
-
-# --- the stops -------------------------------------------------------------------------------
-
-@dataclass
-class SelectedStops:
-    """Stops with a location, in order, and those without one; ``more`` when cut at a limit."""
-
-    stops: list[Stop]
-    without_location: list[Stop]
-    more: bool = False
-
-
-def select_stops(engine: sa.Engine, selection: StopSelection, *, today: dt.date,
-                 limit: int = MAX_CANDIDATES) -> SelectedStops:
-    """The stops *selection* names: explicit stops first, then projects by code, then
-    reports by id; a stop named twice is kept once (where it came first).
-
-    Raises :class:`CannotPlanRoute` for an explicit project, report or feature that does
-    not exist.
-    """
-    with engine.connect() as conn:
-        found = [_explicit_stop(conn, ref, index, today)
-                 for index, ref in enumerate(selection.stops, start=1)]
-        batches = []
-        if selection.projects is not None:
-            batches.append(_project_stops(conn, _project_conditions(selection, today), today,
-                                          limit + 1))
-        if selection.report_statuses is not None:
-            conditions = [reports.c.status.in_(selection.report_statuses)]
-            if selection.report_department:
-                conditions.append(reports.c.department == selection.report_department)
-            batches.append(_report_stops(conn, conditions, limit + 1))
-    first: dict[str, Stop] = {}
-    for stop in [*found, *(stop for batch in batches for stop in batch)]:
-        first.setdefault(stop.stop_id, stop)
-    located = [stop for stop in first.values() if stop.lon is not None]
-    cut = any(len(batch) > limit for batch in batches)
-    return SelectedStops(located[:limit], [stop for stop in first.values() if stop.lon is None],
-                         more=cut or len(located) > limit)
-
-
-def _project_conditions(selection: StopSelection, today: dt.date) -> list[sa.ColumnElement]:
-    conditions = selection.projects.conditions(projects, today)
-    if selection.not_inspected_days is not None:
-        since = today - dt.timedelta(days=selection.not_inspected_days)
-        conditions.append(~sa.exists().where(project_events.c.project_id == projects.c.id,
-                                             project_events.c.kind.in_(INSPECTION_EVENTS),
-                                             project_events.c.at >= since))
-    return conditions
-
-
-def _project_points() -> sa.Subquery:
-    """``project_id`` and ``point``: the point on surface of each project's features."""
-    parts = []
-    for spec in LAYERS:
-        table = layer_table(spec.name)
-        parts.append(sa.select(project_features.c.project_id, table.c.geom.label("geom"))
-                     .join(table, sa.and_(project_features.c.layer == spec.name,
-                                          table.c.fid == project_features.c.fid)))
-    linked = sa.union_all(*parts).subquery()
-    return (sa.select(linked.c.project_id, sa.func.ST_PointOnSurface(
-        sa.func.ST_Collect(linked.c.geom)).label("point"))
-        .group_by(linked.c.project_id).subquery())
-
-
-def _project_stops(conn: sa.Connection, conditions: list, today: dt.date,
-                   limit: int) -> list[Stop]:
-    points = _project_points()
-    inspected = (sa.select(sa.func.max(project_events.c.at))
-                 .where(project_events.c.project_id == projects.c.id,
-                        project_events.c.kind.in_(INSPECTION_EVENTS)).scalar_subquery())
-    query = (sa.select(projects.c.id, projects.c.code, projects.c.name, projects.c.status,
-                       projects.c.department, projects.c.due_date,
-                       overdue_condition(projects, today).label("overdue"),
-                       inspected.label("inspected"),
-                       sa.func.ST_X(points.c.point).label("lon"),
-                       sa.func.ST_Y(points.c.point).label("lat"))
-             .select_from(projects.outerjoin(points, points.c.project_id == projects.c.id))
-             .where(*conditions).order_by(projects.c.code).limit(limit))
-    return [_project_stop(row) for row in conn.execute(query)]
-
-
-def _project_stop(row: sa.Row) -> Stop:
-    facts = [f"责任单位 {row.department}"]
-    if row.due_date:
-        facts.append(f"完成时限 {row.due_date.isoformat()}" + ("（逾期）" if row.overdue else ""))
-    facts.append(f"上次巡查 {row.inspected.date().isoformat()}" if row.inspected else "尚无巡查记录")
-    return Stop(f"project:{row.id}", f"{row.code} {row.name}", row.lon, row.lat, "project",
-                note="；".join(facts), properties={
-                    "project_id": row.id, "code": row.code, "status": row.status,
-                    "department": row.department, "overdue": bool(row.overdue),
-                    "due_date": row.due_date.isoformat() if row.due_date else None,
-                    "last_inspected": row.inspected.isoformat() if row.inspected else None})
-
-
-def _report_stops(conn: sa.Connection, conditions: list, limit: int) -> list[Stop]:
-    query = (sa.select(reports.c.id, reports.c.category, reports.c.description,
-                       reports.c.address, reports.c.status, reports.c.department,
-                       sa.func.ST_X(reports.c.geom).label("lon"),
-                       sa.func.ST_Y(reports.c.geom).label("lat"))
-             .where(*conditions).order_by(reports.c.id).limit(limit))
-    return [Stop(f"report:{row.id}", f"问题上报 #{row.id} {_CATEGORY_ZH[row.category]}",
-                 row.lon, row.lat, "report", address=row.address or "",
-                 note=f"{row.department}：{_shorten(row.description)}",
-                 properties={"report_id": row.id, "category": row.category,
-                             "status": row.status, "department": row.department})
-            for row in conn.execute(query)]
-
-
-def _explicit_stop(conn: sa.Connection, ref: StopRef, index: int, today: dt.date) -> Stop:
-    if ref.kind == "project":
-        found = _project_stops(conn, [projects.c.id == ref.key], today, 1)
-    elif ref.kind == "report":
-        found = _report_stops(conn, [reports.c.id == ref.key], 1)
-    elif ref.kind == "feature":
-        found = _feature_stop(conn, *ref.key)
-    else:
-        found = [Stop(f"point:{index}", f"点位 {index}", ref.key[0], ref.key[1], "point")]
-    if not found:
-        what = "/".join(ref.key) if ref.kind == "feature" else ref.key
-        raise CannotPlanRoute(f"stops[{index - 1}]: there is no {ref.kind} {what}")
-    stop = found[0]
-    stop.name = ref.name or stop.name
-    stop.service_min, stop.earliest, stop.latest = ref.service_min, ref.earliest, ref.latest
-    return stop
-
-
-def _feature_stop(conn: sa.Connection, layer: str, fid: str) -> list[Stop]:
-    table = layer_table(layer)
-    point = sa.func.ST_PointOnSurface(table.c.geom)
-    row = conn.execute(sa.select(sa.func.coalesce(table.c.name, table.c.fid).label("name"),
-                                 sa.func.ST_X(point), sa.func.ST_Y(point))
-                       .where(table.c.fid == fid)).first()
-    if row is None:
-        return []
-    return [Stop(f"{layer}/{fid}", row[0], row[1], row[2], "feature",
-                 properties={"layer": layer, "fid": fid})]
-
-
-def _shorten(text: str, size: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 # --- the street graph ------------------------------------------------------------------------
@@ -351,17 +174,21 @@ def plan_inspection(engine: sa.Engine, request: RouteRequest, *, raw: Mapping[st
 
 def _stops_to_plan(engine: sa.Engine, selection: StopSelection,
                    today: dt.date) -> SelectedStops:
-    selected = select_stops(engine, selection, today=today, limit=MAX_STOPS)
-    if selected.more:
-        raise CannotPlanRoute(f"the selection holds more than {MAX_STOPS} sites with a location; "
+    """The selected stops of *selection* (an offered site left unselected is not visited)."""
+    offered = select_stops(engine, selection, today=today)
+    chosen = offered.chosen
+    if offered.more or len(chosen) > MAX_STOPS:
+        many = MAX_CANDIDATES if offered.more else MAX_STOPS
+        raise CannotPlanRoute(f"the selection holds more than {many} sites with a location; "
                               f"narrow the filter (status, campaign, department) or split the "
                               f"work into several plans")
-    if not selected.stops:
-        missing = f" ({len(selected.without_location)} selected site(s) have no location: link " \
-                  f"features to the projects)" if selected.without_location else ""
+    if not chosen:
+        missing = f" ({len(offered.without_location)} selected project(s) have no location: " \
+                  f"link features of a mission layer to them)" if offered.without_location \
+            else ""
         raise CannotPlanRoute(f"no site to visit matches the selection on {today.isoformat()}"
                               f"{missing}; widen the filter or list stops")
-    return selected
+    return SelectedStops(chosen, offered.without_location)
 
 
 def _store(engine: sa.Engine, document: dict[str, Any], route: InspectionRoute, *,
@@ -430,8 +257,10 @@ def _document(route_id: str, route: InspectionRoute, request: RouteRequest,
         "dropped": [dataclasses.asdict(stop) for stop in route.dropped],
         "without_location": [{"stop_id": stop.stop_id, "name": stop.name,
                               "reason": "no_location",
-                              "detail": "no feature is linked to this project, so it has no "
-                                        "place on the map; link one to plan a visit"}
+                              "detail": "no feature of a mission layer (a road segment, "
+                                        "park, watercourse, shantytown zone, water-source "
+                                        "area or facility) is linked to this project, so it "
+                                        "has no site to visit; link one to plan a visit"}
                              for stop in selected.without_location],
         "features": collection["features"],
     }

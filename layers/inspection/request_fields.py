@@ -11,8 +11,13 @@ from typing import Any
 import marshmallow as ma
 
 from layers.serving.query import InvalidQuery, plain_text
+from layers.storage.catalogue import get_layer, layer_names, mission_layer_names
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+#: Layers whose features linked to a project are places to inspect (its sites), in the order
+#: a project's sites are listed; a link to another layer (a community 社区, the built-up
+#: area...) is context, not a place to go.
+SITE_LAYERS = mission_layer_names()
 
 
 class Number(ma.fields.Float):
@@ -64,6 +69,30 @@ class Texts(ma.fields.Field):
         if not isinstance(items, list):
             raise ma.ValidationError(f"{name} must be a list of texts")
         return tuple(Text()._deserialize(item, name, data) for item in items)
+
+
+class Site(ma.fields.String):
+    """A project's site, ``<layer>:<fid>`` of a :data:`SITE_LAYERS` layer, as ``(layer, fid)``."""
+
+    def __init__(self, **kwargs):
+        pattern = f"^({'|'.join(SITE_LAYERS)}):.+$"
+        super().__init__(metadata={"pattern": pattern, "example": "parks:PK-12", "description": (
+            "One site of the project `project_id`: `<layer>:<fid>` of a feature of a mission "
+            "layer linked to it, as listed by GET /api/routes/inspection/stops (its "
+            "`site`)."), **kwargs.pop("metadata", {})}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = self.data_key or attr
+        layer, colon, fid = value.partition(":") if isinstance(value, str) else ("", "", "")
+        how = (f"give <layer>:<fid> with a layer of {', '.join(SITE_LAYERS)} (e.g. "
+               f"'parks:PK-12'); GET /api/routes/inspection/stops lists each project's sites")
+        if not colon or not layer.strip() or not fid.strip():
+            raise ma.ValidationError(f"{name} {value!r} is not a site; {how}")
+        if layer not in SITE_LAYERS:
+            kind = (f"{layer} ({get_layer(layer).zh}) is context, not a place to inspect"
+                    if layer in layer_names() else f"there is no layer {layer!r}")
+            raise ma.ValidationError(f"{name} {value!r} is not a site: {kind}; {how}")
+        return layer, Text()._deserialize(fid.strip(), name, data)
 
 
 class Clock(ma.fields.String):

@@ -6,9 +6,10 @@ A request names its stops three ways, which add up (an explicit stop first, a re
   ``overdue``, and ``not_inspected_days``: no note or photo event in the last N days);
 * ``reports``: open problem reports (submitted / assigned / in progress), by status and
   department;
-* ``stops``: an explicit list of ``{"project_id"}``, ``{"report_id"}``, ``{"layer", "fid"}``
-  or ``{"lon", "lat", "name"}``, each with an optional ``service_min`` and a time window
-  (``earliest`` / ``latest``, clock times ``HH:MM``).
+* ``stops``: an explicit list of ``{"project_id"}`` (the project's sites selected by
+  default), ``{"project_id", "site"}`` (one site, ``<layer>:<fid>``), ``{"report_id"}``,
+  ``{"layer", "fid"}`` or ``{"lon", "lat", "name"}``, each with an optional ``service_min``
+  and a time window (``earliest`` / ``latest``, clock times ``HH:MM``).
 
 :func:`parse_route_request` turns the JSON of ``POST /api/routes/inspection`` into a
 :class:`RouteRequest`, or raises :class:`InvalidRouteRequest` (400) naming the field, the
@@ -28,7 +29,7 @@ import marshmallow as ma
 
 from geo.errors import InvalidInput, LianchuangError
 from geo.inspection_problem import DAY_MIN, MAX_SNAP_M, SERVICE_MIN
-from layers.inspection.request_fields import Clock, Day, Flag, Id, Number, Text, Texts
+from layers.inspection.request_fields import Clock, Day, Flag, Id, Number, Site, Text, Texts
 from layers.serving.query import InvalidQuery, ProjectFilter, choice_code
 from layers.serving.schema_errors import schema_error_message
 from layers.storage.catalogue import (
@@ -77,7 +78,8 @@ class Place:
 
 @dataclass(frozen=True)
 class StopRef:
-    """One explicit stop: ``kind`` is project, report, feature or point."""
+    """One explicit stop: ``kind`` is project, site (``key`` project id, layer, fid), report,
+    feature or point."""
 
     kind: str
     key: Any
@@ -175,10 +177,12 @@ class PlaceSchema(_Object):
 
 
 class StopSchema(_Object):
-    """One site: ``{project_id}``, ``{report_id}``, ``{layer, fid}`` or ``{lon, lat, name}``,
-    with an optional ``service_min`` and time window (``earliest``, ``latest``)."""
+    """One stop: ``{project_id}`` (its sites selected by default), ``{project_id, site}``,
+    ``{report_id}``, ``{layer, fid}`` or ``{lon, lat, name}``, with an optional
+    ``service_min`` and time window (``earliest``, ``latest``)."""
 
     project_id = Id()
+    site = Site()
     report_id = Id()
     layer = ma.fields.Raw(metadata={"type": "string", "enum": list(layer_names())})
     fid = Text()
@@ -196,6 +200,12 @@ class StopSchema(_Object):
                 minutes_of_day(common["earliest"]) > minutes_of_day(common["latest"]):
             raise ma.ValidationError(f"has earliest {common['earliest']}, which is after "
                                      f"latest {common['latest']}")
+        if "site" in item:
+            if "project_id" not in item:
+                needs = (f"site {':'.join(item['site'])!r} needs the project_id it belongs "
+                         f"to: {{\"project_id\": …, \"site\": …}}")
+                raise ma.ValidationError({"site": [needs]})
+            return StopRef("site", (item["project_id"], *item["site"]), **common)
         if "project_id" in item or "report_id" in item:
             kind = "project" if "project_id" in item else "report"
             return StopRef(kind, item[f"{kind}_id"], **common)
@@ -211,8 +221,8 @@ class StopSchema(_Object):
         if "lon" in item or "lat" in item:
             place = _place(item)
             return StopRef("point", (place.lon, place.lat), **common)
-        raise ma.ValidationError('must name a site: {"project_id"}, {"report_id"}, '
-                                 '{"layer", "fid"} or {"lon", "lat", "name"}')
+        raise ma.ValidationError('must name a site: {"project_id"}, {"project_id", "site"}, '
+                                 '{"report_id"}, {"layer", "fid"} or {"lon", "lat", "name"}')
 
 
 class ProjectsSchema(_Object):

@@ -344,3 +344,8 @@ def get_layer(name: str) -> LayerSpec:
 
 def layer_names() -> tuple[str, ...]:
     return tuple(_BY_NAME)
+
+
+def mission_layer_names() -> tuple[str, ...]:
+    """The layers holding the campaign's work (``LayerSpec.mission``), in catalogue order."""
+    return tuple(spec.name for spec in LAYERS if spec.mission)

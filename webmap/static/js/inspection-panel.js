@@ -6,7 +6,7 @@ import {
   _, pgettext, fill, otherLanguageName, savedToken, languageUrl, el, showStatus,
   signIn as checkToken, signOut as forgetToken,
 } from "./common.js";
-import { markOutdated, plan, preview, togglePicking } from "./inspection.js";
+import { markOutdated, plan, preview, selectCandidate, togglePicking } from "./inspection.js";
 
 /* ---- panels ------------------------------------------------------------------------------ */
 
@@ -48,8 +48,10 @@ export function buildPanel(app) {
   selection.append(others);
   app.countLine = el("div", "lc-count");
   app.missingLine = el("div", "lc-muted lc-small");
-  selection.append(app.countLine,
-    el("div", "lc-muted lc-small", _("Click a site on the map to add or remove it")),
+  app.siteList = el("div", "lc-sites");
+  app.siteList.setAttribute("aria-label", _("Sites by project"));
+  selection.append(app.countLine, app.siteList,
+    el("div", "lc-muted lc-small", _("Tick a site, or click it on the map, to add or remove it")),
     app.missingLine);
   const showFor = () => {
     filters.hidden = app.inputs.mode.value !== "filter";
@@ -98,6 +100,45 @@ export function buildPanel(app) {
   app.statusLine = el("div", "lc-status");
   panel.append(app.statusLine);
   return panel;
+}
+
+/* ---- the sites, grouped by project ---------------------------------------------------- */
+
+export function renderSiteList(app) {
+  // The sites the selection offers and any other site clicked in, under their project.
+  const groups = new Map();
+  app.candidates.forEach((candidate, id) => {
+    if (!app.listed.has(id) && !candidate.selected) return;
+    const props = candidate.feature.properties;
+    const key = props.site ? "project:" + props.project_id : id;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(candidate);
+  });
+  app.siteList.replaceChildren(...[...groups.values()].map((sites) => siteGroup(app, sites)));
+}
+
+function siteGroup(app, sites) {
+  const props = sites[0].feature.properties;
+  const group = el("div", "lc-site-group");
+  if (props.site) {
+    group.dataset.projectId = String(props.project_id);
+    const head = el("div", "lc-site-project", props.project);
+    if (props.overdue) head.append(el("span", "lc-site-overdue", " · " + _("overdue")));
+    group.append(head);
+  }
+  sites.forEach((candidate) => {
+    const site = candidate.feature.properties;
+    const row = el("label", "lc-site");
+    const box = el("input");
+    box.type = "checkbox";
+    box.name = "site";
+    box.value = candidate.feature.id;
+    box.checked = candidate.selected;
+    box.addEventListener("change", () => selectCandidate(app, candidate, box.checked));
+    row.append(box, el("span", null, site.site ? site.site_name : site.name));
+    group.append(row);
+  });
+  return group;
 }
 
 /* ---- signing in (the token is shared with the planners' map, in this tab) ----------- */

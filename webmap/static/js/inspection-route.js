@@ -74,7 +74,7 @@ function reasonLabel(app, reason) {
   const reasons = {
     too_far: _("too far from the streets"), unreachable: _("no way there"),
     no_return: _("no way back (one-way streets)"), dropped: _("does not fit in the day"),
-    no_location: _("no linked feature, no place"),
+    no_location: _("no site to inspect linked, no place"),
   };
   return reasons[reason] || reason;
 }

@@ -1,6 +1,7 @@
 /*
- * Lianchuang inspection route page: preview the sites a filter selects, click sites in or
- * out, pick the depot, plan with POST /api/routes/inspection, draw the route with numbered
+ * Lianchuang inspection route page: preview the sites a filter selects (every site of a
+ * project, each selected by default or not: all of an overdue project's), tick sites in or out
+ * in the panel's list grouped by project or click them on the map, pick the depot, plan with POST /api/routes/inspection, draw the route with numbered
  * stops, flag the stops left out, and offer the GPX, KML and printable list.
  *
  * Every string from the database or the API goes into the page with textContent (popups
@@ -12,7 +13,7 @@ import {
 } from "./common.js";
 import { drawRoute, showResult } from "./inspection-route.js";
 import {
-  addOptions, buildLegend, buildPanel, buildResult, restoreSignIn,
+  addOptions, buildLegend, buildPanel, buildResult, renderSiteList, restoreSignIn,
 } from "./inspection-panel.js";
 
 const PANES = { "lc-streets": 350, "lc-route": 420, "lc-candidates": 430, "lc-stops": 450,
@@ -23,6 +24,7 @@ function start(map, config) {
     map, config,
     stateKey: "inspectionState",
     candidates: new Map(),  // stop_id -> { feature, marker, selected }
+    listed: new Set(),      // stop ids the selection offers (the panel lists them)
     others: null,           // every project and open report, once loaded
     depot: null,            // { lon, lat, name, source }
     picking: false,
@@ -80,7 +82,10 @@ export async function preview(app) {
   const others = app.inputs.showOthers.checked ? loadOthers(app) : Promise.resolve(null);
   const [found] = await Promise.all([wanted, others]);
   if (generation !== app.previewGeneration) return;
-  const chosen = new Set(found.features.map((feature) => feature.id));
+  // Every site is offered; those "selected" by the server's default are ticked.
+  const chosen = new Set(found.features.filter((feature) => feature.properties.selected)
+    .map((feature) => feature.id));
+  app.listed = new Set(found.features.map((feature) => feature.id));
   app.candidates.forEach((candidate) => { candidate.selected = false; });
   found.features.forEach((feature) => addCandidate(app, feature));
   chosen.forEach((id) => { app.candidates.get(id).selected = true; });
@@ -109,11 +114,15 @@ function addCandidate(app, feature) {
   marker.on("click", (event) => {
     L.DomEvent.stopPropagation(event);
     if (app.picking) return setDepotAt(app, event.latlng);
-    candidate.selected = !candidate.selected;
-    drawCandidates(app);
-    markOutdated(app);
+    selectCandidate(app, candidate, !candidate.selected);
   });
   app.candidates.set(feature.id, candidate);
+}
+
+export function selectCandidate(app, candidate, selected) {
+  candidate.selected = selected;
+  drawCandidates(app);
+  markOutdated(app);
 }
 
 function drawCandidates(app) {
@@ -129,13 +138,15 @@ function drawCandidates(app) {
     app.candidateLayer.addLayer(candidate.marker);
   });
   updateCount(app);
+  renderSiteList(app);
 }
 
 function candidateTooltip(app, candidate) {
   const props = candidate.feature.properties;
   const box = el("div", "lc-tip");
   box.append(el("strong", null, props.name));
-  const kind = props.source === "report" ? _("Problem report") : _("Project");
+  const kind = props.source === "report" ? _("Problem report")
+    : props.site ? _("Project site") : _("Project");
   const facts = [kind];
   if (props.overdue) facts.push(_("overdue"));
   box.append(el("div", "lc-muted", facts.join(" · ")));
@@ -155,7 +166,8 @@ function updateCount(app) {
   app.countLine.classList.toggle("lc-error", count > app.config.maxStops);
   const missing = (app.withoutLocation || []).length;
   app.missingLine.textContent = missing
-    ? fill(_("{count} projects have no linked feature and no place; left out"),
+    ? fill(_("{count} projects have no site to inspect (no linked road, park, watercourse, "
+      + "zone or facility); left out"),
       { count: missing })
     : "";
 }
@@ -245,6 +257,7 @@ export async function plan(app) {
 
 function stopRef(feature) {
   const props = feature.properties;
+  if (props.site) return { project_id: props.project_id, site: props.site };
   if (props.project_id) return { project_id: props.project_id };
   if (props.report_id) return { report_id: props.report_id };
   if (props.layer) return { layer: props.layer, fid: props.fid };
