@@ -213,7 +213,11 @@ export function showPhoto(href, alt) {
   }
   viewer.addEventListener("click", (event) => { if (event.target !== original) dismiss(); });
   document.addEventListener("keydown", onKey, true);
-  document.body.append(viewer);
+  // In the map's full-screen mode only the map is drawn: the photo goes inside it then,
+  // and a click on it must not reach the map (which would file a report there).
+  L.DomEvent.disableClickPropagation(viewer);
+  L.DomEvent.disableScrollPropagation(viewer);
+  (document.fullscreenElement || document.body).append(viewer);
   close.focus();
   return viewer;
 }
