@@ -104,3 +104,23 @@ def test_the_acceptance_photo_is_shown_large_under_its_caption(open_map, attach_
     assert thumb.get_attribute("alt") == "验收照片"
     assert thumb.bounding_box()["width"] > 200  # an ordinary event's thumbnail: 120 px at most
     assert browsed.problems == []
+
+
+def test_in_full_screen_the_full_photo_shows_inside_the_map(open_map, attach_photo):
+    attach_photo("DL-001", "completed")
+    browsed = open_map()
+    page = browsed.page
+    page.click(".leaflet-control-zoom-fullscreen")
+    page.wait_for_function("document.fullscreenElement !== null")
+    thumb = open_history(page, "road_segments", 0, "DL-001").locator("img.lc-thumb")
+    page.wait_for_function(LOADED, arg=thumb.element_handle())
+
+    thumb.click()
+
+    page.locator(".lc-lightbox").wait_for()
+    # Only the full-screen element is drawn: the photo must be inside it.
+    assert page.evaluate("document.fullscreenElement.contains("
+                         "document.querySelector('.lc-lightbox'))")
+    page.click(".lc-lightbox-close")
+    assert page.locator(".lc-lightbox").count() == 0
+    assert browsed.problems == []
