@@ -196,6 +196,14 @@ export function addControl(app, position, build) {
 
 /* ---- basemap ---------------------------------------------------------------------- */
 
+/** The panel's note that the basemap could not load: hidden until guardBasemap gives up. */
+export function basemapNote(className) {
+  const note = el("div", "lc-status lc-basemap-note" + (className ? " " + className : ""),
+    _("The basemap cannot be reached: the layers are drawn on a plain background"));
+  note.hidden = true;
+  return note;
+}
+
 /**
  * Let one tile of each basemap tile layer of *map* try the tile service before any other
  * tile is asked for.  The first tile that loads lets the basemap draw in full; if a probe

@@ -16,6 +16,7 @@
  */
 import {
   _, pgettext, fill, otherLanguageName, pageData, getJSON, el, setState, showStatus,
+  basemapNote, guardBasemap,
 } from "./common.js";
 import { communityTooltip, paintChoropleth } from "./green-choropleth.js";
 import {
@@ -45,6 +46,7 @@ function start(map, config) {
   }
   buildPanel(app);
   app.statusLine = app.ui.status;
+  guardBasemap(map, () => { app.ui.basemapNote.hidden = false; });
   map.invalidateSize();
   load(app);
   return app;
@@ -220,6 +222,7 @@ function buildPanel(app) {
   nav.append(home, other);
   header.append(el("h1", null, _("Green-space indicators")), nav);
   const status = el("div", "lc-status lcg-status");
+  const note = basemapNote("lcg-status");
 
   const title = el("select", "lcg-title");
   title.addEventListener("change", () => {
@@ -262,12 +265,12 @@ function buildPanel(app) {
   choropleth.append(el("h2", null, _("By community")), choroplethKey, legend);
 
   const scenario = buildScenario(app);
-  panel.append(header, status, controls, veto, table, meta, report, scenario);
+  panel.append(header, status, note, controls, veto, table, meta, report, scenario);
   document.body.append(panel);
   app.ui.legendSection = choropleth;
   legendControl(app, choropleth);
   app.ui = Object.assign(app.ui || {}, {
-    panel, status, title, walking, veto, table, meta, report, choroplethKey, legend,
+    panel, status, basemapNote: note, title, walking, veto, table, meta, report, choroplethKey, legend,
   });
 }
 

@@ -3,7 +3,7 @@
  * is shared with every page of the tab, common.js), the result frame and the legend.
  */
 import {
-  _, pgettext, fill, otherLanguageName, savedToken, languageUrl, el, showStatus,
+  _, pgettext, fill, otherLanguageName, savedToken, languageUrl, el, showStatus, basemapNote,
   signIn as checkToken, signOut as forgetToken,
 } from "./common.js";
 import { markOutdated, plan, preview, selectCandidate, togglePicking } from "./inspection.js";
@@ -98,7 +98,8 @@ export function buildPanel(app) {
   app.planButton.addEventListener("click", () => plan(app));
   panel.append(app.planButton);
   app.statusLine = el("div", "lc-status");
-  panel.append(app.statusLine);
+  app.basemapNote = basemapNote();
+  panel.append(app.statusLine, app.basemapNote);
   return panel;
 }
 

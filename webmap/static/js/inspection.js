@@ -9,7 +9,7 @@
  * is "loading", "ready", "planning", "planned" or "error" (tests wait on it).
  */
 import {
-  _, fill, pageData, getJSON, el, setState, showStatus, fail, addControl,
+  _, fill, pageData, getJSON, el, setState, showStatus, fail, addControl, guardBasemap,
 } from "./common.js";
 import { drawRoute, showResult } from "./inspection-route.js";
 import {
@@ -45,6 +45,7 @@ function start(map, config) {
   addControl(app, "topleft", buildPanel);
   addControl(app, "topright", buildResult);
   addControl(app, "bottomright", buildLegend);
+  guardBasemap(map, () => { app.basemapNote.hidden = false; });
   map.on("click", (event) => { if (app.picking) setDepotAt(app, event.latlng); });
   Promise.all([loadStreets(app), loadDepartments(app), preview(app), restoreSignIn(app)])
     .then(() => {

@@ -1,6 +1,7 @@
 /*
  * The planners' map, what a click opens: a feature's popup with its projects' cards, each
- * card with its facts and its history as a timeline; #project=<id> opens a project's card.
+ * card with its facts and its history as a timeline, each event's evidence photo as a
+ * thumbnail that opens the full photo over the page; #project=<id> opens a project's card.
  * Text from the server goes in with textContent, never innerHTML.
  */
 import { _, pgettext, getJSON, el } from "./common.js";
@@ -95,13 +96,26 @@ function historyToggle(app, project, record) {
     fillTimeline(app, list, record.history);
   }
   details.addEventListener("toggle", () => {
-    if (!details.open || details.dataset.loaded) return;
+    if (!details.open) return;
+    keepPopupOnMap(app);
+    if (details.dataset.loaded) return;
     details.dataset.loaded = "yes";
     getJSON(app.config.api + "/projects/" + encodeURIComponent(project.id))
       .then((loaded) => fillTimeline(app, list, loaded.history))
-      .catch((error) => list.append(el("li", "lc-error", error.message)));
+      .catch((error) => list.append(el("li", "lc-error", error.message)))
+      .then(() => keepPopupOnMap(app));
   });
   return details;
+}
+
+/** Pan the map down when the open popup grew past the map's top edge (a card's history
+ * opened, a photo loaded): Leaflet pans a popup into view only when it opens. */
+export function keepPopupOnMap(app) {
+  const popup = app.map.getContainer().querySelector(".leaflet-popup");
+  if (!popup) return;
+  const top = popup.getBoundingClientRect().top
+    - app.map.getContainer().getBoundingClientRect().top;
+  if (top < 10) app.map.panBy([0, top - 10], { animate: false });
 }
 
 function fillTimeline(app, list, history) {
@@ -131,8 +145,81 @@ function timelineEvent(app, event) {
   }
   item.append(dot, head, what);
   if (event.note) item.append(el("p", "lc-event-note", event.note));
-  if (event.photo_id) item.append(photoLink(app, event.photo_id, _("Photo")));
+  if (event.photo_id) item.append(evidencePhoto(app, event.photo_id, change && change[1]));
   return item;
+}
+
+function evidencePhoto(app, photoId, newStatus) {
+  // The photo the project was accepted (验收) on is the campaign's evidence: shown large,
+  // under its own caption.
+  const acceptance = newStatus === "accepted";
+  const alt = acceptance ? _("Acceptance photo") : _("Evidence photo");
+  const figure = el("figure", "lc-evidence" + (acceptance ? " lc-evidence-acceptance" : ""));
+  figure.append(photoThumbnail(app, photoId, alt));
+  if (acceptance) figure.append(el("figcaption", null, alt));
+  return figure;
+}
+
+/** The photo's thumbnail, lazily loaded, showing the full photo when clicked (showPhoto);
+ * a link to it, so that it opens in a new tab without the script. */
+export function photoThumbnail(app, photoId, alt) {
+  const full = photoUrl(app, photoId);
+  const link = el("a", "lc-thumb-link");
+  link.href = full;
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.title = _("Show the full photo");
+  const thumb = el("img", "lc-thumb");
+  thumb.loading = "lazy";
+  thumb.alt = alt;
+  thumb.src = photoUrl(app, photoId, "thumb");
+  thumb.addEventListener("load", () => keepPopupOnMap(app));
+  link.append(thumb);
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    showPhoto(full, alt);
+  });
+  return link;
+}
+
+/** The photo at *href* over the whole page, until a click, Escape or the close button. */
+export function showPhoto(href, alt) {
+  const opener = document.activeElement;
+  const viewer = el("div", "lc-lightbox");
+  viewer.setAttribute("role", "dialog");
+  viewer.setAttribute("aria-modal", "true");
+  viewer.setAttribute("aria-label", alt);
+  const image = el("img", "lc-lightbox-image");
+  image.alt = alt;
+  image.src = href;
+  const original = el("a", "lc-lightbox-original", _("Open in a new tab"));
+  original.href = href;
+  original.target = "_blank";
+  original.rel = "noopener";
+  const close = el("button", "lc-lightbox-close", _("Close"));
+  close.type = "button";
+  const bar = el("div", "lc-lightbox-bar");
+  bar.append(original, close);
+  viewer.append(image, bar);
+  const onKey = (event) => {
+    if (event.key !== "Escape") return;
+    event.stopPropagation();  // Escape closes the photo, not the report mode under it
+    dismiss();
+  };
+  function dismiss() {
+    viewer.remove();
+    document.removeEventListener("keydown", onKey, true);
+    if (opener && opener.isConnected) opener.focus();
+  }
+  viewer.addEventListener("click", (event) => { if (event.target !== original) dismiss(); });
+  document.addEventListener("keydown", onKey, true);
+  // In the map's full-screen mode only the map is drawn: the photo goes inside it then,
+  // and a click on it must not reach the map (which would file a report there).
+  L.DomEvent.disableClickPropagation(viewer);
+  L.DomEvent.disableScrollPropagation(viewer);
+  (document.fullscreenElement || document.body).append(viewer);
+  close.focus();
+  return viewer;
 }
 
 function eventKind(kind) {
@@ -144,16 +231,11 @@ function eventKind(kind) {
   return kinds[kind] || kind;
 }
 
-export function photoLink(app, photoId, text) {
-  const link = el("a", "lc-photo-link", text);
-  link.href = photoUrl(app, photoId);
-  link.target = "_blank";
-  link.rel = "noopener";
-  return link;
-}
-
-export function photoUrl(app, photoId) {
-  return app.config.api + "/photos/" + encodeURIComponent(photoId);
+/** The photo's URL (*size* "thumb": its 320-pixel thumbnail).  From the id rather than
+ * the history's links: a card redrawn from a change's answer has the id alone. */
+export function photoUrl(app, photoId, size) {
+  return app.config.api + "/photos/" + encodeURIComponent(photoId)
+    + (size ? "?size=" + encodeURIComponent(size) : "");
 }
 
 export function localTime(iso) {

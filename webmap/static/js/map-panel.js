@@ -3,7 +3,9 @@
  * filters, status line), the view buttons, and the legend of the mission layers' symbols,
  * the statuses' colours, the reference layers and problem reports.
  */
-import { _, pgettext, otherLanguageName, getJSON, languageUrl, el, fail } from "./common.js";
+import {
+  _, pgettext, otherLanguageName, getJSON, languageUrl, el, fail, basemapNote,
+} from "./common.js";
 import { popupContent, popupOptions } from "./map-card.js";
 import { LEGEND_COLOR, layerSymbol } from "./map-symbols.js";
 import { featuresUrl, fitWithin, loadLayers } from "./map.js";
@@ -29,9 +31,7 @@ export function buildPanel(app) {
     selectFilter(app, "department", _("Department"), []),
     overdueToggle(app));
   app.statusLine = el("div", "lc-status", _("Loading…"));
-  app.basemapNote = el("div", "lc-status lc-basemap-note",
-    _("The basemap cannot be reached: the layers are drawn on a plain background"));
-  app.basemapNote.hidden = true;
+  app.basemapNote = basemapNote();
   panel.append(head, searchBox(app), filters, app.statusLine, app.basemapNote);
   app.panel = panel;
   return panel;

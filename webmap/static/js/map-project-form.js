@@ -5,6 +5,7 @@
  * meanwhile by someone else is answered 409 and the card reloads instead.
  */
 import { _ } from "./common.js";
+import { keepPopupOnMap } from "./map-card.js";
 import {
   U, atLeast, field, messageArea, photoInput, photoPicker, showMessage,
 } from "./map-tracking.js";
@@ -152,14 +153,9 @@ function redrawCard(tracking, card, record, etag, text, isError) {
 }
 
 function keepPopupInView(app, element) {
-  // The card grew under an open popup: pan so the popup's top stays on the map, and
-  // scroll the card's form into view inside the popup.
-  const popup = app.map.getContainer().querySelector(".leaflet-popup");
-  if (popup) {
-    const top = popup.getBoundingClientRect().top
-      - app.map.getContainer().getBoundingClientRect().top;
-    if (top < 10) app.map.panBy([0, top - 10], { animate: false });
-  }
+  // The card grew under an open popup: keep the popup on the map, and scroll the card's
+  // form into view inside the popup.
+  keepPopupOnMap(app);
   const form = element.querySelector(".lc-project-form");
   if (form) form.scrollIntoView({ block: "nearest" });
 }

@@ -10,12 +10,12 @@ import {
   _, el, fill, getJSON, request, savedToken, signIn as checkToken, signOut as forgetToken,
 } from "./common.js";
 import { projectTools } from "./map-project-form.js";
-import { fact, localTime, photoLink, photoUrl, statusBadge } from "./map-card.js";
+import { fact, localTime, photoThumbnail, statusBadge } from "./map-card.js";
 import { addOptions } from "./map-panel.js";
 
 //: The helpers the forms use, by the short name they are called with.
 export const U = {
-  el, getJSON, request, addOptions, fact, statusBadge, photoLink, photoUrl, localTime,
+  el, getJSON, request, addOptions, fact, statusBadge, photoThumbnail, localTime,
 };
 
 const RANK = { viewer: 0, inspector: 1, planner: 2, admin: 3 };
@@ -270,17 +270,7 @@ function reportPopup(tracking, marker, report) {
     notes.append(U.el("span", "lc-muted", _("Handling notes") + "："), report.status_notes);
     root.append(notes);
   }
-  if (report.photo_id) {
-    const link = U.photoLink(app, report.photo_id, "");
-    link.className = "lc-thumb-link";
-    link.title = _("Open photo");
-    const thumb = U.el("img", "lc-thumb");
-    thumb.src = U.photoUrl(app, report.photo_id);
-    thumb.alt = _("Open photo");
-    thumb.loading = "lazy";
-    link.append(thumb);
-    root.append(link);
-  }
+  if (report.photo_id) root.append(U.photoThumbnail(app, report.photo_id, _("Photo")));
   if (atLeast(tracking.session, "inspector")) {
     root.append(reportStatusForm(tracking, marker, report, root));
   }
