@@ -20,6 +20,8 @@ _VECTORGRID = "vendor/leaflet.vectorgrid-1.3.0/"
 #: so the local copy replaces folium's CDN link instead of being added beside it.
 LEAFLET_JS = (("leaflet", _LEAFLET + "leaflet.js"),)
 LEAFLET_CSS = (("leaflet_css", _LEAFLET + "leaflet.css"),)
+#: How our controls share the map's corners (every map page).
+CONTROLS_CSS = (("controls_css", "controls.css"),)
 MARKER_CLUSTER_JS = (("markerclusterjs", _CLUSTER + "leaflet.markercluster.js"),)
 MARKER_CLUSTER_CSS = (("markerclustercss", _CLUSTER + "MarkerCluster.css"),
                       ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"))

@@ -33,7 +33,7 @@ def map_shell(title: str, basemap: Basemap, lang: str, static_root: str
     fmap.options["zoom_snap"] = 0.25
     figure.add_child(fmap)
     fmap.default_js = assets.urls(assets.LEAFLET_JS, static_root)
-    fmap.default_css = assets.urls(assets.LEAFLET_CSS, static_root)
+    fmap.default_css = assets.urls(assets.LEAFLET_CSS + assets.CONTROLS_CSS, static_root)
     for index, source in enumerate(basemap.sources(lang)):
         folium.TileLayer(tiles=source.url, attr=source.attribution, name=basemap.kind,
                          subdomains=source.subdomains, max_zoom=min(source.max_zoom, MAX_ZOOM),

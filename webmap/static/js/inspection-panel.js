@@ -11,7 +11,7 @@ import { markOutdated, plan, preview, selectCandidate, togglePicking } from "./i
 /* ---- panels ------------------------------------------------------------------------------ */
 
 export function buildPanel(app) {
-  const panel = el("div", "lc-panel lc-inspection-panel");
+  const panel = el("div", "lc-panel lc-inspection-panel lc-shrinks");
   const head = el("div", "lc-panel-head");
   head.append(el("strong", null, _("Inspection route")));
   const links = el("span", "lc-links");
@@ -211,7 +211,7 @@ function renderAccount(app) {
 }
 
 export function buildResult(app) {
-  const panel = el("div", "lc-panel lc-result");
+  const panel = el("div", "lc-panel lc-result lc-shrinks");
   panel.hidden = true;
   panel.append(el("strong", "lc-result-title", pgettext("result", "Inspection route")));
   app.outdatedLine = el("div", "lc-outdated", _("Sites or settings changed: plan again"));
@@ -223,7 +223,7 @@ export function buildResult(app) {
 }
 
 export function buildLegend(app) {
-  const legend = el("div", "lc-legend");
+  const legend = el("div", "lc-legend lc-shrinks");
   const row = (symbol, label) => {
     const line = el("div", "lc-legend-row");
     line.append(symbol, el("span", null, label));

@@ -44,7 +44,7 @@ function start(map, config) {
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   addControl(app, "topleft", buildPanel);
   addControl(app, "topright", buildResult);
-  addControl(app, "bottomright", buildLegend);
+  addControl(app, "topright", buildLegend);  // under the route result, never over it
   guardBasemap(map, () => { app.basemapNote.hidden = false; });
   map.on("click", (event) => { if (app.picking) setDepotAt(app, event.latlng); });
   Promise.all([loadStreets(app), loadDepartments(app), preview(app), restoreSignIn(app)])

@@ -13,7 +13,7 @@ import { featuresUrl, fitWithin, loadLayers } from "./map.js";
 /* ---- panel: language, search, filters, status line --------------------------------- */
 
 export function buildPanel(app) {
-  const panel = el("div", "lc-panel");
+  const panel = el("div", "lc-panel lc-shrinks");
   const head = el("div", "lc-panel-head");
   const links = el("span", "lc-head-links");
   const dashboard = el("a", "lc-dashboard-link", _("Dashboard"));
@@ -176,7 +176,7 @@ export function buildViewButtons(app) {
 export function buildLegend(app) {
   // Shape tells the layer, colour the status: the mission layers' symbols in a neutral
   // grey, then the status colours, then the reference layers in their own style.
-  const legend = el("div", "lc-legend");
+  const legend = el("div", "lc-legend lc-shrinks");
   const missions = app.config.layers.filter((spec) => spec.mission);
   legend.append(el("h4", null, _("Project layers (by shape)")));
   missions.forEach((spec) => legend.append(

@@ -56,7 +56,7 @@ function start(map, groups, config, overlays) {
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
   addControl(app, "topleft", buildViewButtons);
   addControl(app, "topleft", buildPanel);
-  addControl(app, "bottomright", buildLegend);
+  addControl(app, "topright", buildLegend);  // under the layer switcher, never over it
   guardBasemap(map, () => { app.basemapNote.hidden = false; });
   tracking.start(app, overlays || {});
   Promise.all([getJSON(config.api + "/layers"), loadDepartments(app)])
