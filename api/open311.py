@@ -18,7 +18,7 @@ from api import params
 from api.auth import current_user
 from api.database import get_engine
 from api.i18n import page_language
-from api.openapi import Blueprint
+from api.openapi import MAX_ROW_ID, Blueprint
 from api.render import json_response
 from geo.errors import LianchuangError, NotFound
 from layers.storage.catalogue import REPORT_CATEGORIES
@@ -28,6 +28,8 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2",
                description="Open311 GeoReport v2: report categories as services, problem "
                            "reports as service requests.")
 _CATEGORY = {c.code: c for c in REPORT_CATEGORIES}
+#: Most request ids one list may ask for (the list answers at most 1,000).
+MAX_IDS = 1000
 #: Open311 clients send the jurisdiction; this service has one.
 _JURISDICTION = {"jurisdiction_id": params.Text(metadata={
     "description": "Ignored: the service answers for one county."})}
@@ -193,6 +195,10 @@ def list_requests(query: dict) -> Response:
     Filtered by `service_request_id`, `service_code`, `status` (open/closed) and dates.
     """
     ids = _int_list(query.get("service_request_id"))
+    if ids is not None:
+        ids = [i for i in ids if 1 <= i <= MAX_ROW_ID]  # no request has any other id
+        if not ids:
+            return json_response([])
     status = query.get("status")
     statuses = problem_reports.statuses_where(status) if status else None
     categories = [c for c in (query.get("service_code") or "").split(",") if c] or None
@@ -213,6 +219,9 @@ def get_request(query: dict, request_id: str) -> Response:
     As a one-element array (as the specification has it).
     """
     ids = _int_list(request_id)
+    if len(ids) != 1 or not 1 <= ids[0] <= MAX_ROW_ID:
+        raise NotFound(f"no service request {request_id!r}; list them at "
+                       "/open311/v2/requests.json")
     return json_response([_request(problem_reports.get_report(get_engine(), ids[0]))])
 
 
@@ -243,11 +252,15 @@ def _int_list(text: str | None) -> list[int] | None:
     if not text:
         return None
     try:
-        return [int(x) for x in text.split(",")]
+        ids = [int(x) for x in text.split(",")]
     except ValueError:
         raise problem_reports.InvalidReport(
             f"service_request_id must be whole numbers separated by commas; got {text!r}"
         ) from None
+    if len(ids) > MAX_IDS:
+        raise problem_reports.InvalidReport(
+            f"service_request_id lists {len(ids)} ids; ask for at most {MAX_IDS} at once")
+    return ids
 
 
 def _datetime(query: dict, name: str) -> dt.datetime | None:

@@ -183,6 +183,24 @@ def test_open311_post_without_token_is_an_open311_401_naming_api_key(client, cit
     assert "api_key" in response.get_json()[0]["description"]
 
 
+@pytest.mark.parametrize("request_id", ["99999999999999999999", "0", "-3"])
+def test_open311_request_id_out_of_range_is_an_open311_404(client, city, request_id):
+    # It reached PostgreSQL ("integer out of range") and came back a 400 in our own shape.
+    response = client.get(f"/open311/v2/requests/{request_id}.json")
+
+    assert response.status_code == 404
+    assert response.get_json()[0]["code"] == 404
+
+
+def test_open311_list_by_ids_out_of_range_is_empty_not_an_error(client, city):
+    response = client.get("/open311/v2/requests.json?service_request_id=99999999999999999999,0")
+
+    assert response.status_code == 200 and response.get_json() == []
+    too_many = client.get("/open311/v2/requests.json?service_request_id="
+                          + ",".join(str(i) for i in range(1, 1002)))
+    assert too_many.status_code == 400 and "at most 1000" in too_many.get_json()[0]["description"]
+
+
 def test_open311_lists_by_status(client, city, tokens):
     for description in ("一", "二"):
         client.post("/open311/v2/requests.json", data={
