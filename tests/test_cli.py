@@ -120,3 +120,9 @@ def test_export_backup_and_restore_commands(clean_db, database_url, tmp_path):
     assert exported.stdout.strip().endswith(".zip")
     assert backup.returncode == 0 and "backed up" in backup.stdout
     assert refused.returncode == 2 and "empty" in refused.stderr
+
+
+def test_revoking_the_tokens_of_nobody_says_so_and_exits_2(clean_db, database_url):
+    done = _run(database_url, "user", "revoke", "nobody")
+
+    assert done.returncode == 2 and "no user 'nobody'" in done.stderr

@@ -111,6 +111,9 @@ def parse_lifetime(text: str) -> dt.timedelta | None:
 
 def revoke_tokens(conn: sa.Connection, username: str) -> int:
     """Revoke every live token of *username*; return how many."""
+    if conn.scalar(sa.select(users.c.id).where(users.c.username == username)) is None:
+        raise AccountError(f"no user {username!r}: check the spelling (users are created "
+                           "with `lianchuang user add`)")
     return conn.execute(
         api_tokens.update()
         .where(api_tokens.c.user_id == sa.select(users.c.id)
