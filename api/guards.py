@@ -61,10 +61,11 @@ def page_policy(nonce: str, tile_origins: Iterable[str] = ()) -> str:
     """The Content-Security-Policy of a page whose inline scripts carry *nonce*.
 
     Scripts come from the service's own files or carry the nonce (folium's map script), and
-    none may ``eval``; images from the service, ``data:`` URLs and the basemap's tile
-    servers (*tile_origins*), nothing else from another origin.  Inline styles are allowed:
-    folium's head, leaflet-measure (``setAttribute("style")``), the dashboard's colour dots
-    and the printable reports write them, and a style cannot run code.
+    none may ``eval``; images from the service, the basemap's tile servers (*tile_origins*)
+    and ``data:`` URLs (Leaflet blanks a tile it cancels with a ``data:`` GIF), nothing else
+    from another origin.  Inline styles are allowed: folium's head, leaflet-measure
+    (``setAttribute("style")``), the dashboard's colour dots and the printable reports write
+    them, and a style runs no script.
     """
     return "; ".join([
         "default-src 'self'",
