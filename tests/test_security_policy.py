@@ -16,7 +16,8 @@ from tests.factories import free_port
 
 pytest_plugins = ["tests.factories"]
 
-PAGES = ["/", "/?lang=en", "/green", "/inspection", "/dashboard", "/api/docs"]
+PAGES = ["/", "/?lang=en", "/green", "/inspection", "/dashboard", "/api/docs", "/ogc?f=html",
+         "/api/metrics/green/report?format=html"]
 MAP_PAGES = ["/", "/?lang=en", "/green", "/inspection"]
 
 

@@ -65,7 +65,7 @@ def open_page(chromium, live_server):
         context.close()
 
 
-@pytest.mark.parametrize("path", list(READY))
+@pytest.mark.parametrize("path", [*READY, "/?lang=en"])  # English: its own leaflet-measure
 def test_each_page_loads_under_its_policy_with_no_violation(open_page, city, path):
     opened = open_page(path)
 
