@@ -14,6 +14,7 @@ from flask import Response, current_app, render_template, request, url_for
 
 from api import params
 from api.database import get_engine
+from api.guards import csp_nonce
 from api.i18n import page_language
 from api.metrics import Title
 from api.openapi import Blueprint
@@ -54,7 +55,8 @@ def page(query: dict) -> Response:
     html = render_green_page(page_language(), current_app.config["BASEMAP"],
                              api_root=request.script_root + "/api",
                              static_root=url_for("webmap.static", filename=""),
-                             home=request.script_root + "/", title=query["title"])
+                             home=request.script_root + "/", title=query["title"],
+                             script_nonce=csp_nonce())
     return Response(html, mimetype="text/html")
 
 

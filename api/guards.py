@@ -12,7 +12,10 @@ writes nothing, open to readers like the indicators it recomputes.
 
 from __future__ import annotations
 
-from flask import Flask, request
+import secrets
+from collections.abc import Iterable
+
+from flask import Flask, current_app, g, request
 
 from api.auth import current_user
 from layers.tracking.accounts import NotAuthenticated
@@ -44,16 +47,54 @@ def register_request_guards(app: Flask) -> None:
 
 
 #: Headers every answer carries: no content sniffing (an upload is what its type says), no
-#: framing by other sites, and no full URL (with its query) sent to other origins.
+#: framing by other sites, and no full URL (with its query) sent to other origins.  The
+#: Content-Security-Policy comes on top: :func:`page_policy` for a page, else
+#: :data:`STRICT_POLICY`.
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
                     "Referrer-Policy": "same-origin"}
+#: The policy of every answer that is not a page (JSON, files, feeds, photos): nothing it
+#: holds may load or run anything, nor be framed.
+STRICT_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def page_policy(nonce: str, tile_origins: Iterable[str] = ()) -> str:
+    """The Content-Security-Policy of a page whose inline scripts carry *nonce*.
+
+    Scripts come from the service's own files or carry the nonce (folium's map script), and
+    none may ``eval``; images from the service, the basemap's tile servers (*tile_origins*)
+    and ``data:`` URLs (Leaflet blanks a tile it cancels with a ``data:`` GIF), nothing else
+    from another origin.  Inline styles are allowed: folium's head, leaflet-measure
+    (``setAttribute("style")``), the dashboard's colour dots and the printable reports write
+    them, and a style runs no script.
+    """
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self' 'unsafe-inline'",
+        " ".join(["img-src 'self' data:", *tile_origins]),
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def csp_nonce() -> str:
+    """This request's nonce for inline scripts: new for every request, the same all through
+    it (the page's scripts and its Content-Security-Policy header)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
 
 
 def register_security_headers(app: Flask) -> None:
-    """Add :data:`SECURITY_HEADERS` to every answer."""
+    """Add :data:`SECURITY_HEADERS` and a Content-Security-Policy to every answer."""
 
     @app.after_request
     def _headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        policy = (page_policy(csp_nonce(), current_app.config["BASEMAP"].origins())
+                  if response.mimetype == "text/html" else STRICT_POLICY)
+        response.headers.setdefault("Content-Security-Policy", policy)
         return response

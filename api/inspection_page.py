@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, request, url_for
 
 from api import params
+from api.guards import csp_nonce
 from api.i18n import page_language
 from api.openapi import Blueprint
 from webmap.inspection_page import render_inspection_page
@@ -31,5 +32,6 @@ def inspection(query: dict) -> Response:
     html = render_inspection_page(lang, current_app.config["BASEMAP"],
                                   api_root=request.script_root + "/api",
                                   static_root=url_for("webmap.static", filename=""),
-                                  home=request.script_root + "/", today=today)
+                                  home=request.script_root + "/", today=today,
+                                  script_nonce=csp_nonce())
     return Response(html, mimetype="text/html")

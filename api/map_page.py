@@ -7,6 +7,7 @@ from flask import Response, current_app, request, url_for
 
 from api import params
 from api.database import get_engine
+from api.guards import csp_nonce
 from api.i18n import page_language
 from api.openapi import Blueprint
 from layers.serving.project_links import projects_extent
@@ -37,7 +38,8 @@ def index(query: dict) -> Response:
     lang = page_language()
     html = render_page(lang, current_app.config["BASEMAP"], start_extent=_start_extent(),
                        api_root=request.script_root + "/api",
-                       static_root=url_for("webmap.static", filename=""))
+                       static_root=url_for("webmap.static", filename=""),
+                       script_nonce=csp_nonce())
     return Response(html, mimetype="text/html")
 
 

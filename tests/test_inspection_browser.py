@@ -203,7 +203,8 @@ def test_the_depot_is_picked_by_clicking_the_map(browse):
 def test_reports_mode_selects_the_open_reports(browse):
     page, problems = browse()
     page.select_option("select[name=mode]", "reports")
-    page.wait_for_function("document.querySelector('.lc-count').textContent === '已选 2 个点位'")
+    page.wait_for_function(
+        "() => document.querySelector('.lc-count').textContent === '已选 2 个点位'")
     plan(page)
     assert "问题上报" in page.inner_text(".lc-visits")
     assert problems == []

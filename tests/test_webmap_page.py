@@ -44,7 +44,7 @@ def test_page_is_chinese_by_default_and_english_on_request(client):
     chinese = client.get("/").get_data(as_text=True)
     english = client.get("/?lang=en").get_data(as_text=True)
     assert "<title>联创 · 创建项目一张图</title>" in chinese
-    assert "leaflet-measure.cn.js" in chinese
+    assert "leaflet-measure.cn.precompiled.js" in chinese
     assert "<title>Lianchuang · campaign projects map</title>" in english
     for spec in LAYERS:  # the layer switcher's names come from the catalogue (as JSON)
         assert json.dumps(spec.zh) in chinese

@@ -110,7 +110,7 @@ def test_threshold_is_the_drawing_limit():
 
 def test_big_layer_comes_from_vector_tiles_and_small_ones_stay_geojson(tiled_map):
     page, seen = tiled_map
-    page.wait_for_function("(" + _PAINTED_CANVASES + ")() > 0", timeout=15_000)
+    page.wait_for_function("() => (" + _PAINTED_CANVASES + ")() > 0", timeout=15_000)
     assert page.evaluate("[...window.lianchuangMap.tiled]") == ["road_segments"]
     paths = [urlsplit(url).path for url in seen["requests"]]
     assert any(p.startswith("/tiles/road_segments/") and p.endswith(".mvt") for p in paths)

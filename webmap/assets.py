@@ -27,9 +27,11 @@ MARKER_CLUSTER_CSS = (("markerclustercss", _CLUSTER + "MarkerCluster.css"),
                       ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"))
 FULLSCREEN_JS = (("Control.Fullscreen.js", _FULLSCREEN + "Control.FullScreen.js"),)
 FULLSCREEN_CSS = (("Control.FullScreen.css", _FULLSCREEN + "Control.FullScreen.css"),)
-#: leaflet-measure ships one build per language.
-MEASURE_JS = {"zh": (("leaflet_measure_js", _MEASURE + "leaflet-measure.cn.js"),),
-              "en": (("leaflet_measure_js", _MEASURE + "leaflet-measure.js"),)}
+#: leaflet-measure ships one build per language; ours have its HTML templates compiled ahead
+#: of time (``scripts/precompile_measure_templates.js``): the shipped builds compile them
+#: with ``Function()`` as they load, which the pages' CSP (no 'unsafe-eval') refuses.
+MEASURE_JS = {"zh": (("leaflet_measure_js", _MEASURE + "leaflet-measure.cn.precompiled.js"),),
+              "en": (("leaflet_measure_js", _MEASURE + "leaflet-measure.precompiled.js"),)}
 MEASURE_CSS = (("leaflet_measure_css", _MEASURE + "leaflet-measure.css"),)
 #: The libraries the planners' map script uses besides Leaflet.
 APP_JS = (("leaflet_vectorgrid_js", _VECTORGRID + "Leaflet.VectorGrid.bundled.min.js"),)

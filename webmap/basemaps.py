@@ -8,8 +8,10 @@ shifted (a GCJ-02 basemap such as Amap's would need the layers offset by ~500 m)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from geo.errors import LianchuangError
+from layers.i18n import LANGUAGES
 
 KINDS = ("osm", "tianditu", "none")
 
@@ -26,6 +28,12 @@ class TileSource:
     attribution: str
     subdomains: str = "abc"
     max_zoom: int = 19
+
+    def origins(self) -> tuple[str, ...]:
+        """The ``scheme://host`` every tile comes from, one per subdomain in ``{s}``."""
+        hosts = [self.url.replace("{s}", s) for s in self.subdomains] or [self.url]
+        return tuple(dict.fromkeys(f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+                                   for url in hosts))
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,12 @@ class Basemap:
                 for layer in ("vec", labels)
             )
         return ()
+
+    def origins(self) -> tuple[str, ...]:
+        """Every origin a page's tiles come from, in any language: what a page's
+        Content-Security-Policy lets images load from besides the service."""
+        return tuple(dict.fromkeys(origin for lang in LANGUAGES for source in self.sources(lang)
+                                   for origin in source.origins()))
 
 
 def basemap(kind: str, key: str | None = None) -> Basemap:

@@ -62,7 +62,7 @@ CONTEXT_LAYERS = ("built_up_area", "communities", "parks", "shantytown_zones")
 
 def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
                       api_root: str = "/api", static_root: str = "/static", home: str = "/",
-                      title: str | None = None) -> str:
+                      title: str | None = None, script_nonce: str | None = None) -> str:
     """The whole HTML page for *lang* (``zh`` or ``en``).
 
     Parameters
@@ -77,6 +77,8 @@ def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
     title
         The thresholds title selected first (a key of ``thresholds.json``); the API's
         default when not given.
+    script_nonce
+        The nonce of the page's Content-Security-Policy, put on its inline scripts.
     """
     check_language(lang)
     basemap = basemap or Basemap("none")
@@ -85,7 +87,8 @@ def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
     PageData(green_config(lang, api_root, home=home, title=title),
              css=assets.urls(APP_CSS, static_root)).add_to(fmap)
     return render_map_page(figure, lang=lang, title=page_title, static_root=static_root,
-                           page_script=assets.module_url("green", static_root))
+                           page_script=assets.module_url("green", static_root),
+                           script_nonce=script_nonce)
 
 
 def green_config(lang: str, api_root: str, *, home: str = "/",

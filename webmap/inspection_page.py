@@ -31,7 +31,8 @@ ROUTE_COLORS = ("#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa")
 
 def render_inspection_page(lang: str = "zh", basemap: Basemap = Basemap("none"), *,
                            api_root: str = "/api", static_root: str = "/static",
-                           home: str = "/", today: dt.date | None = None) -> str:
+                           home: str = "/", today: dt.date | None = None,
+                           script_nonce: str | None = None) -> str:
     """The whole HTML page for *lang* (``zh`` or ``en``).
 
     Parameters
@@ -45,6 +46,8 @@ def render_inspection_page(lang: str = "zh", basemap: Basemap = Basemap("none"),
         URLs of the API, the ``webmap/static`` folder and the planners' map.
     today
         The date "overdue" is judged on; the server's date when not given.
+    script_nonce
+        The nonce of the page's Content-Security-Policy, put on its inline scripts.
     """
     check_language(lang)
     page_title = translator(lang).gettext(TITLE)
@@ -52,7 +55,8 @@ def render_inspection_page(lang: str = "zh", basemap: Basemap = Basemap("none"),
     PageData(inspection_config(lang, api_root, home=home, today=today),
              css=assets.urls(APP_CSS, static_root)).add_to(fmap)
     return render_map_page(figure, lang=lang, title=page_title, static_root=static_root,
-                           page_script=assets.module_url("inspection", static_root))
+                           page_script=assets.module_url("inspection", static_root),
+                           script_nonce=script_nonce)
 
 
 def inspection_config(lang: str, api_root: str, *, home: str = "/",

@@ -74,17 +74,19 @@ def start_view(name: str | None) -> str:
 
 def render_page(lang: str = "zh", basemap: Basemap = Basemap("none"), *,
                 start_extent: list[float] | None = None, api_root: str = "/api",
-                static_root: str = "/static") -> str:
+                static_root: str = "/static", script_nonce: str | None = None) -> str:
     """The whole HTML page for *lang* (``zh`` or ``en``).
 
     *start_extent* (``[minx, miny, maxx, maxy]``) is the view the map opens on; without
-    one it opens on all the data.
+    one it opens on all the data.  *script_nonce* is the nonce of the page's
+    Content-Security-Policy, put on its inline scripts.
     """
     fmap = build_map(lang, basemap, start_extent=start_extent, api_root=api_root,
                      static_root=static_root)
     return render_map_page(fmap.get_root(), lang=lang, title=translator(lang).gettext(TITLE),
                            static_root=static_root,
-                           page_script=assets.module_url("map", static_root))
+                           page_script=assets.module_url("map", static_root),
+                           script_nonce=script_nonce)
 
 
 def build_map(lang: str, basemap: Basemap, *, start_extent: list[float] | None = None,
