@@ -178,7 +178,8 @@ def test_a_project_not_overdue_offers_its_sites_with_the_first_ticked(browse, cl
     page, problems = browse()
     page.select_option("select[name=mode]", "filter")
     page.select_option("select[name=department]", "社区办")
-    page.wait_for_function("document.querySelector('.lc-count').textContent === '已选 1 个点位'")
+    page.wait_for_function(
+        "() => document.querySelector('.lc-count').textContent === '已选 1 个点位'")
     assert site_list(page, project_id) == ("KY-001 社区游园建设", [
         ("一号游园", True), ("二号游园", False), ("三号游园", False)])
     page.get_by_label("三号游园").check()

@@ -111,7 +111,7 @@ def test_in_full_screen_the_full_photo_shows_inside_the_map(open_map, attach_pho
     browsed = open_map()
     page = browsed.page
     page.click(".leaflet-control-zoom-fullscreen")
-    page.wait_for_function("document.fullscreenElement !== null")
+    page.wait_for_function("() => document.fullscreenElement !== null")
     thumb = open_history(page, "road_segments", 0, "DL-001").locator("img.lc-thumb")
     page.wait_for_function(LOADED, arg=thumb.element_handle())
 
