@@ -1,7 +1,9 @@
-"""Users, roles and API tokens.
+"""Users, roles, API tokens and passwords.
 
 Tokens are random (256 bits) and shown once; only their SHA-256 is stored, which is
-enough for secrets of that entropy (no slow hash needed, unlike passwords).
+enough for secrets of that entropy (no slow hash needed, unlike passwords).  People sign in
+on the pages with a password, kept as werkzeug's salted scrypt hash; a signed-in browser
+holds a :func:`session_stamp` of that hash, so setting a new password ends every session.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo.errors import InvalidInput, LianchuangError
 from layers.storage.catalogue import ROLES
@@ -22,7 +25,11 @@ from layers.storage.models import api_tokens, users
 TOKEN_PREFIX = "lc_"
 #: Days a new token works when LIANCHUANG_TOKEN_DAYS is unset.
 DEFAULT_TOKEN_DAYS = 90
+#: Passwords shorter than this are refused.
+MIN_PASSWORD_LENGTH = 10
 _RANK = {choice.code: rank for rank, choice in enumerate(ROLES)}
+# Checked against when the user is unknown, so a wrong name costs as long as a wrong password.
+_NO_USER_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
 
 class AccountError(InvalidInput):
@@ -139,6 +146,44 @@ def authenticate(conn: sa.Connection, token: str | None) -> User | None:
     conn.execute(api_tokens.update().where(api_tokens.c.id == row.token_id)
                  .values(last_used_at=sa.func.now()))
     return _user(row)
+
+
+def set_password(conn: sa.Connection, username: str, password: str) -> None:
+    """Give *username* a new *password* (which ends its signed-in sessions)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    done = conn.execute(users.update().where(users.c.username == username)
+                        .values(password_hash=generate_password_hash(password))).rowcount
+    if not done:
+        raise AccountError(f"no user {username!r}; create it with `lianchuang user add`")
+
+
+def check_password(conn: sa.Connection, username: str, password: str) -> tuple[User, str] | None:
+    """The active user *username* and its session stamp if *password* is its own, else ``None``.
+
+    An unknown user, an inactive one, one without a password and a wrong password all
+    answer ``None`` after the same work, so the answer does not tell which.
+    """
+    row = conn.execute(sa.select(users).where(users.c.username == username,
+                                              users.c.active)).first()
+    stored = row.password_hash if row is not None and row.password_hash else _NO_USER_HASH
+    if not check_password_hash(stored, password) or stored is _NO_USER_HASH:
+        return None
+    return _user(row), session_stamp(stored)
+
+
+def session_user(conn: sa.Connection, user_id: int, stamp: str) -> User | None:
+    """The active user *user_id* if its password is still the one *stamp* was made from."""
+    row = conn.execute(sa.select(users).where(users.c.id == user_id, users.c.active)).first()
+    if row is None or not row.password_hash or not secrets.compare_digest(
+            session_stamp(row.password_hash), stamp):
+        return None
+    return _user(row)
+
+
+def session_stamp(password_hash: str) -> str:
+    """A short digest of a password hash: a session's tie to the password it began with."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:24]
 
 
 def require(user: User | None, role: str) -> User:
