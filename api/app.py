@@ -63,9 +63,10 @@ from api import (
     photos,
     projects,
     reports,
+    signin,
     tiles,
 )
-from api.auth import register_key_rule, register_read_policy
+from api.auth import configure_sessions, register_key_rule, register_read_policy
 from api.errors import register_error_handlers
 from api.guards import register_request_guards, register_security_headers
 from api.openapi import describe_by_hand, init_api
@@ -75,7 +76,8 @@ from webmap.page import start_view
 from webmap.templating import TEMPLATES_DIR
 
 _SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY", "LIANCHUANG_READ",
-             "LIANCHUANG_DEPOT", "LIANCHUANG_START_VIEW")
+             "LIANCHUANG_DEPOT", "LIANCHUANG_START_VIEW", "LIANCHUANG_SECURE_COOKIES",
+             "LIANCHUANG_SESSION_HOURS")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -90,6 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping({name: os.environ.get(name) for name in _SETTINGS})
     app.config.from_mapping(config or {})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
+    configure_sessions(app)
     log_redaction.install(app)
     # Validated now, so a wrong tile setting stops the start instead of breaking the map.
     app.config["BASEMAP"] = basemap(app.config["LIANCHUANG_TILES"] or "osm",
@@ -109,7 +112,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (features.bp, projects.bp, photos.bp, reports.bp, accounts.bp, open311.bp,
                       exports.bp, tiles.bp, inspection_routes.bp, metrics.bp, dashboard.bp,
                       feeds.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp,
-                      green_page.bp):
+                      green_page.bp, signin.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ogc.bp)  # described by its own document, /ogc/api
     describe_by_hand(api, app, "/ogc", ogc.LANDING_OPERATION)
