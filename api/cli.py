@@ -87,7 +87,8 @@ def db_revision(message: str) -> None:
 @database.command("backup")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--no-tokens", is_flag=True,
-              help="Leave out API token hashes (for copies that leave the office).")
+              help="Leave out API token and password hashes (for copies that leave the "
+                   "office).")
 def db_backup(path: Path, no_tokens: bool) -> None:
     """Write the whole project (layers, projects, events, reports, users) to one GeoPackage."""
     from layers.exchange.backup import backup
