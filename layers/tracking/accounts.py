@@ -2,7 +2,8 @@
 
 Tokens are random (256 bits) and shown once; only their SHA-256 is stored, which is
 enough for secrets of that entropy (no slow hash needed, unlike passwords).  People sign in
-on the pages with a password, kept as werkzeug's salted scrypt hash; a signed-in browser
+on the pages with a password, kept as a salted scrypt hash (hashlib's, in werkzeug's
+``scrypt:n:r:p$salt$hash`` form: layers know no web framework); a signed-in browser
 holds a :func:`session_stamp` of that hash, so setting a new password ends every session.
 """
 
@@ -10,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import os
 import re
 import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from geo.errors import InvalidInput, LianchuangError
 from layers.storage.catalogue import ROLES
@@ -28,8 +29,8 @@ DEFAULT_TOKEN_DAYS = 90
 #: Passwords shorter than this are refused.
 MIN_PASSWORD_LENGTH = 10
 _RANK = {choice.code: rank for rank, choice in enumerate(ROLES)}
-# Checked against when the user is unknown, so a wrong name costs as long as a wrong password.
-_NO_USER_HASH = generate_password_hash(secrets.token_urlsafe(16))
+#: scrypt's cost: n, r, p as werkzeug's default (about 64 MB and 0.1 s a check).
+_SCRYPT_COST = (2**15, 8, 1)
 
 
 class AccountError(InvalidInput):
@@ -153,7 +154,7 @@ def set_password(conn: sa.Connection, username: str, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     done = conn.execute(users.update().where(users.c.username == username)
-                        .values(password_hash=generate_password_hash(password))).rowcount
+                        .values(password_hash=_hash_password(password))).rowcount
     if not done:
         raise AccountError(f"no user {username!r}; create it with `lianchuang user add`")
 
@@ -166,8 +167,8 @@ def check_password(conn: sa.Connection, username: str, password: str) -> tuple[U
     """
     row = conn.execute(sa.select(users).where(users.c.username == username,
                                               users.c.active)).first()
-    stored = row.password_hash if row is not None and row.password_hash else _NO_USER_HASH
-    if not check_password_hash(stored, password) or stored is _NO_USER_HASH:
+    stored = row.password_hash if row is not None else None
+    if not _password_matches(stored or _NO_USER_HASH, password) or not stored:
         return None
     return _user(row), session_stamp(stored)
 
@@ -202,6 +203,26 @@ def require_department(user: User, department: str) -> None:
         raise Forbidden(
             f"this project belongs to {department}; {user.username} edits only "
             f"{user.department or 'no department'}'s projects")
+
+
+def _hash_password(password: str, salt: str | None = None) -> str:
+    n, r, p = _SCRYPT_COST
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p,
+                            maxmem=132 * n * r * p)
+    return f"scrypt:{n}:{r}:{p}${salt}${digest.hex()}"
+
+
+def _password_matches(stored: str, password: str) -> bool:
+    method, _, rest = stored.partition("$")
+    salt, _, _ = rest.partition("$")
+    if method != "scrypt:{}:{}:{}".format(*_SCRYPT_COST):
+        return False  # a hash of another method or cost: set the password again
+    return hmac.compare_digest(_hash_password(password, salt), stored)
+
+
+# Checked against when the user is unknown, so a wrong name costs as long as a wrong password.
+_NO_USER_HASH = _hash_password(secrets.token_urlsafe(16))
 
 
 def _user(row) -> User:
