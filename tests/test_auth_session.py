@@ -108,6 +108,16 @@ def test_the_cookies_are_secure_over_https_or_when_configured(database_url, peop
         assert all("Secure" in c for c in response.headers.getlist("Set-Cookie"))
 
 
+def test_the_sign_in_page_of_a_signed_in_browser_offers_to_sign_out(client, people):
+    sign_in(client)
+
+    page = client.get("/signin?next=/green").get_data(as_text=True)
+
+    assert "已登录：交通局王工" in page
+    assert 'action="/signout"' in page and 'href="/green"' in page
+    assert 'name="password"' not in page
+
+
 def test_a_wrong_password_shows_the_form_again_saying_so(client, people):
     response = sign_in(client, password="wrong-password")
 
