@@ -18,7 +18,13 @@ Configuration comes from the environment, then from the *config* mapping given t
     ``lon,lat,name`` of the inspectors' depot (the 创建办); a point of the built-up area
     when unset.
 ``LIANCHUANG_READ``
-    ``public`` (default): anyone may read; ``viewer``: every read needs a token.
+    ``public`` (default): anyone may read; ``viewer``: every read needs a viewer, a token
+    for API clients, signing in (``/signin``) for people.
+``LIANCHUANG_SECURE_COOKIES``
+    ``1``: the sign-in cookies are Secure (sent over https only) even when the request
+    reached us over http (behind a proxy that ends https); over https they are anyway.
+``LIANCHUANG_SESSION_HOURS``
+    How long a sign-in on the pages lasts, from signing in (default 12).
 ``LIANCHUANG_TITLE``
     The title the county works toward, which ``/green`` opens on (a title key of
     ``geo/thresholds.json``; default ``national_garden``, 国家园林县城).
@@ -49,6 +55,7 @@ from api import (
     i18n,
     inspection_page,
     inspection_routes,
+    log_redaction,
     map_page,
     metrics,
     ogc,
@@ -56,9 +63,10 @@ from api import (
     photos,
     projects,
     reports,
+    signin,
     tiles,
 )
-from api.auth import register_read_policy
+from api.auth import configure_sessions, register_key_rule, register_read_policy
 from api.errors import register_error_handlers
 from api.guards import register_request_guards, register_security_headers
 from api.openapi import describe_by_hand, init_api
@@ -68,7 +76,8 @@ from webmap.page import start_view
 from webmap.templating import TEMPLATES_DIR
 
 _SETTINGS = ("DATABASE_URL", "LIANCHUANG_TILES", "TIANDITU_KEY", "SECRET_KEY", "LIANCHUANG_READ",
-             "LIANCHUANG_DEPOT", "LIANCHUANG_START_VIEW")
+             "LIANCHUANG_DEPOT", "LIANCHUANG_START_VIEW", "LIANCHUANG_SECURE_COOKIES",
+             "LIANCHUANG_SESSION_HOURS")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -83,6 +92,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping({name: os.environ.get(name) for name in _SETTINGS})
     app.config.from_mapping(config or {})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
+    configure_sessions(app)
+    log_redaction.install(app)
     # Validated now, so a wrong tile setting stops the start instead of breaking the map.
     app.config["BASEMAP"] = basemap(app.config["LIANCHUANG_TILES"] or "osm",
                                     app.config["TIANDITU_KEY"])
@@ -94,13 +105,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Pages rendered here and the map pages share webmap's base template.
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(TEMPLATES_DIR)])
     register_error_handlers(app)  # after flask-smorest's, which they replace
+    register_key_rule(app)  # first: a misplaced api_key is refused before anything else
     register_request_guards(app)
     register_security_headers(app)
     register_read_policy(app)
     for blueprint in (features.bp, projects.bp, photos.bp, reports.bp, accounts.bp, open311.bp,
                       exports.bp, tiles.bp, inspection_routes.bp, metrics.bp, dashboard.bp,
                       feeds.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp,
-                      green_page.bp):
+                      green_page.bp, signin.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ogc.bp)  # described by its own document, /ogc/api
     describe_by_hand(api, app, "/ogc", ogc.LANDING_OPERATION)

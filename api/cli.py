@@ -87,7 +87,8 @@ def db_revision(message: str) -> None:
 @database.command("backup")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--no-tokens", is_flag=True,
-              help="Leave out API token hashes (for copies that leave the office).")
+              help="Leave out API token and password hashes (for copies that leave the "
+                   "office).")
 def db_backup(path: Path, no_tokens: bool) -> None:
     """Write the whole project (layers, projects, events, reports, users) to one GeoPackage."""
     from layers.exchange.backup import backup
@@ -178,14 +179,19 @@ def user() -> None:
               help="Also issue an API token and print it.")
 @click.option("--expires", help="How long the token works: 90d, 12h, never "
                                 "(default: LIANCHUANG_TOKEN_DAYS, else 90 days).")
+@click.option("--password", "ask_password", is_flag=True,
+              help="Ask for a password (typed twice, not shown): signing in on the pages.")
 def user_add(username: str, display_name: str | None, role: str, department: str | None,
-             token: bool, expires: str | None) -> None:
+             token: bool, expires: str | None, ask_password: bool) -> None:
     """Create a user (and print a new API token, shown only once)."""
-    from layers.tracking.accounts import create_user, issue_token, parse_lifetime
+    from layers.tracking.accounts import create_user, issue_token, parse_lifetime, set_password
 
     lifetime = parse_lifetime(expires) if expires else "default"
+    password = _new_password() if ask_password else None
     with db.get_engine().begin() as conn:
         created = create_user(conn, username, display_name or username, role, department)
+        if password is not None:
+            set_password(conn, username, password)
         secret = issue_token(conn, username, lifetime=lifetime) if token else None
     click.echo(f"created {created.username} ({created.role}"
                + (f", {created.department})" if created.department else ")"), err=True)
@@ -204,6 +210,22 @@ def user_token(username: str, label: str | None, expires: str | None) -> None:
     lifetime = parse_lifetime(expires) if expires else "default"
     with db.get_engine().begin() as conn:
         click.echo(issue_token(conn, username, label, lifetime=lifetime))
+
+
+@user.command("password")
+@click.argument("username")
+def user_password(username: str) -> None:
+    """Set USERNAME's password for signing in on the pages (ends its signed-in sessions)."""
+    from layers.tracking.accounts import set_password
+
+    password = _new_password()
+    with db.get_engine().begin() as conn:
+        set_password(conn, username, password)
+    click.echo(f"password set for {username}", err=True)
+
+
+def _new_password() -> str:
+    return click.prompt("password", hide_input=True, confirmation_prompt=True)
 
 
 @user.command("revoke")

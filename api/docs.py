@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Response, render_template
+from flask import Response, render_template, url_for
 from markupsafe import Markup, escape
 
 from api.openapi import Blueprint, openapi_document
@@ -40,8 +40,10 @@ def docs() -> str:
     The OpenAPI document as a readable page, one section per operation.
     """
     document = openapi_document()
+    # static_root links the favicon: without it the browser asks for /favicon.ico (a 404).
     return render_template("docs.html", info=document["info"],
-                           operations=_operations(document))
+                           operations=_operations(document),
+                           static_root=url_for("webmap.static", filename="").rstrip("/"))
 
 
 @bp.app_template_filter("code_spans")

@@ -23,7 +23,7 @@ bp = Blueprint("exports", __name__, url_prefix="/api/layers",
                description="Layers and selections as files.")
 
 
-class LayerExportQuery(params.ProjectFilters, params.Search, params.WithToken):
+class LayerExportQuery(params.ProjectFilters, params.Search):
     format = params.Choice(layer_export.FORMATS, load_default="gpkg",
                            metadata={"description": "gpkg, shp (zipped), geojson, kml or csv."})
     encoding = params.Text(load_default="utf-8", metadata={

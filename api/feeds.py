@@ -37,7 +37,7 @@ FEED_AUTHOR = "联创 Lianchuang"
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://lianchuang/feeds/changes")
 
 
-class FeedQuery(params.LangQuery, params.WithToken):
+class FeedQuery(params.LangQuery):
     department = params.Text(metadata={"description": "Only this department's projects."})
 
 
@@ -75,9 +75,7 @@ def _feed(entries: list[dict], lang: str, key: str) -> ET.Element:
     newest = max((e["updated"] for e in entries),
                  default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
     _text(feed, "updated", _timestamp(newest))
-    # The feed's own address, without an api_key: a token never goes into the document.
-    self_url = url_for("feeds.changes", _external=True, **{
-        k: v for k, v in request.args.items() if k != "api_key"})
+    self_url = url_for("feeds.changes", _external=True, **request.args)
     ET.SubElement(feed, "link", rel="self", type=ATOM_TYPE, href=self_url)
     ET.SubElement(feed, "link", rel="alternate", type="text/html",
                   href=url_for("dashboard.dashboard_page", _external=True,

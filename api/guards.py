@@ -27,8 +27,9 @@ JSON_BODY_BYTES = 1024 * 1024
 BODY_LIMITS = {"photos.upload_photo": PHOTO_BYTES + 64 * 1024,
                "open311.create_request": PHOTO_BYTES + 64 * 1024}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: Writes open to anyone who may read: they store nothing.
-PUBLIC_WRITES = frozenset({"metrics.scenario"})
+#: Writes open to anyone who may read: they store nothing (signing in and out check the
+#: form's CSRF token themselves).
+PUBLIC_WRITES = frozenset({"metrics.scenario", "signin.sign_in", "signin.sign_out"})
 
 
 def register_request_guards(app: Flask) -> None:

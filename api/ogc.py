@@ -203,7 +203,7 @@ def _lang() -> str:
 
 
 def _check_args(allowed: tuple[str, ...]) -> None:
-    params.check_known(request.args, (*allowed, params.TOKEN_PARAM))
+    params.check_known(request.args, allowed)
     params.single_values(request.args)
 
 

@@ -74,11 +74,19 @@ class ServiceRequest(ma.Schema):
     long = ma.fields.Float()
 
 
-class ServicesQuery(params.LangQuery, params.WithToken):
+class WithKey(params.QuerySchema):
+    """``api_key``: the caller's token, where GeoReport v2 puts it (no other route takes it)."""
+
+    api_key = params.Text(metadata={
+        "description": "The caller's API token (GeoReport v2); or send it as "
+                       "'Authorization: Bearer <token>'."})
+
+
+class ServicesQuery(params.LangQuery, WithKey):
     jurisdiction_id = _JURISDICTION["jurisdiction_id"]
 
 
-class RequestsQuery(params.WithToken):
+class RequestsQuery(WithKey):
     service_request_id = params.Text(metadata={"description": "Ids separated by commas."})
     service_code = params.Text(metadata={"description": "Service codes separated by commas."})
     status = params.Choice(("open", "closed"), metadata={"description": "open or closed."})
@@ -94,7 +102,8 @@ class RequestForm(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE  # Open311 clients send attributes of their own
 
-    api_key = params.Text()
+    api_key = params.Text(metadata={"description": "The filer's API token (or send it as "
+                                                   "'Authorization: Bearer <token>')."})
     service_code = params.Choice(_CATEGORY, required=True)
     lat = ma.fields.Float(required=True)
     long = ma.fields.Float(required=True)
@@ -136,7 +145,7 @@ def services(query: dict) -> Response:
 
 @bp.get("/services/<code>.json", parameters=[{
     "in": "path", "name": "code", "schema": {"type": "string", "enum": list(_CATEGORY)}}])
-@bp.query(params.WithToken)
+@bp.query(WithKey)
 @bp.response(200, ServiceDefinition)
 @_open311_errors
 def service_definition(query: dict, code: str) -> Response:
@@ -210,7 +219,7 @@ def list_requests(query: dict) -> Response:
 
 
 @bp.get("/requests/<request_id>.json")
-@bp.query(params.WithToken)
+@bp.query(WithKey)
 @bp.response(200, ServiceRequest(many=True))
 @_open311_errors
 def get_request(query: dict, request_id: str) -> Response:

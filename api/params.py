@@ -40,8 +40,6 @@ from layers.serving.query import (
 )
 from layers.storage.catalogue import CAMPAIGNS, STATUSES, layer_names
 
-#: The API token in the URL, where reading needs one (``LIANCHUANG_READ=viewer``).
-TOKEN_PARAM = "api_key"
 #: A request location: form fields and uploaded files in one schema.
 FORM_AND_FILES = "form_and_files"
 _WHOLE = re.compile(r"^[+-]?[0-9]+$")
@@ -239,13 +237,6 @@ class Search(QuerySchema):
     q = Text(metadata={"description": "Text searched (case-insensitive) in feature names "
                                       "and project names and codes.",
                        "maxLength": MAX_SEARCH_LENGTH})
-
-
-class WithToken(QuerySchema):
-    """``api_key``: the API token, for links that cannot send a header."""
-
-    api_key = Text(data_key=TOKEN_PARAM, metadata={
-        "description": "API token, where reading needs one (LIANCHUANG_READ=viewer)."})
 
 
 class ProjectListQuery(ProjectFilters, Search, Paging):

@@ -40,7 +40,7 @@ class PreconditionRequired(LianchuangError):
 # --- requests -------------------------------------------------------------------------------
 
 
-class LedgerExportQuery(params.ProjectFilters, params.Search, params.WithToken):
+class LedgerExportQuery(params.ProjectFilters, params.Search):
     format = params.Choice(ledger_export.FORMATS, load_default="xlsx",
                            metadata={"description": "File format (xlsx by default)."})
 

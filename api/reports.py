@@ -22,7 +22,7 @@ _STATUS_CHOICES = tuple(choice for choice, _ in REPORT_STATUSES)
 REPORT_ID = {"in": "path", "name": "report_id", "schema": {"type": "integer", "minimum": 1}}
 
 
-class ReportListQuery(params.WithToken):
+class ReportListQuery(params.QuerySchema):
     status = params.Several(metadata={"description": "Report status codes: " + ", ".join(
         c.code for c in _STATUS_CHOICES) + "."})
     category = params.Several(metadata={"description": "Report categories: " + ", ".join(

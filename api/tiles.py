@@ -28,13 +28,13 @@ _TILE_ADDRESS = [{"in": "path", "name": name, "schema": {"type": "integer", "min
                  for name in ("z", "x", "y")]
 
 
-class TileQuery(params.ProjectFilters, params.WithToken):
+class TileQuery(params.ProjectFilters):
     cache_buster = params.Text(data_key="_", metadata={
         "description": "A client's cache-buster (the web map's, after it changed a "
                        "project); ignored."})
 
 
-class TileJsonQuery(params.ProjectFilters, params.LangQuery, params.WithToken):
+class TileJsonQuery(params.ProjectFilters, params.LangQuery):
     pass
 
 

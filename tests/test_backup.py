@@ -170,6 +170,19 @@ def test_backup_without_tokens_restores_users_but_no_tokens(everything, clean_db
     assert snapshot(clean_db)["users"]
 
 
+def test_a_password_survives_a_full_backup_but_not_one_without_tokens(everything, clean_db,
+                                                                      tmp_path):
+    with clean_db.begin() as conn:
+        accounts.set_password(conn, "wang", "xixiang-2026-lc")
+    for tokens, expected in ((True, "wang"), (False, None)):
+        backup(clean_db, tmp_path / f"{tokens}.gpkg", tokens=tokens)
+        empty(clean_db)
+        restore(clean_db, tmp_path / f"{tokens}.gpkg")
+        with clean_db.begin() as conn:
+            found = accounts.check_password(conn, "wang", "xixiang-2026-lc")
+        assert (found[0].username if found else None) == expected
+
+
 def test_restore_refuses_a_database_with_rows_and_changes_nothing(everything, clean_db,
                                                                  tmp_path):
     backup(clean_db, tmp_path / "backup.gpkg")

@@ -27,8 +27,8 @@ def planner(city, clean_db) -> str:
         return issue_token(conn, "wang")
 
 
-def _feed(client, query: str = "") -> etree._Element:
-    response = client.get("/feeds/changes.atom" + query)
+def _feed(client, query: str = "", headers: dict | None = None) -> etree._Element:
+    response = client.get("/feeds/changes.atom" + query, headers=headers)
     assert response.status_code == 200
     assert response.mimetype == "application/atom+xml"
     return etree.fromstring(response.data)
@@ -151,16 +151,23 @@ def test_text_from_the_database_is_escaped(client, city, new_project):
     assert any("XSS-1 <b>&amp; 项目</b>" in t for t in titles)
 
 
-def test_self_link_never_carries_the_token(app, city, planner):
+def test_a_guarded_feed_opens_with_a_bearer_token_and_links_to_itself(app, city, planner):
     app.config["LIANCHUANG_READ"] = "viewer"
     client = app.test_client()
     assert client.get("/feeds/changes.atom").status_code == 401
 
-    feed = _feed(client, f"?lang=en&api_key={planner}")
+    feed = _feed(client, "?lang=en", headers={"Authorization": f"Bearer {planner}"})
 
     self_link = next(link.get("href") for link in feed.findall(ATOM + "link")
                      if link.get("rel") == "self")
     assert parse_qs(urlsplit(self_link).query) == {"lang": ["en"]}
+
+
+def test_a_token_in_the_feed_url_is_refused_naming_the_header(client, city, planner):
+    response = client.get(f"/feeds/changes.atom?api_key={planner}")
+
+    assert response.status_code == 400
+    assert "Authorization: Bearer" in response.get_json()["error"]["message"]
 
 
 @pytest.mark.parametrize("query", ["?lang=fr", "?colour=red", "?department=%00",

@@ -364,7 +364,7 @@ def test_feature_schema_types_every_property(client, city):
     assert properties["imported_at"]["format"] == "date-time"
 
 
-def test_token_in_the_url_opens_items_when_reading_needs_one(database_url, city, clean_db):
+def test_a_bearer_token_opens_items_when_reading_needs_one(database_url, city, clean_db):
     with clean_db.begin() as conn:
         accounts.create_user(conn, "gis", "GIS 用户", "viewer")
         token = accounts.issue_token(conn, "gis", "QGIS")
@@ -374,8 +374,8 @@ def test_token_in_the_url_opens_items_when_reading_needs_one(database_url, city,
     refused = client.get(ITEMS)
     assert refused.status_code == 401
     assert refused.get_json()["code"] == "Unauthorized"
-    assert ids(client.get(ITEMS, query_string={"api_key": token})) == ["r1", "r2", "r3"]
     headers = {"Authorization": f"Bearer {token}"}
+    assert ids(client.get(ITEMS, headers=headers)) == ["r1", "r2", "r3"]
     assert client.get("/ogc/collections", headers=headers).status_code == 200
 
 

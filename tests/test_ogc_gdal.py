@@ -110,14 +110,15 @@ def _plain(value):
     return value
 
 
-def test_gdal_reads_a_guarded_service_with_the_token_in_the_url(database_url, sample):
+def test_gdal_reads_a_guarded_service_with_the_token_in_a_header(database_url, sample):
     with sample.begin() as conn:
         accounts.create_user(conn, "gis", "GIS 用户", "viewer")
         token = accounts.issue_token(conn, "gis", "GDAL")
     guarded = with_serving(create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "none",
                                        "LIANCHUANG_READ": "viewer", "TESTING": True}))
     with served(guarded) as url:
-        listing = gdal("ogrinfo", "-ro", "-al", "-q", f"OAPIF:{url}/ogc?api_key={token}",
+        listing = gdal("ogrinfo", "--config", "GDAL_HTTP_HEADERS",
+                       f"Authorization: Bearer {token}", "-ro", "-al", "-q", f"OAPIF:{url}/ogc",
                        "parks")
     names = re.findall(r"^\s+name \(String\) = (.+)$", listing, re.MULTILINE)
     assert sorted(names) == sorted(selection(sample, "parks")["name"])

@@ -52,12 +52,13 @@ def test_it_runs_under_gunicorn_and_stops_cleanly_on_sigterm(clean_db, served):
 def test_a_token_in_the_query_string_never_reaches_the_log(clean_db, served):
     process, base, log = served
 
-    urllib.request.urlopen(base + "/healthz?api_key=lc_secret_in_the_url", timeout=5)
+    urllib.request.urlopen(base + "/open311/v2/services.json?api_key=lc_secret_in_the_url",
+                           timeout=5)
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=60)
 
     text = log.read_text()
-    assert '"GET /healthz HTTP/1.1" 200' in text
+    assert '"GET /open311/v2/services.json HTTP/1.1" 200' in text
     assert "lc_secret_in_the_url" not in text
 
 

@@ -14,6 +14,8 @@ restored service keeps its logins (field inspectors' phones keep working).  Only
 hashes of 256-bit random tokens are stored, which cannot be turned back into tokens, but
 whoever holds the file can restore a server that accepts those tokens: pass
 ``tokens=False`` for a copy that leaves the building, and issue new tokens after restoring it.
+The same copy leaves out the users' password hashes (salted and slow, but a weak password
+can still be guessed from one): set passwords again after restoring it.
 
 Fidelity.  Values GeoPackage holds exactly (integers, doubles, booleans, text, geometry as
 WKB) are stored as such; the others (timestamps to the microsecond, dates, numeric budgets,
@@ -42,7 +44,7 @@ from geoalchemy2 import Geometry
 
 from geo.errors import InvalidInput
 from layers.storage.migrate import alembic_config
-from layers.storage.models import STORAGE_SRID, api_tokens, filled_tables, metadata
+from layers.storage.models import STORAGE_SRID, api_tokens, filled_tables, metadata, users
 
 FORMAT_VERSION = 1
 META_TABLE = "lianchuang_backup"
@@ -93,7 +95,8 @@ def _write_backup(engine: sa.Engine, path: Path, tokens: bool) -> dict[str, int]
                 f"the database is at schema revision {revision}, this version of Lianchuang "
                 f"at {schema_head()}; run `lianchuang db init` to migrate it, then back up")
         for table in _tables(tokens):
-            counts[table.name] = _copy_table(conn, table, path)
+            counts[table.name] = _copy_table(conn, table, path,
+                                             without=set() if tokens else _SECRET_COLUMNS)
     _write_meta(path, {"format_version": FORMAT_VERSION, "schema_revision": revision,
                        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
                        "api_tokens": "included" if tokens else "excluded",
@@ -173,12 +176,22 @@ def _kind(column: sa.Column) -> str:
     return "pg_text"
 
 
-def _copy_table(conn: sa.Connection, table: sa.Table, path: Path) -> int:
-    """Write *table* into the GeoPackage chunk by chunk (memory stays bounded); its rows."""
+#: Secrets left out of a backup made without tokens.
+_SECRET_COLUMNS = frozenset({users.c.password_hash})
+
+
+def _copy_table(conn: sa.Connection, table: sa.Table, path: Path, *,
+                without: set[sa.Column] = frozenset()) -> int:
+    """Write *table* into the GeoPackage chunk by chunk (memory stays bounded); its rows.
+
+    Columns in *without* are written empty.
+    """
     selected = []
     for column in table.columns:
         kind = _kind(column)
-        if kind == "geometry":
+        if column in without:
+            selected.append(sa.null().label(column.name))
+        elif kind == "geometry":
             selected.append(sa.func.ST_AsBinary(column).label(column.name))
         elif kind == "pg_text":
             selected.append(sa.cast(column, sa.Text).label(column.name))

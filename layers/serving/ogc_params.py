@@ -39,12 +39,8 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 #: Geographic CRSs offered for every collection, besides the Gauss-Krüger zone of its data.
 GEOGRAPHIC_CRS = (CRS84, "http://www.opengis.net/def/crs/EPSG/0/4326",
                   "http://www.opengis.net/def/crs/EPSG/0/4490")
-#: The API token, for services that need one to read (``LIANCHUANG_READ=viewer``): clients
-#: such as GDAL and QGIS can carry it in the URL more easily than in a header.
-TOKEN_PARAM = "api_key"
 #: Query parameters of ``/items`` besides the layer's own fields.
-ITEMS_PARAMS = ("f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset",
-                TOKEN_PARAM)
+ITEMS_PARAMS = ("f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset")
 #: Decimal places of output coordinates: 1e-7° is about 1 cm; projected metres to the mm.
 DEGREE_DIGITS, METRE_DIGITS = 7, 3
 # EPSG codes have at most 6 digits; a longer run of digits is no code (and int() of

@@ -154,6 +154,8 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
               nullable=False),
+    sa.Column("password_hash", sa.Text,
+              comment="werkzeug salted hash (NULL: no sign-in on the pages)"),
     sa.CheckConstraint(sa.text(f"role IN ({_codes(ROLES)})"), name="role_allowed"),
     comment="用户",
 )

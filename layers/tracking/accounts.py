@@ -1,13 +1,17 @@
-"""Users, roles and API tokens.
+"""Users, roles, API tokens and passwords.
 
 Tokens are random (256 bits) and shown once; only their SHA-256 is stored, which is
-enough for secrets of that entropy (no slow hash needed, unlike passwords).
+enough for secrets of that entropy (no slow hash needed, unlike passwords).  People sign in
+on the pages with a password, kept as a salted scrypt hash (hashlib's, in werkzeug's
+``scrypt:n:r:p$salt$hash`` form: layers know no web framework); a signed-in browser
+holds a :func:`session_stamp` of that hash, so setting a new password ends every session.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -22,7 +26,11 @@ from layers.storage.models import api_tokens, users
 TOKEN_PREFIX = "lc_"
 #: Days a new token works when LIANCHUANG_TOKEN_DAYS is unset.
 DEFAULT_TOKEN_DAYS = 90
+#: Passwords shorter than this are refused.
+MIN_PASSWORD_LENGTH = 10
 _RANK = {choice.code: rank for rank, choice in enumerate(ROLES)}
+#: scrypt's cost: n, r, p as werkzeug's default (about 64 MB and 0.1 s a check).
+_SCRYPT_COST = (2**15, 8, 1)
 
 
 class AccountError(InvalidInput):
@@ -144,6 +152,44 @@ def authenticate(conn: sa.Connection, token: str | None) -> User | None:
     return _user(row)
 
 
+def set_password(conn: sa.Connection, username: str, password: str) -> None:
+    """Give *username* a new *password* (which ends its signed-in sessions)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    done = conn.execute(users.update().where(users.c.username == username)
+                        .values(password_hash=_hash_password(password))).rowcount
+    if not done:
+        raise AccountError(f"no user {username!r}; create it with `lianchuang user add`")
+
+
+def check_password(conn: sa.Connection, username: str, password: str) -> tuple[User, str] | None:
+    """The active user *username* and its session stamp if *password* is its own, else ``None``.
+
+    An unknown user, an inactive one, one without a password and a wrong password all
+    answer ``None`` after the same work, so the answer does not tell which.
+    """
+    row = conn.execute(sa.select(users).where(users.c.username == username,
+                                              users.c.active)).first()
+    stored = row.password_hash if row is not None else None
+    if not _password_matches(stored or _NO_USER_HASH, password) or not stored:
+        return None
+    return _user(row), session_stamp(stored)
+
+
+def session_user(conn: sa.Connection, user_id: int, stamp: str) -> User | None:
+    """The active user *user_id* if its password is still the one *stamp* was made from."""
+    row = conn.execute(sa.select(users).where(users.c.id == user_id, users.c.active)).first()
+    if row is None or not row.password_hash or not secrets.compare_digest(
+            session_stamp(row.password_hash), stamp):
+        return None
+    return _user(row)
+
+
+def session_stamp(password_hash: str) -> str:
+    """A short digest of a password hash: a session's tie to the password it began with."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:24]
+
+
 def require(user: User | None, role: str) -> User:
     """*user* if it has at least *role*; otherwise 401 (no user) or 403."""
     if user is None:
@@ -160,6 +206,26 @@ def require_department(user: User, department: str) -> None:
         raise Forbidden(
             f"this project belongs to {department}; {user.username} edits only "
             f"{user.department or 'no department'}'s projects")
+
+
+def _hash_password(password: str, salt: str | None = None) -> str:
+    n, r, p = _SCRYPT_COST
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p,
+                            maxmem=132 * n * r * p)
+    return f"scrypt:{n}:{r}:{p}${salt}${digest.hex()}"
+
+
+def _password_matches(stored: str, password: str) -> bool:
+    method, _, rest = stored.partition("$")
+    salt, _, _ = rest.partition("$")
+    if method != "scrypt:{}:{}:{}".format(*_SCRYPT_COST):
+        return False  # a hash of another method or cost: set the password again
+    return hmac.compare_digest(_hash_password(password, salt), stored)
+
+
+# Checked against when the user is unknown, so a wrong name costs as long as a wrong password.
+_NO_USER_HASH = _hash_password(secrets.token_urlsafe(16))
 
 
 def _user(row) -> User:

@@ -1,6 +1,6 @@
 /*
- * What every page script shares: the page's messages and data, signing in with an API
- * token, the fetch wrapper, and the DOM and status helpers.
+ * What every page script shares: the page's messages and data, signing in (a session
+ * begun on /signin, or an API token), the fetch wrapper, and the DOM and status helpers.
  *
  * The base template (webmap/templates/base.html) writes the messages of the page's
  * language as JSON in #lc-messages (from the gettext catalogues in layers/i18n) and a map
@@ -10,6 +10,11 @@
 
 //: The signed-in user's API token in sessionStorage (this tab only), for every page.
 const TOKEN_KEY = "lianchuang.token";
+//: The cookie holding the session's CSRF token (set on /signin; the session cookie itself
+//: is HttpOnly): sent back in CSRF_HEADER with every write.
+const CSRF_COOKIE = "lianchuang_csrf";
+const CSRF_HEADER = "X-CSRF-Token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 const MESSAGES = readJSON("lc-messages") || {};
 
@@ -73,6 +78,37 @@ export function signOut() {
   window.sessionStorage.removeItem(TOKEN_KEY);
 }
 
+/** The CSRF token of this browser's session, or null when it has not signed in. */
+export function csrfToken() {
+  const prefix = CSRF_COOKIE + "=";
+  const found = document.cookie.split("; ").find((pair) => pair.startsWith(prefix));
+  return found ? decodeURIComponent(found.slice(prefix.length)) : null;
+}
+
+/** Whether this browser signed in on /signin (its session cookie goes with every request). */
+export function hasSession() {
+  return csrfToken() !== null;
+}
+
+/** The service's root path, from the page's API root ("/api" under it). */
+export function serviceRoot(api) {
+  return api.replace(/\/api\/?$/, "");
+}
+
+/** The sign-in page, coming back to this page once signed in. */
+export function signInUrl(api) {
+  const here = window.location.pathname + window.location.search;
+  return serviceRoot(api) + "/signin?" + new URLSearchParams({ next: here });
+}
+
+/** End the browser's session (POST /signout with its CSRF token) and open the sign-in page. */
+export async function endSession(api) {
+  const body = new URLSearchParams({ csrf_token: csrfToken() || "" });
+  await fetch(serviceRoot(api) + "/signout", { method: "POST", body, credentials: "same-origin" })
+    .catch(() => null);
+  window.location.assign(serviceRoot(api) + "/signin");
+}
+
 /* ---- requests --------------------------------------------------------------------- */
 
 const STATUS_MESSAGES = {
@@ -86,8 +122,8 @@ const STATUS_MESSAGES = {
 };
 
 /**
- * fetch with the signed-in user's token; resolves to {ok, status, body, etag, message}
- * whatever the status.  The message of an error answer is in the page's language: the
+ * fetch with the signed-in user's token, or with the session cookie (and, for a write, its
+ * CSRF token); resolves to {ok, status, body, etag, message} whatever the status.  The message of an error answer is in the page's language: the
  * server's own message (ours, or Open311's) when the page is English or the message is
  * Chinese, else what the status means.
  */
@@ -96,9 +132,11 @@ export async function request(url, options) {
   const headers = Object.assign({ Accept: "application/json" }, opts.headers);
   const token = savedToken();
   if (token && !headers.Authorization) headers.Authorization = "Bearer " + token;
+  const csrf = csrfToken();
+  if (csrf && !SAFE_METHODS.has(opts.method.toUpperCase())) headers[CSRF_HEADER] = csrf;
   let response;
   try {
-    response = await fetch(url, Object.assign({}, opts, { headers }));
+    response = await fetch(url, Object.assign({ credentials: "same-origin" }, opts, { headers }));
   } catch {
     return { ok: false, status: 0, body: null, etag: null,
       message: _("The service cannot be reached") };

@@ -4,7 +4,7 @@
  */
 import {
   _, pgettext, fill, otherLanguageName, savedToken, languageUrl, el, showStatus, basemapNote,
-  signIn as checkToken, signOut as forgetToken,
+  signIn as checkToken, signOut as forgetToken, hasSession, request, endSession, signInUrl,
 } from "./common.js";
 import { markOutdated, plan, preview, selectCandidate, togglePicking } from "./inspection.js";
 
@@ -146,6 +146,13 @@ function siteGroup(app, sites) {
 
 export async function restoreSignIn(app) {
   const saved = savedToken();
+  if (!saved && hasSession()) {
+    const answer = await request(app.config.api + "/me");
+    app.user = answer.ok ? answer.body : null;
+    app.bySession = answer.ok;
+    renderAccount(app);
+    return;
+  }
   if (!saved) return;
   try {
     app.user = await checkToken(app.config.api, saved);
@@ -172,6 +179,10 @@ async function signIn(app, token) {
 }
 
 function signOut(app) {
+  if (app.bySession) {
+    endSession(app.config.api);
+    return;
+  }
   forgetToken();
   app.user = null;
   renderAccount(app);
@@ -204,7 +215,9 @@ function renderAccount(app) {
   button.addEventListener("click", go);
   input.addEventListener("keydown", (event) => { if (event.key === "Enter") go(); });
   row.append(input, button);
-  box.append(el("div", "lc-label", _("Account")), row, el("div", "lc-muted lc-small",
+  const withPassword = el("a", "lc-signin-link", _("Sign in with your name and password"));
+  withPassword.href = signInUrl(app.config.api);
+  box.append(el("div", "lc-label", _("Account")), withPassword, row, el("div", "lc-muted lc-small",
     _("Planning needs an inspector's, planner's or admin's token (an admin creates them "
       + "with lianchuang user add); kept in this tab only")));
   app.tokenInput = input;

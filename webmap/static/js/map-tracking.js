@@ -2,12 +2,14 @@
  * Lianchuang map, writing: sign in with an API token, report problems on the map (Open311),
  * show the reports as a layer; the project form of the cards is map-project-form.js.
  *
- * map.js calls start(app, overlays) once its panel exists.  The token is checked with
- * GET /api/me and kept in sessionStorage (this tab only, shared by every page: common.js).
+ * map.js calls start(app, overlays) once its panel exists.  A browser signed in on /signin
+ * is recognised by its session (GET /api/me with the cookie); a pasted token is checked
+ * with GET /api/me and kept in sessionStorage (this tab only, shared by every page).
  * As everywhere, text from the server goes in with textContent, never innerHTML.
  */
 import {
-  _, el, fill, getJSON, request, savedToken, signIn as checkToken, signOut as forgetToken,
+  _, el, endSession, fill, getJSON, hasSession, request, savedToken, signIn as checkToken,
+  signInUrl, signOut as forgetToken,
 } from "./common.js";
 import { projectTools } from "./map-project-form.js";
 import { fact, localTime, photoThumbnail, statusBadge } from "./map-card.js";
@@ -37,6 +39,7 @@ export function start(app, overlays) {
   });
   const saved = savedToken();
   if (saved) signIn(tracking, saved).catch(() => signOut(tracking));
+  else if (hasSession()) resumeSession(tracking);
 }
 
 /* ---- signing in ------------------------------------------------------------------- */
@@ -50,7 +53,18 @@ async function signIn(tracking, token) {
   renderAccount(tracking);
 }
 
+async function resumeSession(tracking) {
+  const answer = await request(tracking.app.config.api + "/me");
+  if (!answer.ok) return;  // the session ended (expired, or a new password): sign in again
+  tracking.session = { token: null, user: answer.body };
+  renderAccount(tracking);
+}
+
 function signOut(tracking) {
+  if (tracking.session && !tracking.session.token) {
+    endSession(tracking.app.config.api);
+    return;
+  }
   tracking.session = null;
   forgetToken();
   setReporting(tracking, false);
@@ -72,6 +86,8 @@ function renderAccount(tracking) {
   const body = tracking.accountBody;
   body.replaceChildren();
   if (!tracking.session) {
+    const withPassword = U.el("a", "lc-signin-link", _("Sign in with your name and password"));
+    withPassword.href = signInUrl(app.config.api);
     const form = U.el("form", "lc-login");
     const input = U.el("input");
     input.type = "password";
@@ -92,7 +108,7 @@ function renderAccount(tracking) {
       signIn(tracking, input.value.trim())
         .catch((error) => showMessage(message, _("Sign-in failed: ") + error.message, true));
     });
-    body.append(form);
+    body.append(withPassword, form);
     return;
   }
   const user = tracking.session.user;
