@@ -35,6 +35,12 @@ class _Group(click.Group):
         except sa.exc.OperationalError as exc:
             click.echo(f"error: {db.unreachable(exc)}", err=True)
             sys.exit(2)
+        except sa.exc.ProgrammingError as exc:
+            behind = db.schema_behind(exc)
+            if behind is None:
+                raise
+            click.echo(f"error: {behind}", err=True)
+            sys.exit(2)
         except (LianchuangError, ValueError) as exc:
             if ctx.meta.get("json"):  # --json promises JSON on stdout, whatever happens
                 click.echo(json.dumps({"error": str(exc)}, ensure_ascii=False))

@@ -17,16 +17,13 @@ from http import HTTPStatus
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, render_template, request
 from flask_babel import gettext
-from psycopg import errors as pg_errors
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from api.i18n import page_language
 from api.render import json_response
 from geo.errors import InvalidInput, LianchuangError
 from layers.serving.schema_errors import schema_error_message
-
-_SCHEMA_MISSING = (pg_errors.UndefinedTable, pg_errors.UndefinedColumn,
-                   pg_errors.UndefinedFunction)
+from layers.storage import db
 
 
 class InvalidRequest(InvalidInput):
@@ -128,12 +125,11 @@ def _database_error(exc: Exception) -> Response:
 def _schema_error(exc: sa.exc.ProgrammingError) -> Response:
     # A table, column or PostGIS function missing means a database that was never migrated
     # (or is older than the code); anything else is a bug in our SQL.
-    if not isinstance(exc.orig, _SCHEMA_MISSING):
+    behind = db.schema_behind(exc)
+    if behind is None:
         return _bug(exc)
     current_app.logger.warning("database schema behind the code: %s", exc.orig)
-    reason = str(exc.orig).strip().splitlines()[0]
-    return error_response(503, f"the database is not set up for this version of Lianchuang "
-                               f"({reason}); run `lianchuang db init` to apply the migrations")
+    return error_response(503, str(behind))
 
 
 def _unstorable_value(exc: sa.exc.DataError) -> Response:

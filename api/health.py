@@ -11,6 +11,7 @@ from api.errors import database_unreachable_message, error_response
 from api.openapi import Blueprint
 from api.render import json_response
 from layers.errors import DatabaseUnavailable
+from layers.storage import migrate
 
 bp = Blueprint("health", __name__, description="Is the service up?")
 
@@ -22,17 +23,20 @@ bp = Blueprint("health", __name__, description="Is the service up?")
 def healthz() -> Response:
     """Health
 
-    200 when the database answers (a ``SELECT 1``); 503 saying why when it does not.
+    200 when the database answers and its schema is this version's (the newest migration);
+    503 saying why when it does not (unreachable, or `lianchuang db init` not yet run).
 
     Each call asks the pool for a connection, and ``pool_pre_ping`` replaces connections
     that died while the database was down, so the answer turns back to 200 by itself.
     """
     try:
         with get_engine().connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
+            lag = migrate.schema_lag(conn)
     except DatabaseUnavailable as exc:
         return error_response(503, str(exc), status="unavailable", database="not configured")
     except (sa.exc.OperationalError, sa.exc.TimeoutError) as exc:
         return error_response(503, database_unreachable_message(exc), status="unavailable",
                               database="unreachable")
+    if lag:
+        return error_response(503, lag, status="unavailable", database="outdated")
     return json_response({"status": "ok", "database": "ok"})

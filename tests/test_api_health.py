@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import URL, make_url
 
 from api.app import create_app
-from layers.storage import db
+from layers.storage import db, migrate
 from tests.factories import free_port
 
 pytest_plugins = ["tests.factories"]
@@ -108,6 +108,25 @@ def test_unmigrated_database_is_503_saying_to_run_db_init(database_url):
     response = _app_at(bare).get("/api/projects")
     assert response.status_code == 503
     assert "run `lianchuang db init`" in response.get_json()["error"]["message"]
+
+
+def test_health_of_an_unmigrated_database_is_503_saying_to_run_db_init(database_url):
+    bare = make_url(database_url).update_query_dict({"options": "-csearch_path=nowhere"})
+    response = _app_at(bare).get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["database"] == "outdated" and "not set up" in body["error"]["message"]
+
+
+def test_health_of_a_database_behind_the_code_names_both_revisions(client, monkeypatch):
+    # The code has a migration the database has not had (as after an upgrade of the code).
+    migrate.head_revision.cache_clear()
+    monkeypatch.setattr(migrate, "head_revision", lambda: "0099")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    message = response.get_json()["error"]["message"]
+    assert "needs revision 0099" in message and "at revision 00" in message
+    assert "lianchuang db init" in message
 
 
 def test_no_configured_database_is_503_saying_how_to_configure_one(monkeypatch, tmp_path):

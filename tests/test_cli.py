@@ -126,3 +126,20 @@ def test_revoking_the_tokens_of_nobody_says_so_and_exits_2(clean_db, database_ur
     done = _run(database_url, "user", "revoke", "nobody")
 
     assert done.returncode == 2 and "no user 'nobody'" in done.stderr
+
+
+def test_a_command_on_a_database_behind_the_code_says_to_run_db_init(clean_db, database_url):
+    # An upgrade of the code without `lianchuang db init`: a column of a newer migration is
+    # missing (as users.password_hash was).  A traceback before; now one line saying what
+    # to run.
+    with clean_db.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE api_tokens RENAME COLUMN expires_at TO expires_x")
+    try:
+        done = _run(database_url, "user", "add", "li", "--role", "inspector")
+    finally:
+        with clean_db.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE api_tokens RENAME COLUMN expires_x TO expires_at")
+
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "run `lianchuang db init`" in done.stderr

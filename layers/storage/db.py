@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
+from psycopg import errors as pg_errors
 
 from layers.errors import DatabaseUnavailable
 
@@ -56,6 +57,22 @@ def get_engine(url: str | None = None) -> sa.Engine:
         max_overflow=20,
         connect_args={"connect_timeout": 5},
     )
+
+
+#: What PostgreSQL says of a table, column or PostGIS function that is not there: a database
+#: never migrated, or older than the code.
+_SCHEMA_MISSING = (pg_errors.UndefinedTable, pg_errors.UndefinedColumn,
+                   pg_errors.UndefinedFunction)
+
+
+def schema_behind(exc: sa.exc.ProgrammingError) -> DatabaseUnavailable | None:
+    """For a statement that failed on a missing table, column or function, the error to show
+    (run the migrations); ``None`` for any other programming error (a bug in our SQL)."""
+    if not isinstance(exc.orig, _SCHEMA_MISSING):
+        return None
+    reason = str(exc.orig).strip().splitlines()[0]
+    return DatabaseUnavailable(f"the database is not set up for this version of Lianchuang "
+                               f"({reason}); run `lianchuang db init` to apply the migrations")
 
 
 def unreachable(exc: sa.exc.DBAPIError) -> DatabaseUnavailable:
