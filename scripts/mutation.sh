@@ -77,9 +77,15 @@ pytest_add_cli_args_test_selection = [$(toml_list "${existing[@]}")]
 EOF
     } > "$work/pyproject.toml"
     echo "== $key: $file with ${existing[*]}"
+    # From scratch each time: mutmut's cache would keep verdicts reached with older tests.
+    rm -rf "$work/mutants"
     # Two CPUs shared with other workers: lowest priority, one mutant at a time.
-    (cd "$work" && nice -n 19 "$MUTMUT" run --max-children 1) || echo "mutmut failed for $key" >&2
-    (cd "$work" && "$MUTMUT" results --all true > results.txt 2>&1 || "$MUTMUT" results > results.txt 2>&1) || true
-    (cd "$work" && "$MUTMUT" export-cicd-stats >/dev/null 2>&1 && cat mutants/mutmut-cicd-stats.json) || true
+    (cd "$work" && nice -n 19 "$MUTMUT" run --max-children 1 > run.log 2>&1) \
+        || echo "mutmut failed for $key: see $work/run.log" >&2
+    stamp="$(date -u +%Y%m%dT%H%M)"
+    (cd "$work" && "$MUTMUT" results --all true > "results-$stamp.txt" 2>&1) || true
+    (cd "$work" && "$MUTMUT" export-cicd-stats > /dev/null 2>&1 \
+        && cp mutants/mutmut-cicd-stats.json "stats-$stamp.json" && cat "stats-$stamp.json") || true
+    echo "   survivors: $work/results-$stamp.txt (mutmut show NAME in $work for the change)"
     echo
 done
