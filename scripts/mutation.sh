@@ -7,6 +7,7 @@
 #   export TEST_DATABASE_URL=postgresql+psycopg://…   # required: a test database of your own
 #   scripts/mutation.sh assess gcj02                   # some modules, or none for all below
 #   scripts/mutation.sh --list                         # the modules and their tests
+#   MUTANTS='*_check_transition* *_event_kind*' scripts/mutation.sh workflow  # some functions
 #
 # mutmut reads one [tool.mutmut] from the pyproject.toml of the directory it runs in and
 # copies the project into ./mutants there, so each module gets a scratch directory
@@ -63,6 +64,22 @@ for key in "${keys[@]}"; do
     work="$MUTATION_DIR/$key"
     mkdir -p "$work"
     for link in geo layers api webmap tests data; do ln -sfn "$ROOT/$link" "$work/$link"; done
+    cat > "$work/mutation_fresh_engine.py" <<'EOF'
+"""pytest plugin for mutation runs: forget the database engines a forked worker inherited."""
+import gc
+
+import sqlalchemy as sa
+
+_inherited = []  # kept referenced, so their connections are never closed from here
+
+
+def pytest_sessionstart(session):
+    from layers.storage import db
+    for engine in [o for o in gc.get_objects() if isinstance(o, sa.Engine)]:
+        _inherited.append(engine.pool)
+        engine.dispose(close=False)
+    db.get_engine.cache_clear()
+EOF
     {
         cat "$ROOT/pyproject.toml"
         cat <<EOF
@@ -71,8 +88,12 @@ for key in "${keys[@]}"; do
 # Every package is copied into mutants/ (the tests import them all); only one file is mutated.
 source_paths = ["geo", "layers", "api", "webmap"]
 only_mutate = ["$file"]
-also_copy = ["data"]
-pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
+also_copy = ["data", "mutation_fresh_engine.py"]
+# Each mutant's tests run in a process forked from the one that ran the clean tests; without
+# the plugin they would reuse its pooled PostgreSQL connections (db.get_engine is cached)
+# and fail for that alone, so every DB-backed mutant would count as killed.
+# -x: a mutant is killed by its first failing test; the rest would only cost time.
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x", "-p", "mutation_fresh_engine"]
 pytest_add_cli_args_test_selection = [$(toml_list "${existing[@]}")]
 EOF
     } > "$work/pyproject.toml"
@@ -80,7 +101,8 @@ EOF
     # From scratch each time: mutmut's cache would keep verdicts reached with older tests.
     rm -rf "$work/mutants"
     # Two CPUs shared with other workers: lowest priority, one mutant at a time.
-    (cd "$work" && nice -n 19 "$MUTMUT" run --max-children 1 > run.log 2>&1) \
+    read -r -a only <<< "${MUTANTS:-}"
+    (cd "$work" && nice -n 19 "$MUTMUT" run --max-children 1 "${only[@]}" > run.log 2>&1) \
         || echo "mutmut failed for $key: see $work/run.log" >&2
     stamp="$(date -u +%Y%m%dT%H%M)"
     (cd "$work" && "$MUTMUT" results --all true > "results-$stamp.txt" 2>&1) || true
