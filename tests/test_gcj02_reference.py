@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shapely
 
-from geo.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+from geo.gcj02 import gcj02_to_wgs84, geometries_gcj02_to_wgs84, wgs84_to_gcj02
 
 #: (WGS84 lon, lat), (GCJ-02 lon, lat), where.
 PAIRS = [
@@ -42,3 +43,11 @@ def test_gcj02_to_wgs84_gives_back_the_published_origin(wgs, gcj, where):
     restored = gcj02_to_wgs84(np.array([gcj]))[0]
 
     assert _metres(restored, np.array(wgs)) < TENTH_OF_A_METRE
+
+
+def test_a_geometry_in_gcj02_is_moved_to_its_published_origin():
+    (wgs, gcj, _where), *_ = PAIRS
+
+    restored = geometries_gcj02_to_wgs84(shapely.Point(gcj))
+
+    assert _metres(np.array(restored.coords[0]), np.array(wgs)) < TENTH_OF_A_METRE

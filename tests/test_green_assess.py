@@ -8,7 +8,7 @@ import pytest
 
 from geo.assess import assess, judge
 from geo.errors import GeoInputError
-from geo.green_model import Indicator
+from geo.green_model import GreenReport, Indicator
 from geo.thresholds import THRESHOLDS_FILE, Threshold, load_thresholds
 
 
@@ -186,3 +186,97 @@ def test_the_veto_state_never_says_passed_while_a_veto_item_is_unjudged(limits, 
 
     assert result.veto_state == state
     assert result.vetoed is (state == "failed")
+
+
+# Found by mutation testing (docs/mutation.md): what an assessment carries besides pass/fail.
+
+def test_an_assessment_carries_the_indicator_and_the_threshold_it_was_judged_by():
+    ratio = Indicator("green_space_ratio", "建成区绿地率", 40.0, 400_000, 1_000_000, "%", "m²", "m²")
+    row = Threshold("green_space_ratio", "t", 35.0, ">=", "%", "GB/T 50563-2010", 2010, "4.2",
+                    True, True, "the standard's text")
+
+    verdict = judge(ratio, row)
+
+    assert (verdict.indicator, verdict.title_zh, verdict.value, verdict.unit) == (
+        "green_space_ratio", "建成区绿地率", 40.0, "%")
+    assert (verdict.threshold, verdict.comparison, verdict.veto, verdict.verified) == (
+        35.0, ">=", True, True)
+    assert (verdict.standard, verdict.clause, verdict.source) == (
+        "GB/T 50563-2010", "4.2", "the standard's text")
+    assert verdict.message == "passes"
+
+
+def test_an_indicator_without_a_value_says_why_it_cannot_be_judged():
+    no_value = Indicator("green_space_ratio", "g", None, 0, 0, "%", "m²", "m²",
+                         notes=("no built-up area", "no parks"))
+    no_notes = Indicator("green_space_ratio", "g", None, 0, 0, "%", "m²", "m²")
+
+    assert judge(no_value, threshold(35.0)).message == (
+        "cannot be judged: no built-up area; no parks")
+    assert judge(no_notes, threshold(35.0)).message == "cannot be judged: no data"
+    assert judge(no_notes, threshold(None)).message == "no threshold known for this title yet"
+
+
+def test_the_area_gap_is_kept_to_the_millimetre_squared():
+    ratio = indicator("green_space_ratio", 308_799.8766, 1_000_000)
+
+    assert judge(ratio, threshold(35.0)).gap.more == 41_200.123
+
+
+@pytest.mark.parametrize("comparison, at_most", [(">=", 10_000), (">", 9_999)])
+def test_a_strict_per_capita_threshold_needs_one_person_fewer(comparison, at_most):
+    per_capita = indicator("park_area_per_capita", 90_000, 12_000, unit="m²/person")  # 7.5
+
+    verdict = judge(per_capita, Threshold("park_area_per_capita", "t", 9.0, comparison,
+                                          "m²/person", "std", None, None, False, False, "src"))
+
+    assert verdict.gap.max_population == at_most
+
+
+def test_a_park_too_small_for_one_person_allows_a_population_of_none():
+    per_capita = indicator("park_area_per_capita", 5, 12_000, unit="m²/person")
+
+    verdict = judge(per_capita, Threshold("park_area_per_capita", "t", 9.0, ">=", "m²/person",
+                                          "std", None, None, False, False, "src"))
+
+    assert verdict.gap.max_population == 0
+
+
+def test_an_indicator_the_messages_do_not_know_is_named_by_its_key():
+    canopy = indicator("tree_canopy_rate", 300_000, 1_000_000)
+
+    assert judge(canopy, threshold(35.0)).message == "needs 50,000 m² more tree_canopy_rate"
+
+
+def test_the_title_assessment_names_the_title_and_the_thresholds_version():
+    result = assess({}, "national_garden_old")
+
+    assert result.title == "national_garden_old"
+    assert result.title_zh == "国家园林县城（原标准）"
+    assert result.thresholds_version == load_thresholds()["version"]
+    assert result.to_dict() == {"title": "national_garden_old", "title_zh": result.title_zh,
+                                "thresholds_version": result.thresholds_version,
+                                "vetoed": False, "items": [], "veto_state": "none"}
+
+
+def test_an_unknown_title_lists_every_known_title():
+    known = ", ".join(load_thresholds()["titles"])
+
+    with pytest.raises(GeoInputError, match=f"the thresholds file knows: {known}$"):
+        assess({}, "garden_city")
+
+
+def test_an_indicator_with_no_threshold_row_is_left_out_of_the_assessment():
+    found = {"tree_canopy_rate": indicator("tree_canopy_rate", 1, 2),
+             "green_space_ratio": indicator("green_space_ratio", 1, 2)}
+
+    result = assess(found, "national_garden_old")
+
+    assert [item.indicator for item in result.items] == ["green_space_ratio"]
+
+
+def test_a_green_report_is_judged_by_its_indicators():
+    found = {"green_space_ratio": indicator("green_space_ratio", 100_000, 1_000_000)}
+    report = GreenReport(4545, 1_000_000.0, {}, found)
+
+    assert assess(report, "national_garden_old").items == assess(found, "national_garden_old").items

@@ -22,7 +22,13 @@ from layers.tracking.accounts import (
 )
 from layers.tracking.projects import get_project
 from layers.tracking.status_flow import allowed_transitions
-from layers.tracking.workflow import StaleVersion, WorkflowError, link_feature, update_project
+from layers.tracking.workflow import (
+    StaleVersion,
+    WorkflowError,
+    create_project,
+    link_feature,
+    update_project,
+)
 from tests.files import X0, ledger_row, park, square, write_layer, write_ledger
 
 
@@ -284,3 +290,20 @@ def test_a_ledger_row_with_a_control_character_is_refused_with_its_code(clean_db
     problems = [(p.feature, p.message) for source in failure.value.report.sources
                 for p in source.problems]
     assert any(feature == "LC-009" and "U+000C" in message for feature, message in problems)
+
+
+# Found by mutation testing (docs/mutation.md).
+
+def test_a_planned_project_may_move_on_or_be_suspended(clean_db, project):
+    assert get_project(clean_db, project)["next_statuses"] == ["approved", "suspended"]
+
+
+def test_a_suspension_resumes_from_the_projects_own_history_not_anothers(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1, {"status": "approved"})["version"]
+    update_project(clean_db, project, planner, v, {"status": "suspended"})
+    create_project(clean_db, planner, {"code": "LC-002", "name": "另一项目", "category": "road",
+                                       "campaigns": ["国家卫生县城"], "department": "县住建局",
+                                       "status": "in_progress"})
+
+    assert get_project(clean_db, project)["next_statuses"] == ["approved"]
