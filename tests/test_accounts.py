@@ -22,6 +22,8 @@ from layers.tracking.accounts import (
     require_department,
 )
 
+pytest_plugins = ["tests.factories"]
+
 
 def test_a_deactivated_users_token_no_longer_authenticates(clean_db):
     with clean_db.begin() as conn:
@@ -91,3 +93,30 @@ def test_a_planner_of_no_department_is_told_so():
 
     assert str(refused.value) == ("this project belongs to 县住建局; zhao edits only "
                                   "no department's projects")
+
+
+# api/auth.py: which Authorization headers carry a token (survivors of docs/mutation.md).
+
+@pytest.fixture
+def signed(client, clean_db):
+    with clean_db.begin() as conn:
+        create_user(conn, "li", "李督查", "admin")
+        return issue_token(conn, "li")
+
+
+def test_a_basic_authorization_header_is_no_token_not_a_bad_one(client, signed):
+    # Another scheme is not ours to read: the caller is anonymous (public reads answer),
+    # and a write is told it needs a token, not that its token is invalid.
+    basic = {"Authorization": "Basic bGk6cGFzc3dvcmQ="}
+    assert client.get("/api/projects", headers=basic).status_code == 200
+    write = client.post("/api/projects", json={}, headers=basic)
+    assert write.status_code == 401
+    assert "this needs a token" in write.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("header", ["Bearer {}", "Bearer  {}", "bearer {}", "BEARER {} "])
+def test_a_bearer_token_is_read_whatever_the_case_and_spacing(client, signed, header):
+    answer = client.post("/api/projects", json={},
+                         headers={"Authorization": header.format(signed)})
+    # Signed in as an admin: past authentication, refused for the empty body instead.
+    assert answer.status_code == 400, answer.get_json()
