@@ -32,8 +32,8 @@ accounts|layers/tracking/accounts.py|tests/test_workflow.py tests/test_api_track
 auth|api/auth.py|tests/test_api_tracking.py tests/test_guards.py tests/test_accounts.py
 errors|geo/errors.py|tests/test_api_errors.py tests/test_geo_crs.py tests/test_green_assess.py
 crs|geo/crs.py|tests/test_geo_crs.py
-validate|layers/exchange/validate.py|tests/test_import.py tests/test_import_malformed.py
-importer|layers/exchange/importer.py|tests/test_import.py tests/test_import_archives.py tests/test_import_malformed.py tests/test_import_conflicts.py
+validate|layers/exchange/validate.py|tests/test_import.py tests/test_import_malformed.py tests/test_import_problems.py
+importer|layers/exchange/importer.py|tests/test_import.py tests/test_import_archives.py tests/test_import_malformed.py tests/test_import_conflicts.py tests/test_import_problems.py
 green|geo/green.py|tests/test_green_geo.py tests/test_service_gaps.py tests/test_green_scenario.py
 green_model|geo/green_model.py|tests/test_green_geo.py tests/test_green_assess.py
 green_study|geo/green_study.py|tests/test_green_geo.py tests/test_green_scenario.py
