@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from layers.storage.models import project_events, projects, reports
 from layers.tracking.accounts import create_user, issue_token
 from tests.factories import add_features
-from tests.test_webmap_browser import click_feature, open_map  # noqa: F401 (a fixture)
+from tests.test_webmap_browser import click_feature, open_map, wait_until_still  # noqa: F401
 from webmap.screenshot import wait_until_ready
 
 pytest_plugins = ["tests.factories"]
@@ -71,6 +71,7 @@ def click_at(page, lat: float, lon: float) -> None:
     point = page.evaluate(f"window.lianchuangMap.map.latLngToContainerPoint([{lat}, {lon}])")
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    wait_until_still(page)
 
 
 def open_project_form(page, layer: str, index: int):
