@@ -12,7 +12,7 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from layers.errors import ValidationFailed
+from layers.errors import ImportRefused, ValidationFailed
 from layers.exchange.importer import ImportOptions, import_paths
 from tests.files import X0, Y0, bowtie, park, square, write_layer
 
@@ -129,3 +129,62 @@ def test_a_whole_number_id_read_as_a_float_is_stored_without_its_point(clean_db,
 
     with clean_db.connect() as conn:
         assert conn.scalar(sa.text("SELECT fid FROM parks")) == "12"
+
+
+def test_a_missing_or_repeated_id_is_refused_at_its_row(clean_db, tmp_path):
+    path = _geojson(tmp_path, [(park("P1"), POLYGON), ({**park("x"), "fid": None}, POLYGON),
+                               (park("P2"), POLYGON), (park("P2"), POLYGON)])
+
+    with pytest.raises(ValidationFailed) as failure:
+        import_paths(clean_db, [path])
+
+    assert _problems(failure.value.report) == [
+        ("rejected", None, 2, "fid", "no feature id"),
+        ("rejected", "P2", 3, "fid", "id 'P2' is used by more than one feature"),
+        ("rejected", "P2", 4, "fid", "id 'P2' is used by more than one feature")]
+
+
+def test_a_bad_attribute_is_refused_with_its_feature_row_and_field(clean_db, tmp_path):
+    path = _geojson(tmp_path, [(park("P1"), POLYGON), (park("P2", park_class="G99"), POLYGON)])
+
+    with pytest.raises(ValidationFailed) as failure:
+        import_paths(clean_db, [path])
+
+    (action, feature, row, field, message), = _problems(failure.value.report)
+    assert (action, feature, row, field) == ("rejected", "P2", 2, "park_class")
+    assert "'G99' is not one of the allowed values" in message
+
+
+def test_the_id_field_option_names_the_id_column_in_any_case(clean_db, tmp_path):
+    path = _geojson(tmp_path, [({"CODE": "K-7", "name": "口袋公园", "park_class": "G12"},
+                                POLYGON)])
+
+    import_paths(clean_db, [path], ImportOptions(id_field="code"))
+
+    with clean_db.connect() as conn:
+        assert conn.scalar(sa.text("SELECT fid FROM parks")) == "K-7"
+
+
+def test_an_id_field_that_is_not_there_is_refused_listing_the_columns(clean_db, tmp_path):
+    path = _geojson(tmp_path, [(park("P1"), POLYGON)])
+
+    with pytest.raises(ImportRefused, match=r"no column 'code' for --id-field; the columns "
+                                            r"are: fid, name, park_class"):
+        import_paths(clean_db, [path], ImportOptions(id_field="code"))
+
+
+def test_an_id_column_is_taken_when_there_is_no_fid(clean_db, tmp_path):
+    path = _geojson(tmp_path, [({"ID": "A1", "name": "甲", "park_class": "G12"}, POLYGON)])
+
+    import_paths(clean_db, [path])
+
+    with clean_db.connect() as conn:
+        assert conn.scalar(sa.text("SELECT fid FROM parks")) == "A1"
+
+
+def test_a_shapefile_without_an_id_column_is_refused_saying_how_to_name_one(clean_db,
+                                                                           tmp_path):
+    path = write_layer(tmp_path, "parks", [{"name": "无编号", "park_class": "G12"}], [square()])
+
+    with pytest.raises(ImportRefused, match=r"no feature id column 'fid'.*--id-field"):
+        import_paths(clean_db, [path])
