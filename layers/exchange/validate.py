@@ -125,7 +125,7 @@ def _check_geometry(frame: gpd.GeoDataFrame, spec: LayerSpec, ids: pd.Series,
         _note_outside_gcj02(geoms, report)
     geoms = _to_storage_crs(geoms, frame.crs, gcj02)
     _note_outside_zones(geoms, ids, report)
-    geoms, repaired_ok = _repair(geoms, keep, ids, spec, report)
+    geoms, repaired_ok = _repair(geoms, keep, ids, report)
     return _promote_to_multi(geoms, spec), keep & repaired_ok
 
 
@@ -190,8 +190,8 @@ def _to_storage_crs(geoms: np.ndarray, crs, gcj02: bool) -> np.ndarray:
     return geometries_gcj02_to_wgs84(out) if gcj02 else out
 
 
-def _repair(geoms: np.ndarray, keep: np.ndarray, ids: pd.Series, spec: LayerSpec,
-            report: SourceReport) -> tuple[np.ndarray, np.ndarray]:
+def _repair(geoms: np.ndarray, keep: np.ndarray, ids: pd.Series, report: SourceReport
+            ) -> tuple[np.ndarray, np.ndarray]:
     ok = np.ones(len(geoms), dtype=bool)
     invalid = keep & ~shapely.is_valid(geoms)
     for i in np.flatnonzero(invalid):
