@@ -45,6 +45,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 
 from api import (
     accounts,
+    cases,
     dashboard,
     docs,
     exports,
@@ -109,7 +110,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_request_guards(app)
     register_security_headers(app)
     register_read_policy(app)
-    for blueprint in (features.bp, projects.bp, photos.bp, reports.bp, accounts.bp, open311.bp,
+    for blueprint in (features.bp, projects.bp, photos.bp, reports.bp, cases.bp, accounts.bp,
+                      open311.bp,
                       exports.bp, tiles.bp, inspection_routes.bp, metrics.bp, dashboard.bp,
                       feeds.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp,
                       green_page.bp, signin.bp):

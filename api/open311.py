@@ -21,13 +21,12 @@ from api.i18n import page_language
 from api.openapi import MAX_ROW_ID, Blueprint
 from api.render import json_response
 from geo.errors import LianchuangError, NotFound
-from layers.storage.catalogue import REPORT_CATEGORIES
+from layers.cases import categories as case_categories
 from layers.tracking import attachments, problem_reports
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2",
                description="Open311 GeoReport v2: report categories as services, problem "
                            "reports as service requests.")
-_CATEGORY = {c.code: c for c in REPORT_CATEGORIES}
 #: Most request ids one list may ask for (the list answers at most 1,000).
 MAX_IDS = 1000
 #: Open311 clients send the jurisdiction; this service has one.
@@ -104,7 +103,8 @@ class RequestForm(ma.Schema):
 
     api_key = params.Text(metadata={"description": "The filer's API token (or send it as "
                                                    "'Authorization: Bearer <token>')."})
-    service_code = params.Choice(_CATEGORY, required=True)
+    service_code = params.Text(required=True, metadata={
+        "description": "A service's code, from /open311/v2/services.json."})
     lat = ma.fields.Float(required=True)
     long = ma.fields.Float(required=True)
     description = params.Text(required=True)
@@ -140,22 +140,33 @@ def services(query: dict) -> Response:
 
     Every report category as an Open311 service; `lang=en` names them in English.
     """
-    return json_response([_service(c, page_language()) for c in REPORT_CATEGORIES])
+    with get_engine().connect() as conn:
+        found = case_categories.list_categories(conn)
+    return json_response([_service(c, page_language()) for c in found])
 
 
 @bp.get("/services/<code>.json", parameters=[{
-    "in": "path", "name": "code", "schema": {"type": "string", "enum": list(_CATEGORY)}}])
+    "in": "path", "name": "code", "schema": {"type": "string", "maxLength": 64}}])
 @bp.query(WithKey)
 @bp.response(200, ServiceDefinition)
 @_open311_errors
 def service_definition(query: dict, code: str) -> Response:
     """Open311 service definition
 
-    A service's definition; ours ask for no extra attributes.
+    A service's definition: the questions its category asks, as Open311 attributes.
     """
-    if code not in _CATEGORY:
+    with get_engine().connect() as conn:
+        try:
+            category = case_categories.get_category(conn, code)
+        except NotFound:
+            category = None
+    if category is None or not category["active"]:
         raise NotFound(f"no service {code!r}; list them at /open311/v2/services.json")
-    return json_response({"service_code": code, "attributes": []})
+    return json_response({"service_code": code, "attributes": [
+        {"variable": True, "code": q["code"], "datatype": q["datatype"],
+         "required": bool(q.get("required")), "datatype_description": None, "order": order,
+         "description": q["description"], **({"values": q["values"]} if "values" in q else {})}
+        for order, q in enumerate(category.get("questions", ()), 1)]})
 
 
 @bp.post("/requests.json")
@@ -234,22 +245,25 @@ def get_request(query: dict, request_id: str) -> Response:
     return json_response([_request(problem_reports.get_report(get_engine(), ids[0]))])
 
 
-def _service(category, lang: str) -> dict:
-    return {"service_code": category.code,
-            "service_name": category.en if lang == "en" else category.zh,
-            "description": f"{category.zh} / {category.en}", "metadata": False,
-            "type": "realtime", "keywords": "", "group": "六城联创"}
+def _service(category: dict, lang: str) -> dict:
+    return {"service_code": category["code"],
+            "service_name": category["name_en"] if lang == "en" else category["name"],
+            "description": category.get("filing_criteria") or
+            f"{category['name']} / {category['name_en']}",
+            "metadata": bool(category.get("questions")),
+            "type": "realtime", "keywords": category["minor_name"],
+            "group": category["major_name"]}
 
 
 def _request(report: dict) -> dict:
-    category = _CATEGORY[report["category"]]
+    deadline = report["clock"].get("deadline")
     return {
         "service_request_id": str(report["id"]), "status": report["open311_status"],
         "status_notes": report["status_notes"] or report["status_label"]["zh"],
-        "service_name": category.zh, "service_code": category.code,
+        "service_name": report["category_label"]["zh"], "service_code": report["category"],
         "description": report["description"], "agency_responsible": report["department"],
         "service_notice": report["assigned_by"], "requested_datetime": report["requested_at"],
-        "updated_datetime": report["updated_at"], "expected_datetime": None,
+        "updated_datetime": report["updated_at"], "expected_datetime": deadline,
         "address": report["address"], "address_id": None, "zipcode": None,
         "lat": report["lat"], "long": report["lon"],
         "media_url": (f"{request.host_url}api/photos/{report['photo_id']}"

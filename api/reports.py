@@ -12,7 +12,7 @@ from api.database import get_engine
 from api.openapi import Blueprint
 from api.render import GEOJSON, json_response
 from layers.serving.query import choice_code, plain_text
-from layers.storage.catalogue import REPORT_CATEGORIES, REPORT_STATUSES
+from layers.storage.catalogue import REPORT_STATUSES
 from layers.tracking import problem_reports
 
 bp = Blueprint("reports", __name__, url_prefix="/api/reports",
@@ -25,8 +25,8 @@ REPORT_ID = {"in": "path", "name": "report_id", "schema": {"type": "integer", "m
 class ReportListQuery(params.QuerySchema):
     status = params.Several(metadata={"description": "Report status codes: " + ", ".join(
         c.code for c in _STATUS_CHOICES) + "."})
-    category = params.Several(metadata={"description": "Report categories: " + ", ".join(
-        f"`{c.code}` ({c.zh})" for c in REPORT_CATEGORIES) + "."})
+    category = params.Several(metadata={"description": "Report categories (codes from "
+                                                       "/api/case-categories)."})
     department = params.Text(metadata={"description": "Responsible department."})
 
 
@@ -49,8 +49,7 @@ def report_list(query: dict) -> Response:
         get_engine(),
         statuses=[choice_code(_STATUS_CHOICES, v, "report status")
                   for v in query.get("status", ())] or None,
-        categories=[choice_code(REPORT_CATEGORIES, v, "report category")
-                    for v in query.get("category", ())] or None,
+        categories=[plain_text(v, "category") for v in query.get("category", ())] or None,
         department=plain_text(query["department"], "department")
         if "department" in query else None)
     features = [{"type": "Feature", "id": r["id"],
@@ -74,12 +73,13 @@ def report(report_id: int) -> Response:
 @bp.patch("/<id:report_id>", parameters=[REPORT_ID])
 @bp.arguments(ReportChange)
 @bp.response(200, schemas.Report)
-@bp.errors(401, 403, 404, 422)
+@bp.errors(401, 403, 404, 409, 422)
 @bp.doc(security=[{"token": []}])
 def update_report(body: dict, report_id: int) -> Response:
     """Change a report
 
-    Status with a note, a project link, or a duplicate (inspector or above).
+    A note or a project link (inspector or above). The status changes by the case's
+    steps (`POST /api/cases/{id}/steps`): a status here is a 409 naming them.
     """
     return json_response(problem_reports.update_report(
         get_engine(), report_id, current_user(), status=body.get("status"),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from layers.cases.categories import ensure_seed
 from layers.storage import db, provision
 from layers.storage.models import metadata
 
@@ -37,4 +38,5 @@ def clean_db(engine: sa.Engine) -> sa.Engine:
     names = ", ".join(t.name for t in metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        ensure_seed(conn)  # reference data every case needs, as `lianchuang db init` leaves it
     return engine

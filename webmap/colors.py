@@ -8,11 +8,14 @@ closed ones green or grey.
 from __future__ import annotations
 
 REPORT_STATUS_COLORS = {
-    "submitted": "#d32f2f",
-    "assigned": "#f57c00",
-    "in_progress": "#fbc02d",
-    "resolved": "#388e3c",
-    "rejected": "#616161",
+    "reported": "#d32f2f",
+    "filed": "#e64a19",
+    "dispatched": "#f57c00",
+    "handled": "#fbc02d",
+    "verified": "#7cb342",
+    "suspended": "#8e24aa",
+    "closed": "#388e3c",
+    "refused": "#616161",
     "duplicate": "#9e9e9e",
 }
 #: Bars of a single series on the dashboard (reports by category, by department).

@@ -15,7 +15,6 @@ from layers.i18n import check_language
 from layers.storage.catalogue import (
     CAMPAIGNS,
     OVERDUE_COLOR,
-    REPORT_CATEGORIES,
     REPORT_STATUSES,
     STATUS_COLORS,
     STATUSES,
@@ -25,12 +24,12 @@ from webmap.colors import PLAIN_BAR_COLOR, REPORT_STATUS_COLORS
 
 
 def labels(lang: str) -> dict[str, dict[str, str]]:
-    """Code → label in *lang* for statuses, campaigns, report categories and statuses."""
+    """Code → label in *lang* for statuses, campaigns and report statuses (the categories
+    are data: their labels come with the figures)."""
     check_language(lang)
     return {
         "status": {c.code: getattr(c, lang) for c in STATUSES},
         "campaign": {c.code: getattr(c, lang) for c in CAMPAIGNS},
-        "report_category": {c.code: getattr(c, lang) for c in REPORT_CATEGORIES},
         "report_status": {c.code: getattr(c, lang) for c, _ in REPORT_STATUSES},
     }
 
@@ -85,8 +84,9 @@ def dashboard_view(figures: dict[str, Any], lang: str, today: dt.date) -> dict[s
         "reports_total": sum(r["count"] for r in figures["reports_by_status"]),
         "reports_by_status": count_chart(figures["reports_by_status"], names["report_status"],
                                          REPORT_STATUS_COLORS),
-        "reports_by_category": count_chart(figures["reports_by_category"],
-                                           names["report_category"]),
+        "reports_by_category": count_chart(
+            figures["reports_by_category"],
+            {r["key"]: r["label"][lang] for r in figures["reports_by_category"] if "label" in r}),
         "reports_by_department": count_chart(figures["reports_by_department"]),
         "changes": figures["changes"],
     }

@@ -27,15 +27,19 @@ from geo.errors import Unprocessable
 from layers.inspection.request_fields import SITE_LAYERS
 from layers.inspection.route_request import StopRef, StopSelection
 from layers.serving.query import overdue_condition
-from layers.storage.catalogue import REPORT_CATEGORIES
-from layers.storage.models import layer_table, project_events, project_features, projects, reports
+from layers.storage.models import (
+    case_categories,
+    layer_table,
+    project_events,
+    project_features,
+    projects,
+    reports,
+)
 
 #: Most stops a preview (:func:`select_stops`) lists.
 MAX_CANDIDATES = 2000
 #: Events that count as an inspection of a project (a note or a photo from the field).
 INSPECTION_EVENTS = ("note", "photo")
-
-_CATEGORY_ZH = {c.code: c.zh for c in REPORT_CATEGORIES}
 
 
 class CannotPlanRoute(Unprocessable):
@@ -183,10 +187,12 @@ def _site_stop(row: sa.Row) -> Stop:
 def _report_stops(conn: sa.Connection, conditions: list, limit: int) -> list[Stop]:
     query = (sa.select(reports.c.id, reports.c.category, reports.c.description,
                        reports.c.address, reports.c.status, reports.c.department,
+                       case_categories.c.name.label("category_name"),
                        sa.func.ST_X(reports.c.geom).label("lon"),
                        sa.func.ST_Y(reports.c.geom).label("lat"))
+             .join(case_categories, case_categories.c.code == reports.c.category)
              .where(*conditions).order_by(reports.c.id).limit(limit))
-    return [Stop(f"report:{row.id}", f"问题上报 #{row.id} {_CATEGORY_ZH[row.category]}",
+    return [Stop(f"report:{row.id}", f"问题上报 #{row.id} {row.category_name}",
                  row.lon, row.lat, "report", address=row.address or "",
                  note=f"{row.department}：{_shorten(row.description)}",
                  properties={"report_id": row.id, "category": row.category,

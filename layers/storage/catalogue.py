@@ -51,46 +51,26 @@ ROLES: tuple[Choice, ...] = (
     Choice("admin", "系统管理员", "Administrator"),
 )
 
-#: Problem-report categories (Open311 services), from the campaign documents' work items.
-REPORT_CATEGORIES: tuple[Choice, ...] = (
-    Choice("garbage", "垃圾堆积", "Garbage accumulation"),
-    Choice("illegal_dumping", "乱倒垃圾/建筑垃圾", "Illegal dumping"),
-    Choice("water_source_sign", "水源地界碑警示标识缺失", "Missing water-source marker or sign"),
-    Choice("water_source_pollution", "水源地污染隐患", "Water-source pollution hazard"),
-    Choice("road_damage", "道路破损", "Road damage"),
-    Choice("public_toilet", "公厕缺失或不洁", "Missing or dirty public toilet"),
-    Choice("greening_damage", "绿化损毁", "Damaged greenery"),
-    Choice("channel_pollution", "河道渠道污染", "Polluted river or channel"),
-    Choice("street_cleaning", "道路保洁不到位", "Street not cleaned"),
-    Choice("other", "其他", "Other"),
+#: Duties in the handling of cases (案件), beside the role: a user may hold several.
+CASE_DUTIES: tuple[Choice, ...] = (
+    Choice("dispatcher", "受理员", "Dispatcher"),
+    Choice("handler", "处置单位", "Handling unit"),
+    Choice("supervisor", "监督员", "Supervisor"),
+    Choice("leader", "领导", "Leader"),
 )
-
-#: Who handles a report of each category (自动派单).  "@street" means the street office
-#: (街道办事处) of the community the point lies in.  A point inside a drinking-water-source
-#: protection zone goes to WATER_SOURCE_DEPARTMENT whatever its category.
-REPORT_DEPARTMENTS = {
-    "garbage": "县城市管理局",
-    "illegal_dumping": "县城市管理局",
-    "water_source_sign": "县环保局",
-    "water_source_pollution": "县环保局",
-    "road_damage": "县住建局",
-    "public_toilet": "县城市管理局",
-    "greening_damage": "县住建局",
-    "channel_pollution": "县水利局",
-    "street_cleaning": "@street",
-    "other": "@street",
-}
-WATER_SOURCE_DEPARTMENT = "县环保局"
-#: Where a report goes when no rule applies (outside every community).
+#: Where a case goes when no rule of its category applies (outside every community).
 FALLBACK_DEPARTMENT = "县创建办"
 
 #: Report statuses; Open311 sees only open/closed (the last column).
 REPORT_STATUSES: tuple[tuple[Choice, str], ...] = (
-    (Choice("submitted", "已提交", "Submitted"), "open"),
-    (Choice("assigned", "已派单", "Assigned"), "open"),
-    (Choice("in_progress", "处置中", "In progress"), "open"),
-    (Choice("resolved", "已处置", "Resolved"), "closed"),
-    (Choice("rejected", "不予处理", "Rejected"), "closed"),
+    (Choice("reported", "已上报", "Reported"), "open"),
+    (Choice("filed", "已立案", "Filed"), "open"),
+    (Choice("dispatched", "处置中", "Being handled"), "open"),
+    (Choice("handled", "待核查", "Awaiting verification"), "open"),
+    (Choice("verified", "已核查", "Verified"), "open"),
+    (Choice("suspended", "挂账", "Long-term (suspended)"), "open"),
+    (Choice("closed", "已结案", "Closed"), "closed"),
+    (Choice("refused", "不予立案", "Not filed"), "closed"),
     (Choice("duplicate", "重复", "Duplicate"), "closed"),
 )
 

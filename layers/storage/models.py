@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from layers.storage.catalogue import (
     CAMPAIGNS,
     LAYERS,
-    REPORT_CATEGORIES,
+    CASE_DUTIES,
     REPORT_STATUSES,
     ROLES,
     STATUSES,
@@ -156,7 +156,11 @@ users = sa.Table(
               nullable=False),
     sa.Column("password_hash", sa.Text,
               comment="werkzeug salted hash (NULL: no sign-in on the pages)"),
+    sa.Column("duties", ARRAY(sa.Text), nullable=False, server_default="{}",
+              comment="案件职责: dispatcher 受理员, handler 处置单位, supervisor 监督员, leader 领导"),
     sa.CheckConstraint(sa.text(f"role IN ({_codes(ROLES)})"), name="role_allowed"),
+    sa.CheckConstraint(sa.text(f"duties <@ ARRAY[{_codes(CASE_DUTIES)}]::text[]"),
+                       name="duties_allowed"),
     comment="用户",
 )
 
@@ -191,14 +195,73 @@ attachments = sa.Table(
     comment="照片等附件",
 )
 
-#: 问题上报: problems found in the field or by citizens (Open311 service requests).
+#: 案件类别: parts (部件) and events (事件) of the digital urban management standards, as
+#: data an admin edits; every version is kept in case_category_versions.
+case_categories = sa.Table(
+    "case_categories",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True, comment="Open311 service_code"),
+    sa.Column("kind", sa.Text, nullable=False, comment="part 部件 / event 事件"),
+    sa.Column("major_code", sa.Text, nullable=False, comment="大类代码"),
+    sa.Column("major_name", sa.Text, nullable=False, comment="大类名称"),
+    sa.Column("minor_code", sa.Text, nullable=False, comment="小类代码"),
+    sa.Column("minor_name", sa.Text, nullable=False, comment="小类名称"),
+    sa.Column("name", sa.Text, nullable=False, comment="显示名称"),
+    sa.Column("name_en", sa.Text, nullable=False),
+    sa.Column("data", JSONB, nullable=False,
+              comment="立案条件, 结案条件, 时限, 责任单位, 位置规则, 问题 (the whole definition)"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False, comment="a user, or 'seed'"),
+    sa.CheckConstraint(sa.text("kind IN ('part', 'event')"), name="kind_allowed"),
+    comment="案件类别（部件/事件）",
+)
+
+case_category_versions = sa.Table(
+    "case_category_versions",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.Text, sa.ForeignKey("case_categories.code", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("definition", JSONB, nullable=False, comment="the category as it was"),
+    sa.Column("changed_by", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.Column("note", sa.Text),
+    sa.UniqueConstraint("code", "version", name="uq_case_category_versions_code_version"),
+    comment="案件类别的每个版本（只增不改）",
+)
+
+#: 万米单元网格 (CJ/T 213): cells of about 100 m x 100 m, each with its supervisor.
+grid_cells = sa.Table(
+    "grid_cells",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("code", sa.Text, nullable=False, unique=True, comment="单元网格编码"),
+    sa.Column("geom", Geometry("POLYGON", srid=STORAGE_SRID, spatial_index=True),
+              nullable=False),
+    sa.Column("community", sa.Text, comment="社区"),
+    sa.Column("street", sa.Text, comment="街道办事处"),
+    sa.Column("supervisor_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"),
+              comment="监督员"),
+    sa.Column("source", sa.Text, nullable=False, server_default="generated"),
+    comment="单元网格",
+)
+
+#: 问题上报 / 案件: a report is a case from its first step (上报) to 结案; Open311 clients
+#: see it as a service request.
 reports = sa.Table(
     "reports",
     metadata,
     sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
-    sa.Column("category", sa.Text, nullable=False, comment="Open311 service_code"),
+    sa.Column("category", sa.Text, sa.ForeignKey("case_categories.code"), nullable=False,
+              comment="Open311 service_code"),
+    sa.Column("category_version", sa.Integer, comment="the category's version the clock uses"),
     sa.Column("description", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False, server_default="submitted"),
+    sa.Column("status", sa.Text, nullable=False, server_default="reported"),
     sa.Column("status_notes", sa.Text),
     sa.Column("department", sa.Text, nullable=False, comment="责任单位, assigned by rule"),
     sa.Column("assigned_by", sa.Text, comment="which rule chose the department"),
@@ -215,10 +278,40 @@ reports = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
               nullable=False),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-    sa.CheckConstraint(sa.text(f"category IN ({_codes(REPORT_CATEGORIES)})"),
-                       name="category_allowed"),
+    # where
+    sa.Column("cell_id", sa.Integer, sa.ForeignKey("grid_cells.id", ondelete="SET NULL"),
+              index=True, comment="单元网格"),
+    sa.Column("community", sa.Text, comment="社区"),
+    sa.Column("street", sa.Text, comment="街道办事处"),
+    sa.Column("feature_layer", sa.Text, comment="the feature the case is about (部件)"),
+    sa.Column("feature_fid", sa.Text),
+    sa.Column("tracking_code", sa.Text, unique=True, comment="查询码 for the reporter"),
+    # the clock (working minutes; it runs while the case is with the unit)
+    sa.Column("time_limit_min", sa.Integer, comment="处置时限, working minutes"),
+    sa.Column("extension_min", sa.Integer, nullable=False, server_default="0",
+              comment="延期 approved, working minutes"),
+    sa.Column("extension_requested_min", sa.Integer, comment="延期 asked and not yet decided"),
+    sa.Column("clock_used_min", sa.Float, nullable=False, server_default="0"),
+    sa.Column("clock_since", sa.DateTime(timezone=True), comment="running since (NULL: stopped)"),
+    sa.Column("deadline_at", sa.DateTime(timezone=True),
+              comment="when the limit runs out if the clock keeps running"),
+    sa.Column("warn_at", sa.DateTime(timezone=True), comment="80 % of the limit"),
+    sa.Column("filed_at", sa.DateTime(timezone=True), comment="立案"),
+    sa.Column("dispatched_at", sa.DateTime(timezone=True), comment="first 派遣"),
+    sa.Column("handled_at", sa.DateTime(timezone=True), comment="last 处置 reported"),
+    sa.Column("closed_at", sa.DateTime(timezone=True), comment="结案"),
+    sa.Column("handler_id", sa.Integer, sa.ForeignKey("users.id"), comment="who reported 处置"),
+    sa.Column("handled_on_time", sa.Boolean, comment="the last 处置 came within the limit"),
+    sa.Column("rework_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("escalated_at", sa.DateTime(timezone=True), comment="督办"),
+    sa.Column("rating", sa.Text, comment="satisfied / fair / dissatisfied"),
+    sa.Column("rated_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint(sa.text(f"status IN ({_codes(c for c, _ in REPORT_STATUSES)})"),
                        name="status_allowed"),
+    sa.CheckConstraint(sa.text("rating IN ('satisfied', 'fair', 'dissatisfied')"),
+                       name="rating_allowed"),
+    sa.Index("ix_reports_department_status", "department", "status"),
+    comment="问题上报与案件",
 )
 
 report_events = sa.Table(
@@ -232,6 +325,12 @@ report_events = sa.Table(
     sa.Column("status", sa.Text),
     sa.Column("note", sa.Text),
     sa.Column("data", JSONB),
+    sa.Column("action", sa.Text, comment="the lifecycle step (accept, dispatch, handle...)"),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("from_status", sa.Text),
+    sa.Column("geom", Geometry("POINT", srid=STORAGE_SRID, spatial_index=False),
+              comment="where the actor stood (核查 on site)"),
+    sa.Column("photo_id", sa.Text, sa.ForeignKey("attachments.id")),
     comment="问题处置记录（只增不改）",
 )
 

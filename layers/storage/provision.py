@@ -60,6 +60,12 @@ def init_database(url: str | None = None, *, database: str = DATABASE,
     from layers.storage.migrate import upgrade  # alembic is heavy; only load it when migrating
 
     upgrade(url)
+    from layers.cases.categories import ensure_seed  # the seed data the schema expects
+
+    with db.get_engine(url).begin() as conn:
+        written = ensure_seed(conn)
+    if written:
+        log(f"case categories: {written} added or brought up to date from the seed")
     log(f"database ready: {make_url(url).render_as_string(hide_password=True)}")
     return url
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from geo.errors import InvalidInput, LianchuangError
-from layers.storage.catalogue import ROLES
+from layers.storage.catalogue import CASE_DUTIES, ROLES
 from layers.storage.models import api_tokens, users
 
 TOKEN_PREFIX = "lc_"
@@ -29,6 +29,7 @@ DEFAULT_TOKEN_DAYS = 90
 #: Passwords shorter than this are refused.
 MIN_PASSWORD_LENGTH = 10
 _RANK = {choice.code: rank for rank, choice in enumerate(ROLES)}
+_DUTIES = tuple(choice.code for choice in CASE_DUTIES)
 #: scrypt's cost: n, r, p as werkzeug's default (about 64 MB and 0.1 s a check).
 _SCRYPT_COST = (2**15, 8, 1)
 
@@ -56,6 +57,8 @@ class User:
     display_name: str
     role: str
     department: str | None
+    #: Duties in the handling of cases (dispatcher, handler, supervisor, leader).
+    duties: tuple[str, ...] = ()
 
     def at_least(self, role: str) -> bool:
         return _RANK[self.role] >= _RANK[role]
@@ -67,16 +70,23 @@ class User:
 
 
 def create_user(conn: sa.Connection, username: str, display_name: str, role: str,
-                department: str | None = None) -> User:
+                department: str | None = None, duties: tuple[str, ...] = ()) -> User:
     if role not in _RANK:
         raise AccountError(f"unknown role {role!r}; roles are: {', '.join(_RANK)}")
+    duties = tuple(dict.fromkeys(duties))
+    unknown = [d for d in duties if d not in _DUTIES]
+    if unknown:
+        raise AccountError(f"unknown duty {unknown[0]!r}; duties are: {', '.join(_DUTIES)}")
+    if "handler" in duties and not department:
+        raise AccountError("a handler needs a department (--department): the unit whose cases "
+                           "it handles")
     if role == "planner" and not department:
         raise AccountError("a planner needs a department (--department), the projects it edits")
     if conn.scalar(sa.select(users.c.id).where(users.c.username == username)):
         raise AccountError(f"user {username!r} exists already")
     row = conn.execute(users.insert().values(
-        username=username, display_name=display_name, role=role, department=department
-    ).returning(users)).one()
+        username=username, display_name=display_name, role=role, department=department,
+        duties=list(duties)).returning(users)).one()
     return _user(row)
 
 
@@ -230,7 +240,8 @@ _NO_USER_HASH = _hash_password(secrets.token_urlsafe(16))
 
 def _user(row) -> User:
     m = row._mapping
-    return User(m["id"], m["username"], m["display_name"], m["role"], m["department"])
+    return User(m["id"], m["username"], m["display_name"], m["role"], m["department"],
+                tuple(m.get("duties") or ()))
 
 
 def _hash(token: str) -> str:

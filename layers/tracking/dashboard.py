@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from layers import clock
 from layers.serving.query import overdue_condition
+from layers.cases.categories import labels as category_labels
 from layers.storage.catalogue import CAMPAIGNS, REPORT_STATUSES, STATUSES
 from layers.storage.models import project_events, projects, reports
 from layers.tracking.projects import json_value
@@ -133,9 +134,11 @@ def reports_by(engine: sa.Engine, grouping: str) -> list[dict[str, Any]]:
         raise ValueError(f"grouping must be status, category or department; got {grouping!r}")
     with engine.connect() as conn:
         counts = dict(conn.execute(sa.select(column, sa.func.count()).group_by(column)).all())
+        names = (category_labels(conn) if grouping == "category" else {})
     if grouping == "status":
         return [{"key": c.code, "count": counts.get(c.code, 0)} for c, _ in REPORT_STATUSES]
-    return [{"key": key, "count": n}
+    return [{"key": key, "count": n,
+             **({"label": {"zh": names[key][0], "en": names[key][1]}} if key in names else {})}
             for key, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 

@@ -15,22 +15,28 @@ from typing import Any
 import sqlalchemy as sa
 from geoalchemy2 import Geography
 
-from geo.errors import InvalidInput, NotFound
-from layers.storage.catalogue import (
-    FALLBACK_DEPARTMENT,
-    REPORT_CATEGORIES,
-    REPORT_DEPARTMENTS,
-    REPORT_STATUSES,
-    WATER_SOURCE_DEPARTMENT,
+from geo.errors import Conflict, InvalidInput, NotFound
+from layers import clock
+from layers.cases import categories as case_categories
+from layers.cases.cases import clock_of, new_tracking_code, overdue_condition
+from layers.cases.working_time import load_calendar
+from layers.cases.lifecycle import RATINGS, STEPS, steps_from
+from layers.storage.catalogue import LAYERS, REPORT_STATUSES
+from layers.storage.models import (
+    LAYER_TABLES,
+    STORAGE_SRID,
+    case_categories as categories_table,
+    grid_cells,
+    projects,
+    report_events,
+    reports,
 )
-from layers.storage.models import LAYER_TABLES, STORAGE_SRID, projects, report_events, reports
 from layers.storage.text import text_problem
 from layers.tracking.accounts import User, require
 
 _GEOGRAPHY = Geography(srid=STORAGE_SRID)
 #: An open report of the same category this close (metres) is suggested as a duplicate.
 DUPLICATE_RADIUS_M = 50.0
-_CATEGORY = {c.code: c for c in REPORT_CATEGORIES}
 _STATUS = {c.code: (c, open_closed) for c, open_closed in REPORT_STATUSES}
 
 
@@ -46,54 +52,91 @@ class InvalidReport(InvalidInput):
     """A report that cannot be filed or changed as given."""
 
 
+class StatusByStep(Conflict):
+    """A status change asked outside the case's steps; says which steps are next."""
+
+    def __init__(self, message: str, status: str, allowed: list[str]):
+        super().__init__(message)
+        self.case_status = status
+        self.allowed = allowed
+
+    def body_members(self) -> dict[str, Any]:
+        return {"status": self.case_status, "allowed_steps": self.allowed}
+
+
 def file_report(engine: sa.Engine, user: User | None, *, category: str, lon: float, lat: float,
                 description: str, address: str | None = None, photo_id: str | None = None,
                 reporter_name: str | None = None, reporter_contact: str | None = None,
-                project_id: int | None = None) -> dict[str, Any]:
-    """File a report and return it, with its assigned department and duplicate suggestions."""
-    if category not in _CATEGORY:
-        raise InvalidReport(f"unknown category (service_code) {category!r}; the services are: "
-                            + ", ".join(_CATEGORY))
+                project_id: int | None = None, feature_layer: str | None = None,
+                feature_fid: str | None = None) -> dict[str, Any]:
+    """File a report (上报: the first step of a case) and return it, with the unit its
+    category's rules suggest, its cell, community and street office, its tracking code and
+    duplicate suggestions."""
     lon, lat = _position(lon, lat)
+    if not isinstance(category, str):
+        raise InvalidReport("category (service_code) must be text")
     if not (description or "").strip():
         raise InvalidReport("description is required: say what is wrong and where")
     _no_nul(description=description, address=address, reporter_name=reporter_name,
-            reporter_contact=reporter_contact)
+            reporter_contact=reporter_contact, feature_fid=feature_fid)
     point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), STORAGE_SRID)
     with engine.begin() as conn:
-        department, rule = assign_department(conn, category, lon, lat)
+        try:
+            definition = case_categories.get_category(conn, category)
+        except NotFound:
+            definition = None
+        if definition is None or not definition["active"]:
+            raise InvalidReport(
+                f"unknown category (service_code) {category!r}; the services are: "
+                + ", ".join(c["code"] for c in case_categories.list_categories(conn)))
+        if feature_layer is not None or feature_fid is not None:
+            _check_feature(conn, feature_layer, feature_fid)
+        department, rule = case_categories.unit_for(conn, definition, lon, lat)
+        where = locate(conn, lon, lat)
+        tracking_code = new_tracking_code()
         report_id = conn.execute(reports.insert().values(
-            category=category, description=description.strip()[:4000], department=department,
+            category=category, category_version=definition["version"],
+            description=description.strip()[:4000], department=department,
             assigned_by=rule, address=address, geom=point, photo_id=photo_id,
             reporter_id=user.id if user else None, reporter_name=reporter_name,
             reporter_contact=reporter_contact, project_id=project_id,
+            tracking_code=tracking_code, feature_layer=feature_layer,
+            feature_fid=feature_fid, **where,
         ).returning(reports.c.id)).scalar_one()
         conn.execute(report_events.insert().values(
             report_id=report_id, actor=user.label if user else (reporter_name or "公众"),
-            status="submitted", note=f"派单：{department}（{rule}）"))
+            actor_id=user.id if user else None, action="report", status="reported",
+            photo_id=photo_id, geom=point,
+            note=f"建议责任单位：{department}（{rule}）"))
     report = get_report(engine, report_id)
     report["duplicate_candidates"] = duplicate_candidates(engine, report_id)
+    report["tracking_code"] = tracking_code  # for the reporter only: never listed
     return report
 
 
-def assign_department(conn: sa.Connection, category: str, lon: float, lat: float
-                      ) -> tuple[str, str]:
-    """The department a report at (lon, lat) goes to, and the rule that decided it."""
+def locate(conn: sa.Connection, lon: float, lat: float) -> dict[str, Any]:
+    """The unit grid cell, community and street office at (lon, lat) (None where none)."""
     point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), STORAGE_SRID)
-    zones = LAYER_TABLES["water_source_areas"]
-    zone = conn.scalar(sa.select(zones.c.name).where(sa.func.ST_Intersects(zones.c.geom, point))
-                       .order_by(zones.c.zone_level).limit(1))
-    if zone:
-        return WATER_SOURCE_DEPARTMENT, f"位于饮用水水源保护区 {zone}"
-    department = REPORT_DEPARTMENTS[category]
-    if department != "@street":
-        return department, f"按类别 {_CATEGORY[category].zh}"
+    cell = conn.execute(sa.select(grid_cells.c.id, grid_cells.c.community, grid_cells.c.street)
+                        .where(sa.func.ST_Intersects(grid_cells.c.geom, point))
+                        .order_by(grid_cells.c.id).limit(1)).first()
     communities = LAYER_TABLES["communities"]
     found = conn.execute(sa.select(communities.c.street, communities.c.name)
                          .where(sa.func.ST_Intersects(communities.c.geom, point)).limit(1)).first()
-    if found:
-        return f"{found.street}办事处", f"位于{found.name}（{found.street}）"
-    return FALLBACK_DEPARTMENT, "不在任何社区范围内"
+    return {"cell_id": cell.id if cell else None,
+            "community": found.name if found else (cell.community if cell else None),
+            "street": found.street if found else (cell.street if cell else None)}
+
+
+def _check_feature(conn: sa.Connection, layer: Any, fid: Any) -> None:
+    names = [spec.name for spec in LAYERS]
+    if not isinstance(layer, str) or layer not in names:
+        raise InvalidReport(f"feature_layer must be one of the layers: {', '.join(names)}")
+    if not isinstance(fid, str) or not fid:
+        raise InvalidReport("feature_fid must be the feature's id, as text")
+    table = LAYER_TABLES[layer]
+    if conn.scalar(sa.select(table.c.fid).where(table.c.fid == fid)) is None:
+        raise InvalidReport(f"no feature {fid!r} in layer {layer}: pick it on the map")
 
 
 def duplicate_candidates(engine: sa.Engine, report_id: int) -> list[dict[str, Any]]:
@@ -117,13 +160,17 @@ def update_report(engine: sa.Engine, report_id: int, user: User | None, *,
                   status: str | None = None, note: str | None = None,
                   project_id: int | None = None, duplicate_of: int | None = None
                   ) -> dict[str, Any]:
-    """Change a report's status (with a note), link it to a project, or mark it a duplicate."""
+    """Add a note to a report or link it to a project (inspector or above).  Its status
+    changes only by the steps of a case (``POST /api/cases/{id}/steps``)."""
     user = require(user, "inspector")
     _no_nul(note=note)
-    if status is not None and status not in _STATUS:
-        raise InvalidReport(f"unknown status {status!r}; statuses are: {', '.join(_STATUS)}")
-    if duplicate_of is not None:
-        status = "duplicate"
+    if status is not None or duplicate_of is not None:
+        current = conn_status(engine, report_id)
+        raise StatusByStep(
+            f"a case's status changes by its steps, one at a time: POST "
+            f"/api/cases/{report_id}/steps with one of: "
+            + (", ".join(steps_from(current)) or "none (the case is done)"),
+            current, steps_from(current))
     values: dict[str, Any] = {}
     with engine.begin() as conn:
         if conn.scalar(sa.select(reports.c.id).where(reports.c.id == report_id)
@@ -132,23 +179,24 @@ def update_report(engine: sa.Engine, report_id: int, user: User | None, *,
         if project_id is not None:
             _must_exist(conn, projects, project_id, "project")
             values["project_id"] = project_id
-        if duplicate_of is not None:
-            if duplicate_of == report_id:
-                raise InvalidReport("a report cannot be a duplicate of itself")
-            _must_exist(conn, reports, duplicate_of, "report")
-            values["duplicate_of"] = duplicate_of
-        if status is not None:
-            values["status"] = status
         if note:
             values["status_notes"] = note.strip()[:4000]
         if not values:
-            raise InvalidReport("nothing to change: give status, note, project_id or duplicate_of")
+            raise InvalidReport("nothing to change: give a note or project_id")
         conn.execute(reports.update().where(reports.c.id == report_id).values(
             **values, updated_at=sa.func.now(), version=reports.c.version + 1))
         conn.execute(report_events.insert().values(
-            report_id=report_id, actor=user.label, status=status, note=note,
-            data={k: v for k, v in values.items() if k != "status_notes"}))
+            report_id=report_id, actor=user.label, actor_id=user.id, action="note",
+            note=note, data={k: v for k, v in values.items() if k != "status_notes"}))
     return get_report(engine, report_id)
+
+
+def conn_status(engine: sa.Engine, report_id: int) -> str:
+    with engine.connect() as conn:
+        status = conn.scalar(sa.select(reports.c.status).where(reports.c.id == report_id))
+    if status is None:
+        raise NotFound(f"no report {report_id}")
+    return status
 
 
 def get_report(engine: sa.Engine, report_id: int) -> dict[str, Any]:
@@ -159,8 +207,14 @@ def get_report(engine: sa.Engine, report_id: int) -> dict[str, Any]:
     report = found[0]
     with engine.connect() as conn:
         report["history"] = [
-            {"at": e.at.isoformat(), "actor": e.actor, "status": e.status, "note": e.note}
-            for e in conn.execute(sa.select(report_events).where(
+            {"at": e.at.isoformat(), "actor": e.actor, "status": e.status, "note": e.note,
+             "action": e.action, "action_label": _step_label(e.action),
+             "from_status": e.from_status, "photo_id": e.photo_id,
+             "position": [e.lon, e.lat] if e.lon is not None else None,
+             "data": e.data or {}}
+            for e in conn.execute(sa.select(
+                report_events, sa.func.ST_X(report_events.c.geom).label("lon"),
+                sa.func.ST_Y(report_events.c.geom).label("lat")).where(
                 report_events.c.report_id == report_id).order_by(report_events.c.id.desc()))]
     return report
 
@@ -168,9 +222,26 @@ def get_report(engine: sa.Engine, report_id: int) -> dict[str, Any]:
 def list_reports(engine: sa.Engine, *, ids: list[int] | None = None,
                  statuses: list[str] | None = None, categories: list[str] | None = None,
                  department: str | None = None, since: dt.datetime | None = None,
-                 until: dt.datetime | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-    """Reports matching every given filter, newest first."""
+                 until: dt.datetime | None = None, limit: int = 1000, offset: int = 0,
+                 cell: int | None = None, community: str | None = None,
+                 street: str | None = None, overdue: bool | None = None,
+                 feature: tuple[str, str] | None = None,
+                 now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Reports (cases) matching every given filter, newest first."""
+    now = now or clock.now()
     conditions = []
+    if cell is not None:
+        conditions.append(reports.c.cell_id == cell)
+    if community:
+        conditions.append(reports.c.community == community)
+    if street:
+        conditions.append(reports.c.street == street)
+    if overdue is not None:
+        condition = overdue_condition(now)
+        conditions.append(condition if overdue else sa.not_(sa.func.coalesce(condition, False)))
+    if feature:
+        conditions.append(sa.and_(reports.c.feature_layer == feature[0],
+                                  reports.c.feature_fid == feature[1]))
     if ids:
         conditions.append(reports.c.id.in_(ids))
     if statuses:
@@ -184,18 +255,25 @@ def list_reports(engine: sa.Engine, *, ids: list[int] | None = None,
     if until:
         conditions.append(reports.c.requested_at <= until)
     query = (sa.select(reports, sa.func.ST_X(reports.c.geom).label("lon"),
-                       sa.func.ST_Y(reports.c.geom).label("lat"))
-             .where(*conditions).order_by(reports.c.id.desc()).limit(limit))
+                       sa.func.ST_Y(reports.c.geom).label("lat"),
+                       categories_table.c.name.label("category_zh"),
+                       categories_table.c.name_en.label("category_en"),
+                       categories_table.c.kind.label("category_kind"),
+                       categories_table.c.major_code, categories_table.c.minor_code)
+             .join(categories_table, categories_table.c.code == reports.c.category)
+             .where(*conditions).order_by(reports.c.id.desc()).limit(limit).offset(offset))
+    calendar = load_calendar()
     with engine.connect() as conn:
-        return [_record(row) for row in conn.execute(query).mappings()]
+        return [_record(row, now, calendar) for row in conn.execute(query).mappings()]
 
 
-def _record(row) -> dict[str, Any]:
-    category = _CATEGORY[row["category"]]
+def _record(row, now: dt.datetime, calendar) -> dict[str, Any]:
     status, open_closed = _STATUS[row["status"]]
-    return {
+    record = {
         "id": row["id"], "category": row["category"],
-        "category_label": {"zh": category.zh, "en": category.en},
+        "category_label": {"zh": row["category_zh"], "en": row["category_en"]},
+        "category_code": {"kind": row["category_kind"], "major": row["major_code"],
+                          "minor": row["minor_code"]},
         "description": row["description"], "status": row["status"],
         "status_label": {"zh": status.zh, "en": status.en}, "open311_status": open_closed,
         "status_notes": row["status_notes"], "department": row["department"],
@@ -204,7 +282,31 @@ def _record(row) -> dict[str, Any]:
         "project_id": row["project_id"], "duplicate_of": row["duplicate_of"],
         "requested_at": row["requested_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(), "version": row["version"],
+        "cell_id": row["cell_id"], "community": row["community"], "street": row["street"],
+        "feature": ({"layer": row["feature_layer"], "fid": row["feature_fid"]}
+                    if row["feature_layer"] else None),
+        "rework_count": row["rework_count"],
+        "escalated_at": _iso(row["escalated_at"]), "filed_at": _iso(row["filed_at"]),
+        "dispatched_at": _iso(row["dispatched_at"]), "handled_at": _iso(row["handled_at"]),
+        "closed_at": _iso(row["closed_at"]), "rating": row["rating"],
+        "rating_label": ({"zh": RATINGS[row["rating"]][0], "en": RATINGS[row["rating"]][1]}
+                         if row["rating"] else None),
+        "next_steps": steps_from(row["status"]),
     }
+    record["clock"] = clock_of(dict(row), now, calendar)
+    return record
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _step_label(action: str | None) -> dict[str, str] | None:
+    step = STEPS.get(action or "")
+    if step:
+        return {"zh": step.zh, "en": step.en}
+    return {"report": {"zh": "上报", "en": "Reported"}, "note": {"zh": "备注", "en": "Note"},
+            "migrate": {"zh": "迁移", "en": "Migrated"}}.get(action or "")
 
 
 def _position(lon: Any, lat: Any) -> tuple[float, float]:
