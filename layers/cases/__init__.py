@@ -1,0 +1,1 @@
+"""Cases (案件): categories, the lifecycle, the working-time clock, the grid, scoring."""
