@@ -19,9 +19,10 @@ DEFAULT_ZONE = "Asia/Shanghai"
 
 
 class ClockSettingInvalid(LianchuangError):
-    """``LIANCHUANG_TZ`` names no time zone: the server's setting, not the caller's (500)."""
+    """``LIANCHUANG_TZ`` names no time zone: the server's setting, not the caller's, so the
+    service is unavailable (503) until the admin fixes it; the message says how."""
 
-    status = 500
+    status = 503
 
 
 def zone() -> ZoneInfo:

@@ -60,9 +60,10 @@ Period = tuple[dt.time, dt.time]
 
 class WorkingCalendarInvalid(InvalidInput):
     """The override file, ``LIANCHUANG_WORK_HOURS`` or ``LIANCHUANG_CALENDAR`` is malformed:
-    the server's setting, not the caller's, so the API answers 500 (as for ``LIANCHUANG_TZ``)."""
+    the server's setting, not the caller's, so the API answers 503 (as for ``LIANCHUANG_TZ``)
+    until the admin fixes it; the message names the file, the field and the value."""
 
-    status = 500
+    status = 503
 
 
 @functools.lru_cache(maxsize=8192)
