@@ -25,4 +25,5 @@ def me() -> Response:
     """
     user = require_user("viewer")
     return json_response({"username": user.username, "display_name": user.display_name,
-                          "role": user.role, "department": user.department})
+                          "role": user.role, "department": user.department,
+                          "duties": list(user.duties)})

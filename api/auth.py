@@ -38,9 +38,11 @@ DEFAULT_SESSION_HOURS = 12
 #: The pages: asked for without a session in viewer mode, they send the browser to sign in.
 PAGES = frozenset({"webmap.index", "green_page.page", "inspection_page.inspection",
                    "dashboard.dashboard_page", "docs.docs"})
-#: Open to everyone whatever LIANCHUANG_READ says: the health check and signing in and out.
+#: Open to everyone whatever LIANCHUANG_READ says: the health check, signing in and out, and
+#: the public's reporting (with the categories it chooses from).
 OPEN_ENDPOINTS = frozenset({"health.healthz", "signin.sign_in_page", "signin.sign_in",
-                            "signin.sign_out", "webmap.static", None})
+                            "signin.sign_out", "webmap.static", "public.file_report",
+                            "public.follow", "public.rate", "cases.category_list", None})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

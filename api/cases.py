@@ -190,7 +190,7 @@ def case_list(query: dict) -> Response:
     until = (clock.day_start(query["until"] + dt.timedelta(days=1)) - dt.timedelta(microseconds=1)
              if "until" in query else None)
     found = problem_reports.list_reports(
-        get_engine(), statuses=statuses or None,
+        get_engine(), published_only=current_user() is None, statuses=statuses or None,
         categories=list(query.get("category", ())) or None,
         department=_text(query, "unit"), street=_text(query, "street"),
         community=_text(query, "community"), cell=query.get("cell"),
@@ -214,7 +214,8 @@ def case(case_id: int) -> Response:
     The case with its clock, next steps and every event, newest first; the ETag is its
     version.
     """
-    found = problem_reports.get_report(get_engine(), case_id)
+    found = problem_reports.get_report(get_engine(), case_id,
+                                       published_only=current_user() is None)
     return _etag(json_response(found), found)
 
 

@@ -187,15 +187,21 @@ def user() -> None:
                                 "(default: LIANCHUANG_TOKEN_DAYS, else 90 days).")
 @click.option("--password", "ask_password", is_flag=True,
               help="Ask for a password (typed twice, not shown): signing in on the pages.")
+@click.option("--duty", "duties", multiple=True,
+              type=click.Choice(["dispatcher", "handler", "supervisor", "leader"]),
+              help="A duty in the handling of cases (repeat for several): dispatcher 受理员, "
+                   "handler 处置单位 (needs --department), supervisor 监督员, leader 领导.")
 def user_add(username: str, display_name: str | None, role: str, department: str | None,
-             token: bool, expires: str | None, ask_password: bool) -> None:
+             token: bool, expires: str | None, ask_password: bool,
+             duties: tuple[str, ...]) -> None:
     """Create a user (and print a new API token, shown only once)."""
     from layers.tracking.accounts import create_user, issue_token, parse_lifetime, set_password
 
     lifetime = parse_lifetime(expires) if expires else "default"
     password = _new_password() if ask_password else None
     with db.get_engine().begin() as conn:
-        created = create_user(conn, username, display_name or username, role, department)
+        created = create_user(conn, username, display_name or username, role, department,
+                              duties=duties)
         if password is not None:
             set_password(conn, username, password)
         secret = issue_token(conn, username, lifetime=lifetime) if token else None
@@ -232,6 +238,35 @@ def user_password(username: str) -> None:
 
 def _new_password() -> str:
     return click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@user.command("duties")
+@click.argument("username")
+@click.argument("duties", nargs=-1)
+def user_duties(username: str, duties: tuple[str, ...]) -> None:
+    """Set USERNAME's duties in the handling of cases (none given: clears them):
+    dispatcher, handler (needs the user's department), supervisor, leader."""
+    from layers.tracking.accounts import set_duties
+
+    with db.get_engine().begin() as conn:
+        changed = set_duties(conn, username, duties)
+    click.echo(f"{changed.username}: {', '.join(changed.duties) or 'no duties'}", err=True)
+
+
+@main.group("cases")
+def cases_group() -> None:
+    """Cases (案件): escalation of overdue cases."""
+
+
+@cases_group.command("escalate")
+def cases_escalate() -> None:
+    """督办: escalate every case past its deadline and not yet escalated (run it from cron,
+    e.g. every 15 minutes in working hours); prints their ids."""
+    from layers.cases.cases import escalate_overdue
+
+    escalated = escalate_overdue(db.get_engine())
+    click.echo(f"escalated {len(escalated)} case(s)" + (
+        ": " + ", ".join(map(str, escalated)) if escalated else ""), err=True)
 
 
 @user.command("revoke")

@@ -25,11 +25,14 @@ from layers.tracking.attachments import MAX_BYTES as PHOTO_BYTES
 JSON_BODY_BYTES = 1024 * 1024
 #: Endpoints whose bodies may be larger: an upload with its form fields.
 BODY_LIMITS = {"photos.upload_photo": PHOTO_BYTES + 64 * 1024,
-               "open311.create_request": PHOTO_BYTES + 64 * 1024}
+               "open311.create_request": PHOTO_BYTES + 64 * 1024,
+               "public.file_report": PHOTO_BYTES + 64 * 1024}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Writes open to anyone who may read: they store nothing (signing in and out check the
-#: form's CSRF token themselves).
-PUBLIC_WRITES = frozenset({"metrics.scenario", "signin.sign_in", "signin.sign_out"})
+#: form's CSRF token themselves), or they are the public's own (a citizen's report, rate-
+#: limited; its rating, by tracking code).
+PUBLIC_WRITES = frozenset({"metrics.scenario", "signin.sign_in", "signin.sign_out",
+                           "public.file_report", "public.rate"})
 
 
 def register_request_guards(app: Flask) -> None:

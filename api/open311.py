@@ -10,9 +10,10 @@ a photo can come as a multipart ``media`` file.  Only the JSON format is offered
 from __future__ import annotations
 
 import datetime as dt
+import xml.etree.ElementTree as ET
 
 import marshmallow as ma
-from flask import Response, request
+from flask import Response, current_app, request
 
 from api import params
 from api.auth import current_user
@@ -128,7 +129,29 @@ def _open311_errors(func):
 
 @bp.errorhandler(LianchuangError)
 def _error(exc: LianchuangError) -> Response:
-    return json_response([{"code": exc.status, "description": str(exc)}], status=exc.status)
+    errors = [{"code": exc.status, "description": str(exc)}]
+    if request.path.endswith(".xml"):
+        response = _xml("errors", "error", errors)
+        response.status_code = exc.status
+        return response
+    return json_response(errors, status=exc.status)
+
+
+def _xml(root_name: str, item_name: str, items: list[dict]) -> Response:
+    """*items* as GeoReport v2 XML: one *item_name* element per item, one child per member
+    (lists of attributes become nested elements; None an empty element)."""
+    root = ET.Element(root_name)
+    for item in items:
+        element = ET.SubElement(root, item_name)
+        for key, value in item.items():
+            child = ET.SubElement(element, key)
+            if isinstance(value, bool):
+                child.text = "true" if value else "false"
+            elif value is not None:
+                child.text = str(value)
+    body = ET.tostring(root, encoding="unicode", xml_declaration=False)
+    return current_app.response_class('<?xml version="1.0" encoding="utf-8"?>\n' + body,
+                                      mimetype="text/xml")
 
 
 @bp.get("/services.json")
@@ -140,9 +163,25 @@ def services(query: dict) -> Response:
 
     Every report category as an Open311 service; `lang=en` names them in English.
     """
+    return json_response(_services())
+
+
+@bp.get("/services.xml")
+@bp.query(ServicesQuery)
+@bp.content(200, "The services as GeoReport v2 XML", "text/xml")
+@_open311_errors
+def services_xml(query: dict) -> Response:
+    """Open311 services (XML)
+
+    The same services as `services.json`, as GeoReport v2 XML.
+    """
+    return _xml("services", "service", _services())
+
+
+def _services() -> list[dict]:
     with get_engine().connect() as conn:
         found = case_categories.list_categories(conn)
-    return json_response([_service(c, page_language()) for c in found])
+    return [_service(c, page_language()) for c in found]
 
 
 @bp.get("/services/<code>.json", parameters=[{
@@ -214,19 +253,36 @@ def list_requests(query: dict) -> Response:
 
     Filtered by `service_request_id`, `service_code`, `status` (open/closed) and dates.
     """
+    return json_response(_requests(query))
+
+
+@bp.get("/requests.xml")
+@bp.query(RequestsQuery)
+@bp.content(200, "The service requests as GeoReport v2 XML", "text/xml")
+@_open311_errors
+def list_requests_xml(query: dict) -> Response:
+    """Open311 service requests (XML)
+
+    The same requests as `requests.json`, as GeoReport v2 XML.
+    """
+    return _xml("service_requests", "request", _requests(query))
+
+
+def _requests(query: dict) -> list[dict]:
     ids = _int_list(query.get("service_request_id"))
     if ids is not None:
         ids = [i for i in ids if 1 <= i <= MAX_ROW_ID]  # no request has any other id
         if not ids:
-            return json_response([])
+            return []
     status = query.get("status")
     statuses = problem_reports.statuses_where(status) if status else None
     categories = [c for c in (query.get("service_code") or "").split(",") if c] or None
     found = problem_reports.list_reports(
-        get_engine(), ids=ids, statuses=statuses, categories=categories,
+        get_engine(), published_only=current_user() is None, ids=ids, statuses=statuses,
+        categories=categories,
         since=_datetime(query, "start_date"), until=_datetime(query, "end_date"),
         limit=1000 if ids else 100)
-    return json_response([_request(r) for r in found])
+    return [_request(r) for r in found]
 
 
 @bp.get("/requests/<request_id>.json")
@@ -238,11 +294,28 @@ def get_request(query: dict, request_id: str) -> Response:
 
     As a one-element array (as the specification has it).
     """
+    return json_response(_one_request(request_id))
+
+
+@bp.get("/requests/<request_id>.xml")
+@bp.query(WithKey)
+@bp.content(200, "The service request as GeoReport v2 XML", "text/xml")
+@_open311_errors
+def get_request_xml(query: dict, request_id: str) -> Response:
+    """One Open311 service request (XML)
+
+    As `requests/{id}.json`, in GeoReport v2 XML.
+    """
+    return _xml("service_requests", "request", _one_request(request_id))
+
+
+def _one_request(request_id: str) -> list[dict]:
     ids = _int_list(request_id)
     if len(ids) != 1 or not 1 <= ids[0] <= MAX_ROW_ID:
         raise NotFound(f"no service request {request_id!r}; list them at "
                        "/open311/v2/requests.json")
-    return json_response([_request(problem_reports.get_report(get_engine(), ids[0]))])
+    return [_request(problem_reports.get_report(
+        get_engine(), ids[0], published_only=current_user() is None))]
 
 
 def _service(category: dict, lang: str) -> dict:

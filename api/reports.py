@@ -46,7 +46,7 @@ def report_list(query: dict) -> Response:
     Reports as GeoJSON points, newest first, by `status`, `category` and `department`.
     """
     found = problem_reports.list_reports(
-        get_engine(),
+        get_engine(), published_only=current_user() is None,
         statuses=[choice_code(_STATUS_CHOICES, v, "report status")
                   for v in query.get("status", ())] or None,
         categories=[plain_text(v, "category") for v in query.get("category", ())] or None,
@@ -67,7 +67,8 @@ def report(report_id: int) -> Response:
 
     A report with its history, newest first.
     """
-    return json_response(problem_reports.get_report(get_engine(), report_id))
+    return json_response(problem_reports.get_report(
+        get_engine(), report_id, published_only=current_user() is None))
 
 
 @bp.patch("/<id:report_id>", parameters=[REPORT_ID])

@@ -163,6 +163,9 @@ class User(Document):
     display_name = fields.String()
     role = fields.String()
     department = fields.String(allow_none=True)
+    duties = fields.List(fields.String(), metadata={
+        "description": "Duties in the handling of cases: dispatcher, handler, supervisor, "
+                       "leader."})
 
 
 class Photo(Document):

@@ -250,7 +250,7 @@ BAD_PLANS = [
      "project 1 has no site parks:p1; its sites are road_segments:r1"),
     ({"stops": [{"layer": "nope", "fid": "x"}]}, 400, "unknown layer"),
     ({"stops": [{"lon": SE[0], "lat": SE[1], "latest": "06:00"}]}, 400, "before the working"),
-    ({"reports": {"status": ["resolved"]}}, 400, "only open reports"),
+    ({"reports": {"status": ["closed"]}}, 400, "only open reports"),
     ({"projects": {}, "today": "2026-13-01"}, 400, "YYYY-MM-DD"),
     ({"projects": {}, "extra": 1}, 400, "unknown member"),
 ]

@@ -120,7 +120,7 @@ def test_report_update_needs_an_inspector(client, tokens, role, expected):
         "long": "107.75", "description": "垃圾堆积"})
     report_id = filed.get_json()[0]["service_request_id"]
 
-    response = client.patch(f"/api/reports/{report_id}", json={"status": "resolved"},
+    response = client.patch(f"/api/reports/{report_id}", json={"note": "已电话联系"},
                             headers=_auth(tokens.get(role)))
 
     assert response.status_code == expected
@@ -170,10 +170,14 @@ def test_open311_request_by_an_inspector_appears_on_the_map_assigned(client, cit
     assert filed.status_code == 201
     receipt = filed.get_json()[0]
     assert "县城市管理局" in receipt["service_notice"]
-    request = client.get(f"/open311/v2/requests/{receipt['service_request_id']}.json").get_json()[0]
+    signed = _auth(tokens["inspector"])
+    request = client.get(f"/open311/v2/requests/{receipt['service_request_id']}.json",
+                         headers=signed).get_json()[0]
     assert (request["status"], request["agency_responsible"]) == ("open", "县城市管理局")
-    on_map = client.get("/api/reports").get_json()["features"]
+    on_map = client.get("/api/reports", headers=signed).get_json()["features"]
     assert [f["properties"]["description"] for f in on_map] == ["河滨北路垃圾堆积"]
+    # Not yet filed by a dispatcher: not published to readers who are not signed in.
+    assert client.get("/api/reports").get_json()["features"] == []
 
 
 def test_open311_post_without_token_is_an_open311_401_naming_api_key(client, city):
@@ -201,18 +205,26 @@ def test_open311_list_by_ids_out_of_range_is_empty_not_an_error(client, city):
     assert too_many.status_code == 400 and "at most 1000" in too_many.get_json()[0]["description"]
 
 
-def test_open311_lists_by_status(client, city, tokens):
+def test_open311_lists_by_status(client, city, tokens, clean_db):
     for description in ("一", "二"):
         client.post("/open311/v2/requests.json", data={
             "api_key": tokens["inspector"], "service_code": "road_damage", "lat": "32.99",
             "long": "107.75", "description": description})
-    first = client.get("/open311/v2/requests.json").get_json()[-1]["service_request_id"]
-    client.patch(f"/api/reports/{first}", json={"status": "resolved", "note": "已修复"},
-                 headers=_auth(tokens["inspector"]))
+    signed = _auth(tokens["inspector"])
+    first = client.get("/open311/v2/requests.json", headers=signed).get_json()[-1][
+        "service_request_id"]
+    with clean_db.begin() as conn:
+        create_user(conn, "zhang", "张受理", "inspector", duties=("dispatcher",))
+        dispatcher = _auth(issue_token(conn, "zhang"))
+    refused = client.post(f"/api/cases/{first}/steps", headers={**dispatcher, "If-Match": '"1"'},
+                          json={"action": "refuse", "note": "已修复，不予立案"})
+    assert refused.status_code == 200, refused.get_json()
 
-    closed = client.get("/open311/v2/requests.json?status=closed").get_json()
-    assert [(r["service_request_id"], r["status_notes"]) for r in closed] == [(first, "已修复")]
-    assert len(client.get("/open311/v2/requests.json?status=open").get_json()) == 1
+    closed = client.get("/open311/v2/requests.json?status=closed", headers=signed).get_json()
+    assert [(r["service_request_id"], r["status_notes"]) for r in closed] == [
+        (first, "已修复，不予立案")]
+    assert len(client.get("/open311/v2/requests.json?status=open",
+                          headers=signed).get_json()) == 1
 
 
 def test_fifty_concurrent_updates_lose_nothing(live_server, city, tokens, clean_db):

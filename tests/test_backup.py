@@ -17,6 +17,7 @@ from layers.storage.models import (
     LAYER_TABLES,
     api_tokens,
     attachments,
+    grid_cells,
     inspection_routes,
     layer_table,
     metadata,
@@ -53,11 +54,31 @@ def everything(city, clean_db):
                                                             tzinfo=UTC),
             "actor": "李督查", "kind": "photo", "note": "现场照片", "photo_id": "a1b2c3",
             "data": {"progress": {"old": 40, "new": 45}, "标签": ["路面", "人行道"]}})
+        cell = conn.execute(grid_cells.insert().returning(grid_cells.c.id), {
+            "code": "610724001001-0001", "community": "东渡社区", "street": "城南街道",
+            "supervisor_id": inspector.id, "geom": "SRID=4326;POLYGON((107.712 32.981,"
+            "107.713 32.981,107.713 32.982,107.712 32.982,107.712 32.981))"}).scalar_one()
         first = conn.execute(reports.insert().returning(reports.c.id), {
             "category": "road_damage", "description": "路面坑槽", "department": "县住建局",
             "geom": "SRID=4326;POINT(107.7123456789 32.9812345678)",
             "reporter_id": inspector.id, "project_id": city["DL-001"],
-            "photo_id": "a1b2c3"}).scalar_one()
+            "photo_id": "a1b2c3", "status": "closed", "cell_id": cell,
+            "community": "东渡社区", "street": "城南街道", "tracking_code": "ABCDEFGH23",
+            "feature_layer": "road_segments", "feature_fid": "r1", "category_version": 1,
+            "time_limit_min": 2100, "extension_min": 60, "clock_used_min": 123.5,
+            "deadline_at": dt.datetime(2024, 5, 9, 9, 0, tzinfo=UTC),
+            "warn_at": dt.datetime(2024, 5, 8, 9, 0, tzinfo=UTC),
+            "filed_at": dt.datetime(2024, 5, 2, 9, 0, tzinfo=UTC),
+            "dispatched_at": dt.datetime(2024, 5, 2, 9, 5, tzinfo=UTC),
+            "handled_at": dt.datetime(2024, 5, 3, 9, 5, tzinfo=UTC),
+            "closed_at": dt.datetime(2024, 5, 3, 10, 5, tzinfo=UTC), "handler_id": inspector.id,
+            "handled_on_time": True, "rework_count": 1, "rating": "fair",
+            "rated_at": dt.datetime(2024, 5, 4, 10, 5, tzinfo=UTC),
+            "intake_ip_hash": "ab" * 16, "intake_device_hash": "cd" * 16}).scalar_one()
+        conn.execute(report_events.insert(), {
+            "report_id": first, "actor": "李督查", "actor_id": inspector.id, "action": "verify",
+            "from_status": "handled", "status": "verified", "photo_id": "a1b2c3",
+            "geom": "SRID=4326;POINT(107.7123 32.9812)", "data": {"distance_m": 12.5}})
         second = conn.execute(reports.insert().returning(reports.c.id), {
             "category": "road_damage", "description": "同一坑槽", "department": "县住建局",
             "geom": "SRID=4326;POINT(107.7123 32.9812)", "duplicate_of": first,
@@ -145,9 +166,10 @@ def test_ids_continue_after_the_restored_ones(everything, clean_db, tmp_path):
             "code": "NEW-1", "name": "新项目", "category": "road", "campaigns": [],
             "department": "住建局", "status": "planned"}).scalar_one()
         assert new == largest + 1
+        last_event = conn.scalar(sa.select(sa.func.max(report_events.c.id)))
         event = conn.execute(report_events.insert().returning(report_events.c.id),
                              {"report_id": 1, "actor": "t"}).scalar_one()
-        assert event == 2
+        assert (last_event, event) == (2, 3)
 
 
 def test_restore_keeps_logins(everything, clean_db, tmp_path):

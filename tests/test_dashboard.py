@@ -25,18 +25,21 @@ TODAY = dt.date(2024, 7, 1)
 
 @pytest.fixture
 def with_reports(city, clean_db, client) -> dict[str, int]:
-    """The city and three reports: garbage ×2 (县城市管理局; one resolved), road damage
-    (县住建局)."""
+    """The city and three reports: garbage ×2 (县城市管理局; one refused by the dispatcher),
+    road damage (县住建局)."""
     with clean_db.begin() as conn:
         create_user(conn, "li", "小李", "inspector", None)
         token = issue_token(conn, "li")
+        create_user(conn, "zhang", "张受理", "inspector", duties=("dispatcher",))
+        dispatcher = issue_token(conn, "zhang")
     filed = [client.post("/open311/v2/requests.json", data={
         "api_key": token, "service_code": code, "lat": lat, "long": "107.75",
         "description": "问题"}).get_json()[0]["service_request_id"]
         for code, lat in (("garbage", "32.99"), ("garbage", "33.01"), ("road_damage", "32.98"))]
-    resolved = client.patch(f"/api/reports/{filed[1]}", json={"status": "resolved"},
-                            headers={"Authorization": f"Bearer {token}"})
-    assert resolved.status_code == 200
+    refused = client.post(f"/api/cases/{filed[1]}/steps",
+                          json={"action": "refuse", "note": "已自行清理"},
+                          headers={"Authorization": f"Bearer {dispatcher}", "If-Match": '"1"'})
+    assert refused.status_code == 200, refused.get_json()
     return city
 
 
@@ -116,9 +119,11 @@ def test_overdue_list_is_the_late_unfinished_projects(clean_db, city):
 
 def test_reports_by_status_lists_every_status(clean_db, with_reports):
     assert dashboard.reports_by(clean_db, "status") == [
-        {"key": "submitted", "count": 2}, {"key": "assigned", "count": 0},
-        {"key": "in_progress", "count": 0}, {"key": "resolved", "count": 1},
-        {"key": "rejected", "count": 0}, {"key": "duplicate", "count": 0}]
+        {"key": "reported", "count": 2}, {"key": "filed", "count": 0},
+        {"key": "dispatched", "count": 0}, {"key": "handled", "count": 0},
+        {"key": "verified", "count": 0}, {"key": "suspended", "count": 0},
+        {"key": "closed", "count": 0}, {"key": "refused", "count": 1},
+        {"key": "duplicate", "count": 0}]
 
 
 def test_reports_by_department_most_first(clean_db, with_reports):
@@ -174,8 +179,9 @@ def test_page_counts_reports_by_status_and_category(client, with_reports):
     status_rows = dict(zip(_labels(tree, "#reports-by-status .db-label"),
                            [t.text_content() for t in
                             _select(tree, "#reports-by-status .db-value")]))
-    assert status_rows == {"已提交": "2", "已派单": "0", "处置中": "0", "已处置": "1",
-                           "不予处理": "0", "重复": "0"}
+    assert status_rows == {"已上报": "2", "已立案": "0", "处置中": "0", "待核查": "0",
+                           "已核查": "0", "挂账": "0", "已结案": "0", "不予立案": "1",
+                           "重复": "0"}
     assert _labels(tree, "#reports-by-category .db-label") == [
         "垃圾堆积", "道路破损"]
 
@@ -199,7 +205,7 @@ def test_english_page(client, with_reports):
     assert tree.get("lang") == "en"
     assert _text(tree, "h1") == "Lianchuang · campaign dashboard"
     assert "National Sanitary County" in _text(tree, "#by-campaign")
-    assert "Submitted" in _text(tree, "#reports-by-status")
+    assert "Not filed" in _text(tree, "#reports-by-status")
     assert "Planned" in _text(tree, "#overdue")
     assert "/feeds/changes.atom?lang=en" in [a.get("href") for a in _select(tree, "a")]
 

@@ -302,7 +302,7 @@ def test_the_street_graph_is_built_once_per_version_of_the_streets(clean_db, tow
     ({"projects": {"overdue": "yes"}}, "overdue must be true or false"),
     ({"projects": {"not_inspected_days": 0}}, "not_inspected_days=0 is out of range"),
     ({"projects": {"colour": "red"}}, "unknown member"),
-    ({"reports": {"status": ["resolved"]}}, "only open reports"),
+    ({"reports": {"status": ["closed"]}}, "only open reports"),
     ({"stops": [{"lon": 33.0, "lat": 107.7}]}, "outside China"),
     ({"stops": [{"lon": 2.35, "lat": 48.85}]}, "outside China"),
     ({"stops": [{"name": "x"}]}, "must name a site"),

@@ -126,9 +126,9 @@ def build_town(engine: sa.Engine) -> dict[str, int]:
         add_event(conn, ids["XC-001"], _at(1), kind="import", status="in_progress")
         add_event(conn, ids["XC-002"], _at(3), kind="note", note="现场查看：铺装完成")
         add_event(conn, ids["XC-003"], _at(60), kind="photo", note="验收照片")
-        ids["R1"] = add_report(conn, "garbage", "submitted", X[1], Y[2])
-        ids["R2"] = add_report(conn, "road_damage", "resolved", X[0], Y[2])
-        ids["R3"] = add_report(conn, "street_cleaning", "in_progress", X[2], Y[1])
+        ids["R1"] = add_report(conn, "garbage", "reported", X[1], Y[2])
+        ids["R2"] = add_report(conn, "road_damage", "closed", X[0], Y[2])
+        ids["R3"] = add_report(conn, "street_cleaning", "dispatched", X[2], Y[1])
     return ids
 
 

@@ -8,7 +8,7 @@ from pyproj import Transformer
 from layers.exchange.importer import import_paths
 from layers.tracking.accounts import create_user
 from layers.tracking.attachments import UploadRefused, UploadTooLarge, save_photo
-from layers.tracking.problem_reports import InvalidReport, file_report, update_report
+from layers.tracking.problem_reports import InvalidReport, file_report
 from tests.files import square, write_layer
 from tests.images import PNG
 
@@ -93,20 +93,6 @@ def test_text_with_a_control_character_is_refused_naming_field_and_character(cou
 def test_unknown_category_lists_the_services(county):
     with pytest.raises(InvalidReport, match="garbage"):
         file_report(county, None, category="ufo", lon=107.78, lat=32.99, description="x")
-
-
-def test_status_changes_keep_notes_in_the_history(county):
-    with county.begin() as conn:
-        inspector = create_user(conn, "li", "李督查", "inspector")
-    report = file_report(county, None, category="garbage", lon=107.78, lat=32.99,
-                         description="垃圾")
-
-    updated = update_report(county, report["id"], inspector, status="resolved",
-                            note="已清运")
-
-    assert (updated["status"], updated["open311_status"]) == ("resolved", "closed")
-    assert updated["history"][0]["note"] == "已清运"
-    assert len(updated["history"]) == 2
 
 
 def test_photo_upload_checks_content_type_and_size(clean_db, tmp_path, monkeypatch):

@@ -376,7 +376,8 @@ def clock_of(record: dict[str, Any], now: dt.datetime | None = None,
             "extension_requested_min": record.get("extension_requested_min"),
             "used_min": round(used, 1), "remaining_min": round(total - used, 1),
             "share": round(used / total, 3) if total else None,
-            "deadline": deadline.isoformat() if deadline else None, "judgement": judgement}
+            "deadline": deadline.astimezone(clock.zone()).isoformat() if deadline else None,
+            "judgement": judgement}
 
 
 def overdue_condition(now: dt.datetime):

@@ -306,11 +306,15 @@ reports = sa.Table(
     sa.Column("escalated_at", sa.DateTime(timezone=True), comment="督办"),
     sa.Column("rating", sa.Text, comment="satisfied / fair / dissatisfied"),
     sa.Column("rated_at", sa.DateTime(timezone=True)),
+    sa.Column("intake_ip_hash", sa.Text, comment="public intake: the sender's address, hashed"),
+    sa.Column("intake_device_hash", sa.Text, comment="public intake: the device, hashed"),
     sa.CheckConstraint(sa.text(f"status IN ({_codes(c for c, _ in REPORT_STATUSES)})"),
                        name="status_allowed"),
     sa.CheckConstraint(sa.text("rating IN ('satisfied', 'fair', 'dissatisfied')"),
                        name="rating_allowed"),
     sa.Index("ix_reports_department_status", "department", "status"),
+    sa.Index("ix_reports_intake_ip_hash", "intake_ip_hash", "requested_at"),
+    sa.Index("ix_reports_intake_device_hash", "intake_device_hash", "requested_at"),
     comment="问题上报与案件",
 )
 

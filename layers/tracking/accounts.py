@@ -90,6 +90,22 @@ def create_user(conn: sa.Connection, username: str, display_name: str, role: str
     return _user(row)
 
 
+def set_duties(conn: sa.Connection, username: str, duties: tuple[str, ...]) -> User:
+    """Give *username* exactly *duties* (in the handling of cases) and return the user."""
+    duties = tuple(dict.fromkeys(duties))
+    unknown = [d for d in duties if d not in _DUTIES]
+    if unknown:
+        raise AccountError(f"unknown duty {unknown[0]!r}; duties are: {', '.join(_DUTIES)}")
+    row = conn.execute(users.update().where(users.c.username == username)
+                       .values(duties=list(duties)).returning(users)).first()
+    if row is None:
+        raise AccountError(f"no user {username!r}; create it with `lianchuang user add`")
+    if "handler" in duties and not row.department:
+        raise AccountError(f"{username} has no department: a handler handles its unit's cases; "
+                           "create the user with --department")
+    return _user(row)
+
+
 def issue_token(conn: sa.Connection, username: str, label: str | None = None, *,
                 lifetime: dt.timedelta | None | str = "default") -> str:
     """Create a token for *username* and return it; it cannot be shown again.

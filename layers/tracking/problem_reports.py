@@ -35,6 +35,8 @@ from layers.storage.text import text_problem
 from layers.tracking.accounts import User, require
 
 _GEOGRAPHY = Geography(srid=STORAGE_SRID)
+#: Statuses a reader who is not signed in never sees: not yet filed, or refused.
+UNPUBLISHED = ("reported", "refused")
 #: An open report of the same category this close (metres) is suggested as a duplicate.
 DUPLICATE_RADIUS_M = 50.0
 _STATUS = {c.code: (c, open_closed) for c, open_closed in REPORT_STATUSES}
@@ -68,7 +70,8 @@ def file_report(engine: sa.Engine, user: User | None, *, category: str, lon: flo
                 description: str, address: str | None = None, photo_id: str | None = None,
                 reporter_name: str | None = None, reporter_contact: str | None = None,
                 project_id: int | None = None, feature_layer: str | None = None,
-                feature_fid: str | None = None) -> dict[str, Any]:
+                feature_fid: str | None = None, intake: dict[str, str] | None = None
+                ) -> dict[str, Any]:
     """File a report (上报: the first step of a case) and return it, with the unit its
     category's rules suggest, its cell, community and street office, its tracking code and
     duplicate suggestions."""
@@ -101,7 +104,7 @@ def file_report(engine: sa.Engine, user: User | None, *, category: str, lon: flo
             reporter_id=user.id if user else None, reporter_name=reporter_name,
             reporter_contact=reporter_contact, project_id=project_id,
             tracking_code=tracking_code, feature_layer=feature_layer,
-            feature_fid=feature_fid, **where,
+            feature_fid=feature_fid, **where, **(intake or {}),
         ).returning(reports.c.id)).scalar_one()
         conn.execute(report_events.insert().values(
             report_id=report_id, actor=user.label if user else (reporter_name or "公众"),
@@ -199,9 +202,11 @@ def conn_status(engine: sa.Engine, report_id: int) -> str:
     return status
 
 
-def get_report(engine: sa.Engine, report_id: int) -> dict[str, Any]:
-    """One report with its history, newest event first."""
-    found = list_reports(engine, ids=[report_id])
+def get_report(engine: sa.Engine, report_id: int, *, published_only: bool = False
+               ) -> dict[str, Any]:
+    """One report with its history, newest event first (*published_only*: see
+    :func:`list_reports`)."""
+    found = list_reports(engine, ids=[report_id], published_only=published_only)
     if not found:
         raise NotFound(f"no report {report_id}")
     report = found[0]
@@ -226,10 +231,14 @@ def list_reports(engine: sa.Engine, *, ids: list[int] | None = None,
                  cell: int | None = None, community: str | None = None,
                  street: str | None = None, overdue: bool | None = None,
                  feature: tuple[str, str] | None = None,
-                 now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Reports (cases) matching every given filter, newest first."""
+                 now: dt.datetime | None = None, published_only: bool = False
+                 ) -> list[dict[str, Any]]:
+    """Reports (cases) matching every given filter, newest first; *published_only*: not
+    those still waiting to be filed or refused (what a reader who is not signed in sees)."""
     now = now or clock.now()
     conditions = []
+    if published_only:
+        conditions.append(reports.c.status.notin_(UNPUBLISHED))
     if cell is not None:
         conditions.append(reports.c.cell_id == cell)
     if community:

@@ -179,6 +179,10 @@ def upgrade() -> None:
         ('escalated_at', sa.Column('escalated_at', sa.DateTime(timezone=True), comment='督办')),
         ('rating', sa.Column('rating', sa.Text(), comment='satisfied / fair / dissatisfied')),
         ('rated_at', sa.Column('rated_at', sa.DateTime(timezone=True))),
+        ('intake_ip_hash', sa.Column('intake_ip_hash', sa.Text(),
+                                     comment="public intake: the sender's address, hashed")),
+        ('intake_device_hash', sa.Column('intake_device_hash', sa.Text(),
+                                         comment='public intake: the device, hashed')),
     ):
         op.add_column('reports', column)
     op.create_foreign_key(op.f('fk_reports_cell_id_grid_cells'), 'reports', 'grid_cells',
@@ -189,6 +193,10 @@ def upgrade() -> None:
     op.create_index(op.f('ix_reports_cell_id'), 'reports', ['cell_id'], unique=False)
     op.create_index('ix_reports_department_status', 'reports', ['department', 'status'],
                     unique=False)
+    op.create_index('ix_reports_intake_ip_hash', 'reports', ['intake_ip_hash', 'requested_at'],
+                    unique=False)
+    op.create_index('ix_reports_intake_device_hash', 'reports',
+                    ['intake_device_hash', 'requested_at'], unique=False)
     op.alter_column('reports', 'status', server_default='reported')
     op.alter_column('reports', 'category', comment='Open311 service_code')
     op.create_table_comment('reports', '问题上报与案件')
