@@ -6,6 +6,8 @@ The figures come from :mod:`layers.tracking.dashboard`, their labels and chart l
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Response, render_template, request, url_for
 
 from api import params
@@ -13,6 +15,7 @@ from api.database import get_engine
 from api.i18n import page_language
 from api.openapi import Blueprint
 from layers import clock
+from layers.cases import scoring
 from layers.exchange import ledger_export
 from layers.tracking import dashboard
 from webmap.dashboard import dashboard_view
@@ -44,9 +47,17 @@ def dashboard_page(query: dict) -> Response:
         "reports_by_department": dashboard.reports_by(engine, "department"),
         "changes": dashboard.status_changes(engine, RECENT_CHANGES),
     }
+    month = today.strftime("%Y-%m")
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    since, until = scoring.period_of_month(month)
+    with engine.connect() as conn:
+        rows = scoring.score(conn, since, until, "unit")
+    scores = {"month": month, "rows": rows,
+              "bulletin_url": url_for("cases.case_bulletin", month=month),
+              "last_bulletin_url": url_for("cases.case_bulletin", month=last_month)}
     other = "zh" if lang == "en" else "en"
     html = render_template(
-        "dashboard.html", **dashboard_view(figures, lang, today),
+        "dashboard.html", **dashboard_view(figures, lang, today), scores=scores,
         map_url=request.script_root + "/" + ("?lang=en" if lang == "en" else ""),
         other_url=url_for("dashboard.dashboard_page", lang=other),
         css_url=url_for("webmap.static", filename="dashboard.css"),

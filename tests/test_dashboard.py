@@ -262,3 +262,24 @@ def test_long_labels_are_shortened_to_fit_with_the_full_label_kept():
     assert bar.full_label == "Provincial Eco-Garden County of Shaanxi"
     assert bar.segments[0].x == chart.plot_x
     assert bar.segments[0].width == pytest.approx(chart.plot_width)  # 2 of a scale ending at 2
+
+
+def test_page_scores_this_month_s_cases_by_unit(client, clean_db, city):
+    from layers.cases.cases import take_step
+    from layers.tracking.problem_reports import file_report
+
+    with clean_db.begin() as conn:
+        dispatcher = create_user(conn, "zhang", "张受理", "inspector", duties=("dispatcher",))
+    case = file_report(clean_db, None, category="garbage", lon=107.76, lat=32.98,
+                       description="垃圾")
+    take_step(clean_db, case["id"], dispatcher, "accept", version=1)
+    take_step(clean_db, case["id"], dispatcher, "dispatch", version=2)
+    tree = _page(client)
+
+    card = _select(tree, "#case-scores")[0]
+    cells = [c.text_content().strip() for c in _select(card, "tbody td")]
+    assert cells[:4] == ["1", "县城市管理局", "1", "0"]
+    month = clock.today().strftime("%Y-%m")
+    links = [a.get("href") for a in _select(card, "a")]
+    assert f"/api/cases/bulletin?month={month}" in links
+    assert client.get(links[0]).status_code == 200
