@@ -345,3 +345,33 @@ def test_a_dispatch_uses_the_limit_of_the_category_then_in_force(clean_db, peopl
                              version=before["version"])
     case = dispatched(clean_db, people, when=at("2026-11-02", "09:00"))
     assert case["clock"]["limit_min"] == 420  # one working day of 7 hours
+
+
+def test_an_escalation_is_posted_to_the_webhook(clean_db, people, monkeypatch):
+    import http.server
+    import json
+    import threading
+
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    monkeypatch.setenv("LIANCHUANG_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
+    case = dispatched(clean_db, people, when=at("2026-11-02", "09:00"))
+    escalate_overdue(clean_db, now=at("2026-11-02", "11:30"))
+    for _ in range(50):
+        if received:
+            break
+        threading.Event().wait(0.1)
+    server.server_close()
+    assert received == [{"event": "escalate", "case_id": case["id"], "unit": "县城市管理局",
+                         "automatic": True}]
