@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response, current_app, render_template
 
 from api import params, schemas
 from api.auth import current_user
@@ -26,6 +26,7 @@ from layers.cases import bulletin, categories, cases, lifecycle, scoring
 from layers.serving.query import plain_text
 from layers.storage.catalogue import REPORT_STATUSES
 from layers.tracking import problem_reports
+from webmap.pdf import print_pdf
 
 bp = Blueprint("cases", __name__, url_prefix="/api",
                description="Cases (案件): categories, steps on the clock, scoring and the "
@@ -35,6 +36,7 @@ CASE_ID = {"in": "path", "name": "case_id", "schema": {"type": "integer", "minim
 CODE = {"in": "path", "name": "code", "schema": {"type": "string", "maxLength": 64}}
 _WRITE = {"security": [{"token": []}]}
 _STATUS_CODES = [choice.code for choice, _ in REPORT_STATUSES]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class CaseListQuery(params.QuerySchema):
@@ -82,7 +84,9 @@ class ScoreQuery(params.QuerySchema):
 
 class BulletinQuery(params.QuerySchema):
     month = params.Text(required=True, metadata={"description": "YYYY-MM"})
-    format = params.Choice(("xlsx",), load_default="xlsx")
+    format = params.Choice(("xlsx", "pdf", "html"), load_default="xlsx", metadata={
+        "description": "xlsx (default), pdf (printed by headless Chromium; 503 where it is "
+                       "missing) or html (a printable page)."})
 
 
 class CategoryBody(ma.Schema):
@@ -280,21 +284,36 @@ def case_scores(query: dict) -> Response:
 
 @bp.get("/cases/bulletin")
 @bp.query(BulletinQuery)
-@bp.content(200, "The bulletin (通报) workbook",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@bp.content(200, "The bulletin (通报)", XLSX, "application/pdf", "text/html")
+@bp.errors(400, 503)
 def case_bulletin(query: dict) -> Response:
     """Monthly bulletin
 
-    The month's 通报 as an XLSX workbook: units ranked, street offices, communities, and
-    what each figure means.
+    The month's 通报: units ranked, street offices, communities, and what each figure
+    means; as an XLSX workbook, a PDF or a printable page (Chinese).
     """
     month = query["month"]
     since, until = scoring.period_of_month(month)
     with get_engine().connect() as conn:
-        content = bulletin.workbook(conn, month, since, until)
-    response = current_app.response_class(
-        content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{month}.xlsx"'
+        if query["format"] == "xlsx":
+            return _attachment(bulletin.workbook(conn, month, since, until), XLSX,
+                               f"bulletin-{month}.xlsx")
+        tables = {by: scoring.score(conn, since, until, by)
+                  for by in ("unit", "street", "community")}
+    html = render_template(
+        "case_bulletin.html", month=month, first_day=since.date().isoformat(),
+        last_day=(until - dt.timedelta(days=1)).date().isoformat(),
+        made=clock.now().strftime("%Y-%m-%d %H:%M"), units=tables["unit"],
+        streets=tables["street"], communities=tables["community"],
+        total=scoring.totals(tables["unit"]), definitions=scoring.DEFINITIONS)
+    if query["format"] == "pdf":
+        return _attachment(print_pdf(html), "application/pdf", f"bulletin-{month}.pdf")
+    return current_app.response_class(html, mimetype="text/html")
+
+
+def _attachment(content: bytes, mimetype: str, filename: str) -> Response:
+    response = current_app.response_class(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

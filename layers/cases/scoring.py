@@ -97,6 +97,19 @@ def score(conn: sa.Connection, since: dt.datetime, until: dt.datetime, by: str =
     return rows
 
 
+def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of all *rows* together (counts summed, rates recomputed)."""
+    keys = ("dispatched", "closed", "closed_on_time", "reworked", "reworks", "overdue",
+            "satisfied", "fair", "dissatisfied", "rated")
+    total = {key: sum(row[key] for row in rows) for key in keys}
+    dispatched = total["dispatched"]
+    total.update(closing_rate=_rate(total["closed"], dispatched),
+                 on_time_rate=_rate(total["closed_on_time"], dispatched),
+                 rework_rate=_rate(total["reworked"], dispatched),
+                 satisfaction_rate=_rate(total["satisfied"] + total["fair"], total["rated"]))
+    return total
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
