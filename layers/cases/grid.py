@@ -113,24 +113,26 @@ def generate_grid(engine: sa.Engine, size_m: float = 100.0, within: Any = None, 
                 raise Conflict(f"the grid was imported from {imported}: generating would "
                                "replace the county's own cells; pass --replace-imported "
                                "(replace_imported=True) to do it anyway")
-        if within is not None:
-            area = sa.func.ST_GeomFromEWKT(f"SRID={STORAGE_SRID};{_polygon(within).wkt}")
-        else:
-            area = sa.select(sa.func.ST_Union(communities.c.geom)).scalar_subquery()
+        given = f"SRID={STORAGE_SRID};{_polygon(within).wkt}" if within is not None else None
+        area = (sa.func.ST_GeomFromEWKT(given) if given else
+                sa.select(sa.func.ST_Union(communities.c.geom)).scalar_subquery())
         srid = _metric_srid(conn, area)
         if srid is None:
             raise Unprocessable("no communities to build the grid over: import the "
                                 "communities layer first, or give the polygon to cover")
-        rows = conn.execute(sa.text(_SQUARES_SQL), {
-            "size": size_m, "srid": srid, "area": conn.scalar(sa.select(
-                sa.func.ST_AsEWKT(area))), "min_overlap": MIN_OVERLAP_M2}).all()
+        rows = conn.execute(sa.text(_SQUARES_SQL.format(
+            area="ST_GeomFromEWKT(:within)" if given else "(SELECT ST_Union(geom) FROM "
+                                                          "communities)")), {
+            "size": size_m, "srid": srid, "within": given, "min_overlap": MIN_OVERLAP_M2}
+        ).all()
         cells = _coded(conn, rows)
         return {**_replace(conn, cells, "generated"), "srid": srid}
 
 
 _SQUARES_SQL = """
-WITH area AS (SELECT ST_Transform(ST_GeomFromEWKT(:area), :srid) AS g),
-communities AS (SELECT name, street, ST_Transform(geom, :srid) AS g FROM communities),
+WITH area AS (SELECT ST_MakeValid(ST_Transform({area}, :srid)) AS g),
+communities AS (SELECT name, street, ST_MakeValid(ST_Transform(geom, :srid)) AS g
+                FROM communities),
 squares AS (
     SELECT s.i, s.j, s.geom FROM area, ST_SquareGrid(:size, area.g) AS s
     WHERE ST_Intersects(s.geom, area.g)
@@ -241,7 +243,7 @@ def _cells_of(frame: gpd.GeoDataFrame, label: str, unreadable: dict[int, str]
             continue
         seen[code] = position + 1
         geometry = feature.geometry
-        if geometry is None or geometry.is_empty:
+        if not isinstance(geometry, shapely.Geometry) or geometry.is_empty:
             why = unreadable.get(position, "no geometry")
             problems.append(f"{row} (code {code}): geometry: {why}; draw the cell's polygon")
             continue
@@ -364,8 +366,9 @@ def assign_supervisor(engine: sa.Engine, user: User | None, *, supervisor: str,
         if person is None or not person.active:
             raise NotFound(f"no active user {supervisor!r}")
         if SUPERVISOR not in person.duties:
-            raise InvalidInput(f"{person.username} does not hold the supervisor duty (监督员); "
-                               f"an admin gives it with `lianchuang user duties`")
+            raise InvalidInput(f"{person.username} does not hold the supervisor duty (监督员; "
+                               f"their duties: {', '.join(person.duties) or 'none'}); pick a "
+                               "supervisor, or give them the duty first")
         if cells:
             where = grid_cells.c.code.in_(list(cells))
             missing = set(cells) - set(conn.scalars(sa.select(grid_cells.c.code).where(where)))
@@ -477,10 +480,14 @@ def _hex_counts(conn: sa.Connection, conditions: list, edge_m: float) -> dict[st
                        ).cte("bounds")
     hexes = (sa.func.ST_HexagonGrid(edge_m, bounds.c.b)
              .table_valued("geom", "i", "j").render_derived(name="h").lateral())
-    hits = (sa.select(points.c.id, points.c.category, hexes.c.i, hexes.c.j, hexes.c.geom)
-            .select_from(bounds).join(hexes, sa.true())
-            .join(points, sa.func.ST_Intersects(hexes.c.geom, points.c.g))
-            .distinct(points.c.id).order_by(points.c.id, hexes.c.i, hexes.c.j).cte("hits"))
+    # A case on the edge of two hexagons counts once, in the first.
+    first = sa.func.row_number().over(partition_by=points.c.id,
+                                      order_by=(hexes.c.i, hexes.c.j))
+    touching = (sa.select(points.c.category, hexes.c.i, hexes.c.j, hexes.c.geom,
+                          first.label("nth"))
+                .select_from(bounds).join(hexes, sa.true())
+                .join(points, sa.func.ST_Intersects(hexes.c.geom, points.c.g)).subquery())
+    hits = sa.select(touching).where(touching.c.nth == 1).cte("hits")
     rows = conn.execute(
         sa.select(hits.c.i, hits.c.j, hits.c.category, sa.func.count().label("n"),
                   sa.func.ST_AsGeoJSON(sa.func.ST_Transform(hits.c.geom, STORAGE_SRID), 7)
