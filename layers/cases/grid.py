@@ -19,6 +19,13 @@ numbered from the north-west, row by row (left to right, top to bottom), within 
 The communities layer holds names, not the statistical codes (统计用区划代码), so street and
 community numbers are their rank by name (001, 002, ...); ``000`` marks a cell outside every
 community.  A county with official codes imports its grid (:func:`import_grid`).
+
+What this rests on: the 6 + 3 + 3 prefix is the structure of the statistical division codes
+(GB/T 2260 county; street offices 001-099 under 县以下行政区划代码编制规则; residents'
+committees 3 digits) and of CJ/T 349-2010 (digital community grids), which takes its community
+codes from CJ/T 213 and numbers subdivided grids left to right, top to bottom.  CJ/T 213-2005's
+own text could not be read: the 4-digit sequence (16 digits in all) follows the issue's brief,
+not a verified clause, and Xixiang's real street and community codes are not known here.
 """
 
 from __future__ import annotations
