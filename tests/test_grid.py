@@ -16,6 +16,7 @@ import sys
 import geopandas as gpd
 import pytest
 import sqlalchemy as sa
+from geoalchemy2 import Geography
 from pyproj import Transformer
 from shapely.geometry import box
 
@@ -228,6 +229,31 @@ def test_a_grid_file_without_a_code_field_is_refused_naming_it(east_gate, tmp_pa
 
     with pytest.raises(ImportRefused, match="cells.geojson: no 'code' field.*name"):
         grid.import_grid(east_gate, path)
+
+
+def test_numeric_codes_are_read_as_their_digits(east_gate, tmp_path):
+    path = tmp_path / "cells.geojson"
+    gpd.GeoDataFrame({"code": [6107240010010001]}, geometry=[box(X0, Y0, X0 + 100, Y0 + 100)],
+                     crs=4545).to_file(path, driver="GeoJSON")
+
+    grid.import_grid(east_gate, path)
+
+    assert [c.code for c in cells(east_gate)] == ["6107240010010001"]
+
+
+def test_a_gcj02_grid_is_moved_to_wgs84(east_gate, tmp_path):
+    path = tmp_path / "amap.geojson"
+    drawn = box(*lonlat(0, 0), *lonlat(100, 100))
+    gpd.GeoDataFrame({"code": ["A1"]}, geometry=[drawn], crs=4326).to_file(path,
+                                                                          driver="GeoJSON")
+
+    grid.import_grid(east_gate, path, crs="gcj02")
+
+    with east_gate.connect() as conn:
+        moved = conn.scalar(sa.select(sa.func.ST_Distance(
+            sa.cast(sa.func.ST_Centroid(grid_cells.c.geom), Geography),
+            sa.cast(sa.func.ST_GeomFromText(drawn.centroid.wkt, 4326), Geography))))
+    assert 100 < moved < 1000  # GCJ-02's offset, a few hundred metres
 
 
 # --- supervisors ----------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 import sqlalchemy as sa
 
@@ -216,7 +217,9 @@ def import_grid(engine: sa.Engine, path: Path, *, crs: str | None = None,
     if frame.empty:
         raise ImportRefused(f"{label}: holds no cell")
     if read.gcj02:
-        frame = frame.set_geometry(geometries_gcj02_to_wgs84(frame.geometry.to_numpy()))
+        frame = frame.set_geometry(gpd.GeoSeries(
+            geometries_gcj02_to_wgs84(frame.geometry.to_numpy()), index=frame.index,
+            crs=STORAGE_SRID))
     frame = frame.to_crs(STORAGE_SRID)
     cells, problems = _cells_of(frame, label, read.unreadable)
     if problems:
@@ -235,8 +238,11 @@ def _cells_of(frame: gpd.GeoDataFrame, label: str, unreadable: dict[int, str]
     cells, problems, seen = [], [], {}
     for position, (_, feature) in enumerate(frame.iterrows()):
         row = f"{label} row {position + 1}"
-        code = feature["code"]
-        code = str(int(code)) if isinstance(code, float) and code.is_integer() else code
+        code = _code_text(feature["code"])
+        if code is _INEXACT:
+            problems.append(f"{row}: field code is a number too long to be exact; store the "
+                            "codes as text")
+            continue
         if not isinstance(code, str) or not code.strip():
             problems.append(f"{row}: field code is empty; every cell needs its code")
             continue
@@ -250,6 +256,8 @@ def _cells_of(frame: gpd.GeoDataFrame, label: str, unreadable: dict[int, str]
             continue
         seen[code] = position + 1
         geometry = feature.geometry
+        if isinstance(geometry, shapely.Geometry):
+            geometry = shapely.force_2d(geometry)
         if not isinstance(geometry, shapely.Geometry) or geometry.is_empty:
             why = unreadable.get(position, "no geometry")
             problems.append(f"{row} (code {code}): geometry: {why}; draw the cell's polygon")
@@ -260,6 +268,10 @@ def _cells_of(frame: gpd.GeoDataFrame, label: str, unreadable: dict[int, str]
             problems.append(f"{row} (code {code}): geometry is a {geometry.geom_type}; a cell "
                             "is one polygon")
             continue
+        if not np.isfinite(shapely.get_coordinates(geometry)).all():
+            problems.append(f"{row} (code {code}): geometry has coordinates that are not "
+                            "numbers")
+            continue
         if not geometry.is_valid:
             problems.append(f"{row} (code {code}): geometry is invalid "
                             f"({shapely.is_valid_reason(geometry)}); repair it in the GIS")
@@ -268,6 +280,20 @@ def _cells_of(frame: gpd.GeoDataFrame, label: str, unreadable: dict[int, str]
                       "community": _text(feature.get("community")),
                       "street": _text(feature.get("street"))})
     return cells, problems
+
+
+_INEXACT = object()
+
+
+def _code_text(value: Any) -> Any:
+    """A code read as a number (a numeric .dbf field) as its digits."""
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value)) if abs(value) < 2**53 else _INEXACT
+    return value
 
 
 def _text(value: Any) -> str | None:
