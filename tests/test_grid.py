@@ -15,12 +15,13 @@ import sys
 
 import geopandas as gpd
 import pytest
+import shapely
 import sqlalchemy as sa
 from geoalchemy2 import Geography
 from pyproj import Transformer
 from shapely.geometry import box
 
-from geo.errors import Conflict, InvalidInput, NotFound
+from geo.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from layers.cases import grid
 from layers.errors import ImportRefused
 from layers.storage.models import grid_cells, reports
@@ -167,8 +168,23 @@ def test_regenerating_keeps_the_supervisors_of_the_same_codes(east_gate, admin, 
                            .where(grid_cells.c.code == "6107240010010001")) == supervisor.id
 
 
+def test_a_polygon_outside_every_community_gets_cells_coded_000(clean_db):
+    given = shapely.from_wkt(rectangle(0, 0, 200, 100))
+
+    grid.generate_grid(clean_db, within=given)
+
+    assert [(c.code, c.community) for c in cells(clean_db)] == [
+        ("6107240000000001", None), ("6107240000000002", None)]
+
+
+def test_too_many_cells_are_refused_before_any_is_made(east_gate):
+    with pytest.raises(Unprocessable, match="use larger cells"):
+        grid.generate_grid(east_gate, size_m=10, within=box(107, 32, 108, 33))
+    assert cells(east_gate) == []
+
+
 def test_generating_with_no_communities_says_what_to_import(clean_db):
-    with pytest.raises(Exception, match="import the communities layer"):
+    with pytest.raises(Unprocessable, match="import the communities layer"):
         grid.generate_grid(clean_db)
 
 

@@ -64,6 +64,8 @@ from layers.tracking.accounts import User, require
 MIN_OVERLAP_M2 = 1.0
 #: Cell sizes a generated grid may have (metres): CJ/T 213 cells are about 100 m.
 SIZE_RANGE_M = (10.0, 1000.0)
+#: The most cells one grid may have (a county seat of 100 km² has 10,000 of 100 m).
+MAX_CELLS = 200_000
 #: Hexagon edge lengths the hot-spot map may use (metres).
 HEX_RANGE_M = (20.0, 5000.0)
 #: Cases that are not problems of the city (不予立案) or repeat another are not counted.
@@ -128,6 +130,10 @@ def generate_grid(engine: sa.Engine, size_m: float = 100.0, within: Any = None, 
         if srid is None:
             raise Unprocessable("no communities to build the grid over: import the "
                                 "communities layer first, or give the polygon to cover")
+        area_m2 = conn.scalar(sa.select(sa.func.ST_Area(sa.func.ST_Transform(area, srid))))
+        if area_m2 / size_m**2 > MAX_CELLS:
+            raise Unprocessable(f"{area_m2 / 1e6:.1f} km² in cells of {size_m:g} m is over "
+                                f"{MAX_CELLS:,} cells; use larger cells or a smaller area")
         rows = conn.execute(sa.text(_SQUARES_SQL.format(
             area="ST_GeomFromEWKT(:within)" if given else "(SELECT ST_Union(geom) FROM "
                                                           "communities)")), {
