@@ -405,9 +405,11 @@ def assign_supervisor(engine: sa.Engine, user: User | None, *, supervisor: str,
         if person is None or not person.active:
             raise NotFound(f"no active user {supervisor!r}")
         if SUPERVISOR not in person.duties:
-            raise InvalidInput(f"{person.username} does not hold the supervisor duty (监督员; "
-                               f"their duties: {', '.join(person.duties) or 'none'}); pick a "
-                               "supervisor, or give them the duty first")
+            raise InvalidInput(
+                f"{person.username} does not hold the supervisor duty (监督员; their duties: "
+                f"{', '.join(person.duties) or 'none'}); pick a supervisor, or give the duty "
+                "first: lianchuang user duties "
+                + " ".join((person.username, *person.duties, SUPERVISOR)))
         if cells:
             where = grid_cells.c.code.in_(list(cells))
             missing = set(cells) - set(conn.scalars(sa.select(grid_cells.c.code).where(where)))
