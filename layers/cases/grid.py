@@ -202,8 +202,9 @@ def _ranks(conn: sa.Connection) -> tuple[dict[str, str], dict[tuple[str, str], s
 
 def import_grid(engine: sa.Engine, path: Path, *, crs: str | None = None,
                 encoding: str | None = None) -> dict[str, Any]:
-    """Replace the grid with the county's own cells from *path* (any file the importer
-    reads: Shapefile, GeoPackage, GeoJSON, KML, zipped or not).
+    """Replace the grid with the county's own cells from *path* (a Shapefile, GeoPackage
+    (its first layer), GeoJSON or KML, read as the importer reads them: the file's CRS, or
+    *crs* when it has none, ``gcj02`` converted; *encoding* for a .dbf).
 
     Every feature needs a polygon and a ``code``; ``community`` and ``street`` are taken
     from the file when it has them, else from the community holding most of the cell.
