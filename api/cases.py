@@ -75,6 +75,21 @@ class StepBody(ma.Schema):
     version = params.Whole(metadata={"description": "Instead of If-Match"})
 
 
+class NewCase(ma.Schema):
+    category = params.Text(required=True, metadata={
+        "description": "A category code (service_code) from /api/case-categories."})
+    description = params.Text(required=True)
+    lon = ma.fields.Float(metadata={"description": "WGS84; or give the feature instead."})
+    lat = ma.fields.Float()
+    layer = params.Text(metadata={"description": "The feature the case is about (部件): "
+                                                 "its layer..."})
+    fid = params.Text(metadata={"description": "...and its id; the case is placed on it "
+                                               "when lon/lat are not given."})
+    address = params.Text()
+    photo_id = params.Text()
+    project_id = params.Whole()
+
+
 class ScoreQuery(params.QuerySchema):
     month = params.Text(metadata={"description": "A calendar month YYYY-MM (or since/until)."})
     since = params.Day()
@@ -206,6 +221,39 @@ def case_list(query: dict) -> Response:
                  "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
                  "properties": r} for r in found]
     return json_response({"type": "FeatureCollection", "features": features}, GEOJSON)
+
+
+@bp.post("/cases")
+@bp.arguments(NewCase)
+@bp.response(201, schemas.Report)
+@bp.errors(400, 401, 403, 404)
+@bp.doc(**_WRITE)
+def file_case(body: dict) -> Response:
+    """File a case
+
+    上报 by a signed-in inspector (or above): a category, a description, and the place as
+    lon/lat or as a feature of a layer (a 公厕, a road segment) the case is about.
+    """
+    user = current_user()
+    from layers.tracking.accounts import require
+
+    require(user, "inspector")
+    layer, fid = body.get("layer"), body.get("fid")
+    if (layer is None) != (fid is None):
+        raise InvalidInput("give layer and fid together: the feature the case is about")
+    lon, lat = body.get("lon"), body.get("lat")
+    if (lon is None) != (lat is None):
+        raise InvalidInput("give lon and lat together, or neither and a feature")
+    if lon is None:
+        if layer is None:
+            raise InvalidInput("say where: lon and lat, or the feature (layer and fid)")
+        lon, lat = problem_reports.feature_point(get_engine(), layer, fid)
+    found = problem_reports.file_report(
+        get_engine(), user, category=body["category"], lon=lon, lat=lat,
+        description=body["description"], address=body.get("address"),
+        photo_id=body.get("photo_id"), project_id=body.get("project_id"),
+        feature_layer=layer, feature_fid=fid)
+    return _etag(json_response(found, status=201), found)
 
 
 @bp.get("/cases/<id:case_id>", parameters=[CASE_ID])

@@ -124,3 +124,38 @@ def test_an_admin_edits_a_category_and_every_version_is_kept(client, tokens):
     listed = client.get("/api/case-categories").get_json()["categories"]
     assert {c["kind"] for c in listed} == {"part", "event"}
     assert client.get("/api/case-categories/nope").status_code == 404
+
+
+def test_an_inspector_files_a_case_on_a_feature(client, tokens, clean_db):
+    from tests.factories import add_features
+
+    with clean_db.begin() as conn:
+        add_features(conn, "facilities", {
+            "fid": "WC-1", "name": "公厕一号", "kind": "public_toilet",
+            "geom": f"POINT({LON} {LAT})"})
+    filed = client.post("/api/cases", headers=tokens["li"], json={
+        "category": "public_toilet", "description": "公厕无人保洁",
+        "layer": "facilities", "fid": "WC-1"})
+    assert filed.status_code == 201, filed.get_json()
+    case = filed.get_json()
+    assert case["feature"] == {"layer": "facilities", "fid": "WC-1"}
+    assert (case["lon"], case["lat"]) == pytest.approx((LON, LAT))
+    assert case["category_code"] == {"kind": "part", "major": "03", "minor": "01"}
+    assert case["status"] == "reported" and filed.headers["ETag"] == '"1"'
+    listed = client.get("/api/cases?layer=facilities&fid=WC-1", headers=tokens["li"])
+    assert [f["id"] for f in listed.get_json()["features"]] == [case["id"]]
+
+    for body, status, words in (
+            ({"layer": "facilities", "fid": "WC-9"}, 400, "no feature 'WC-9'"),
+            ({"layer": "facilities"}, 400, "layer and fid together"),
+            ({}, 400, "say where"),
+            ({"lon": LON}, 400, "lon and lat together"),
+            ({"lon": LON, "lat": LAT, "photo_id": "nope"}, 404, "no uploaded photo"),
+            ({"lon": LON, "lat": LAT, "project_id": 999}, 404, "no project 999"),
+            ({"lon": LON, "lat": LAT, "category": "ufo"}, 400, "unknown category")):
+        refused = client.post("/api/cases", headers=tokens["li"], json={
+            "category": "public_toilet", "description": "x", **body})
+        assert refused.status_code == status, (body, refused.get_json())
+        assert words in refused.get_json()["error"]["message"], body
+    assert client.post("/api/cases", json={"category": "garbage", "description": "x",
+                                           "lon": LON, "lat": LAT}).status_code == 401
