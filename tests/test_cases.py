@@ -375,3 +375,19 @@ def test_an_escalation_is_posted_to_the_webhook(clean_db, people, monkeypatch):
     server.server_close()
     assert received == [{"event": "escalate", "case_id": case["id"], "unit": "县城市管理局",
                          "automatic": True}]
+
+
+def test_a_deadline_in_a_year_without_national_holidays_says_so():
+    # chinese-calendar knows the years the State Council has announced (2026 in release
+    # 1.11); a limit running into a year it does not know is counted Monday to Friday
+    # there, and the clock names that year so the county can add its days.
+    from layers.cases.cases import clock_of
+
+    record = {"time_limit_min": 120, "extension_min": 0, "clock_used_min": 0.0,
+              "clock_since": at("2099-12-31", "17:00"), "deadline_at": at("2100-01-01", "09:30"),
+              "status": "dispatched"}
+    assert clock_of(record, now=at("2099-12-31", "17:30"), calendar=CALENDAR)[
+        "calendar_gaps"] == [2099, 2100]
+    record.update(clock_since=at("2026-11-02", "09:00"), deadline_at=at("2026-11-02", "11:00"))
+    assert clock_of(record, now=at("2026-11-02", "09:30"), calendar=CALENDAR)[
+        "calendar_gaps"] == []

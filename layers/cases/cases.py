@@ -371,7 +371,12 @@ def clock_of(record: dict[str, Any], now: dt.datetime | None = None,
     else:
         judgement = "on_time"
     deadline = record.get("deadline_at") if since is not None else None
+    # Years the national holiday list does not know yet count Monday to Friday: say so.
+    gaps = (calendar.years_without_national_data(since.astimezone(clock.zone()).date(),
+                                                 deadline.astimezone(clock.zone()).date())
+            if since is not None and deadline is not None else [])
     return {"state": "running" if since is not None else "stopped",
+            "calendar_gaps": gaps,
             "limit_min": limit, "extension_min": record["extension_min"],
             "extension_requested_min": record.get("extension_requested_min"),
             "used_min": round(used, 1), "remaining_min": round(total - used, 1),
