@@ -391,3 +391,20 @@ def test_a_deadline_in_a_year_without_national_holidays_says_so():
     record.update(clock_since=at("2026-11-02", "09:00"), deadline_at=at("2026-11-02", "11:00"))
     assert clock_of(record, now=at("2026-11-02", "09:30"), calendar=CALENDAR)[
         "calendar_gaps"] == []
+
+
+def test_a_case_goes_only_to_a_known_unit(clean_db, people):
+    case = new_case(clean_db, people["inspector"])
+    step(clean_db, case, people["dispatcher"], "accept", at("2026-11-02", "09:00"))
+    with pytest.raises(InvalidInput, match="unknown unit '县城管局'; a case goes to one of: .*县城市管理局"):
+        step(clean_db, case, people["dispatcher"], "dispatch", at("2026-11-02", "09:00"),
+             unit="县城管局")
+    sent = step(clean_db, case, people["dispatcher"], "dispatch", at("2026-11-02", "09:00"),
+                unit="县水利局")  # a handler's department is a unit
+    assert sent["department"] == "县水利局"
+    with pytest.raises(InvalidInput, match="already with 县水利局"):
+        step(clean_db, case, people["dispatcher"], "reassign", at("2026-11-02", "09:10"),
+             unit="县水利局", note="改派")
+    moved = step(clean_db, case, people["dispatcher"], "reassign", at("2026-11-02", "09:10"),
+                 unit="县城市管理局", note="属城管职责")
+    assert moved["department"] == "县城市管理局" and moved["clock"]["state"] == "running"

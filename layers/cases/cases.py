@@ -240,6 +240,13 @@ def _apply(conn: sa.Connection, step: lifecycle.Step, row, user: User | None,
             category = categories.get_category(conn, row.category)
             unit, rule = categories.unit_for(conn, category, row.lon, row.lat)
             data["rule"] = rule
+        if action == "reassign" or data.get("rule") is None:
+            units = categories.known_units(conn)
+            if unit not in units:
+                raise InvalidStep(f"unknown unit {unit!r}; a case goes to one of: "
+                                  + ", ".join(units))
+        if action == "reassign" and unit == row.department:
+            raise InvalidStep(f"the case is already with {unit}")
         values["department"] = unit
         data["unit"] = unit
         if action == "dispatch":
