@@ -70,10 +70,12 @@ function start(map, groups, config, overlays) {
       map.on("popupopen", (event) => {
         app.popupOpen = true;
         app.openPopup = event.popup;
+        map.getContainer().classList.add("lc-popup-open");  // a phone hides the panels
       });
       map.on("popupclose", () => {
         app.popupOpen = false;
         app.openPopup = null;
+        map.getContainer().classList.remove("lc-popup-open");
         // A project changed in a card: redraw so its features take the new colour.
         if (app.projectsChanged) {
           app.projectsChanged = false;
