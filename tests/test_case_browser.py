@@ -226,7 +226,8 @@ def test_a_case_walks_every_step_with_four_people_over_national_day(
 
         # 8 October, 09:00: one working hour on 30 September and half an hour today.
         clock.move_to(at("2026-10-08", "09:00"))
-        handler = signed_in(people["handler"])
+        handler = signed_in(people["handler"], permissions=["geolocation"],
+                            geolocation={"latitude": LAT, "longitude": LON})
         card = open_case(handler.page)
         take(card, "handle", photo=photo, note="已清运")
         after(card, "handled")
@@ -259,8 +260,17 @@ def test_a_case_walks_every_step_with_four_people_over_national_day(
         assert card.get_attribute("data-version") == str(get_report(clean_db, 1)["version"])
         assert history_actions(card)[0] == "rework"
 
+        # The handler's card still shows the case as handled: sending it back from there is
+        # not a step from where the case is now (409, with the steps allowed), and the card
+        # is drawn again as the case is now.
+        card = handler.page.locator(".leaflet-popup-content .lc-case")
+        take(card, "rework", note="自己退回", located=True)
+        message = after(card, "dispatched")
+        assert message.get_attribute("data-status") == "409"
+        assert "当前可办理：改派、处置、申请延期、批准延期、驳回延期、挂账、督办" in message.inner_text()
+        shot(handler.page, shots, "4-not-a-next-step")
+
         clock.move_to(at("2026-10-08", "10:20"))
-        card = open_case(handler.page)
         take(card, "handle", photo=photo)
         after(card, "handled")
         assert card.locator(".lc-clock").get_attribute("data-used-min") == "110"
@@ -269,7 +279,7 @@ def test_a_case_walks_every_step_with_four_people_over_national_day(
         card = open_case(supervisor.page)
         take(card, "verify", photo=photo, located=True)
         after(card, "verified")
-        shot(supervisor.page, shots, "4-verified-phone")
+        shot(supervisor.page, shots, "5-verified-phone")
 
         clock.move_to(at("2026-10-08", "11:00"))
         card = open_case(dispatcher.page)
@@ -283,7 +293,7 @@ def test_a_case_walks_every_step_with_four_people_over_national_day(
         # The case is where the inspector clicked, to a pixel; the supervisor stood at LAT, LON.
         assert int(re.search(r"现场核查，距案件 (\d+) 米", text).group(1)) < 20
         assert card.locator(".lc-judgement").first.inner_text() == "按期"
-        shot(dispatcher.page, shots, "5-closed")
+        shot(dispatcher.page, shots, "6-closed")
 
     for browsed in (inspector, dispatcher, handler, supervisor):
         assert refusals_only(browsed.problems, 409) == []
@@ -315,7 +325,7 @@ def test_a_handler_who_supervises_too_cannot_verify_their_own_case(
     assert message.inner_text().startswith("被拒绝：")
     assert "a supervisor other than the handler verifies it" in message.inner_text()
     assert card.get_attribute("data-status") == "handled"
-    shot(both.page, shots, "6-own-case-refused")
+    shot(both.page, shots, "7-own-case-refused")
     assert refusals_only(both.problems, 403) == []
 
 

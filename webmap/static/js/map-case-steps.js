@@ -20,6 +20,7 @@ export function stepTools(view, message) {
   const area = messageArea({ el });
   area.classList.add("lc-step-msg");
   if (message) showMessage(area, message.text, message.error);
+  if (message && message.refused) markRefused(area, message.refused);
   const offered = offeredSteps(record);
   if (!offered.length) {
     box.append(el("p", "lc-muted", _("None: the case is done.")), area);
@@ -243,8 +244,13 @@ async function send(view, action, controls, position, submit, area) {
     } else if (answer.status === 409 && answer.body && answer.body.current) {
       view.reload({ error: true, text: _("Someone took a step on this case just now; the card "
         + "shows it as it is now: check it and try again. ") + answer.message });
+    } else if (answer.status === 409 && answer.body && answer.body.status
+               && answer.body.status !== view.record.status) {
+      // Not a step from the status the case has moved on to: the card was stale too.
+      view.reload({ error: true, text: refusal(view, answer), refused: answer.status });
     } else {
-      refused(view, area, answer);
+      showMessage(area, refusal(view, answer), true);
+      markRefused(area, answer.status);
     }
   } catch (error) {
     showMessage(area, fill(_("Not done: {step}: "), { step: label }) + error.message, true);
@@ -253,7 +259,7 @@ async function send(view, action, controls, position, submit, area) {
   }
 }
 
-function refused(view, area, answer) {
+function refusal(view, answer) {
   // 403 (not this user's step) and 409 (not a step from this status) come with the
   // server's reason; a 409 also names the steps allowed now.
   let text = answer.message;
@@ -263,7 +269,10 @@ function refused(view, area, answer) {
       steps: allowed.map((a) => stepLabel(view.tracking.app, a)).join(_(", ")) || "—",
     });
   }
-  showMessage(area, _("Refused: ") + text, true);
+  return _("Refused: ") + text;
+}
+
+function markRefused(area, status) {
   area.classList.add("lc-refused");
-  area.dataset.status = String(answer.status);
+  area.dataset.status = String(status);
 }

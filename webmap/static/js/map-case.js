@@ -99,10 +99,11 @@ function draw(view, record, etag, message) {
   if (record.photo_id) root.append(photoThumbnail(app, record.photo_id, _("Photo")));
   root.append(stepTools(view, message));
   if (record.history) root.append(history(app, record.history));
-  if (message) root.querySelector(".lc-step-msg").scrollIntoView({ block: "nearest" });
   if (statusChanged) view.marker.setIcon(caseIcon(app, record));
   if (view.marker.isPopupOpen()) view.marker.getPopup().update();
   keepPopupOnMap(app);
+  // The step's answer is under the buttons: scrolled into sight once the popup is laid out.
+  if (message) root.querySelector(".lc-step-msg").scrollIntoView({ block: "nearest" });
 }
 
 function label(app, labels) {
