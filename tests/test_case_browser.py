@@ -20,6 +20,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -102,18 +103,18 @@ def signed_in(chromium, live_server):
     """A browser of its own for one person, signed in on /signin, on the map."""
     contexts = []
 
-    def signed_in(user: User, viewport=DESKTOP, **context_options) -> Browsed:
+    def signed_in(user: User, viewport=DESKTOP, path: str = "/", **context_options) -> Browsed:
         context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
                                        viewport=viewport, **context_options)
         contexts.append(context)
         browsed = Browsed(context.new_page())
         _watch(browsed)
         page = browsed.page
-        page.goto(live_server + "/signin?next=/")
+        page.goto(live_server + "/signin?" + urlencode({"next": path}))
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", PASSWORD)
         page.click(".si-form button[type=submit]")
-        page.wait_for_url(live_server + "/")
+        page.wait_for_url(live_server + path)
         wait_until_ready(page, timeout_ms=15_000)
         page.locator(".lc-user").wait_for()
         return browsed
@@ -349,3 +350,22 @@ def test_without_a_position_the_on_site_step_says_so_and_is_not_sent(
     assert "尚未获取当前位置" in card.locator(".lc-step-msg").inner_text()
     assert get_report(clean_db, dispatched_case)["status"] == "handled"
     assert supervisor.problems == []
+
+
+def test_the_card_speaks_english_on_the_english_page(signed_in, people, dispatched_case,
+                                                    shots):
+    handler = signed_in(people["handler"], path="/?lang=en")
+    card = open_case(handler.page, dispatched_case)
+
+    assert card.locator(".lc-popup-layer").inner_text() == f"Case #{dispatched_case}"
+    assert card.locator(".lc-popup-title").inner_text() == "Garbage accumulation"
+    assert card.locator(".lc-case-head .lc-case-status").inner_text() == "Being handled"
+    assert "Time limit (working time)" in card.locator(".lc-clock").inner_text()
+    assert card.locator(".lc-clock .lc-facts dd").first.inner_text() == "2 h"
+    steps = card.locator(".lc-step-button").all_inner_texts()
+    assert steps == ["Reassign", "Report handled", "Request an extension",
+                     "Suspend (long-term)", "Escalate"]
+    events = card.locator(".lc-case-history .lc-event .lc-event-kind").all_inner_texts()
+    assert events == ["Dispatch", "File", "Reported"]
+    shot(handler.page, shots, "8-english")
+    assert handler.problems == []
