@@ -135,7 +135,7 @@ def open_case(page, case_id: int = 1):
 
 
 def take(card, action: str, *, note: str | None = None, photo: str | None = None,
-         located: bool = False):
+         located: bool = False, before_confirming=None):
     """Open the step's form on *card*, fill it and confirm it."""
     card.locator(f".lc-step-button[data-action={action}]").click()
     form = card.locator(f".lc-step-form[data-action={action}]")
@@ -146,6 +146,8 @@ def take(card, action: str, *, note: str | None = None, photo: str | None = None
         form.locator("input[name=photo]").set_input_files(photo)
     if located:
         form.locator(".lc-position[data-state=found]").wait_for()
+    if before_confirming:
+        before_confirming()
     form.locator("button[type=submit]").click()
 
 
@@ -278,7 +280,8 @@ def test_a_case_walks_every_step_with_four_people_over_national_day(
 
         clock.move_to(at("2026-10-08", "10:40"))
         card = open_case(supervisor.page)
-        take(card, "verify", photo=photo, located=True)
+        take(card, "verify", photo=photo, located=True,
+             before_confirming=lambda: shot(supervisor.page, shots, "5-verify-form-phone"))
         after(card, "verified")
         shot(supervisor.page, shots, "5-verified-phone")
 

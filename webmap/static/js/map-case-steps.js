@@ -48,6 +48,7 @@ export function stepTools(view, message) {
         slot.append(stepForm(view, action, area));
       }
       refit(view);
+      if (!open) slot.scrollIntoView({ block: "nearest" });  // the form, in the card's scroll
     });
     buttons.append(button);
   });
@@ -187,6 +188,9 @@ function positionField(view) {
         lat: state.coords.lat.toFixed(6), lon: state.coords.lon.toFixed(6),
         accuracy: Math.round(found.coords.accuracy),
       });
+      refit(view);
+      const slot = element.closest(".lc-step-slot");  // the line grew: keep the form in sight
+      if (slot) slot.scrollIntoView({ block: "nearest" });
     }, (error) => failed(error.message || String(error.code)),
     { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   };

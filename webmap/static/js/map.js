@@ -146,9 +146,10 @@ export function controlMargins(app) {
   };
   const left = width(".lc-panel");
   const right = width(".lc-legend");
-  // On a narrow screen the controls cover the map anyway: keep a plain margin there.
+  // On a narrow screen the panel and legend step aside while a popup is open
+  // (lianchuang.css): keep the popup clear of the zoom buttons' column only.
   if (app.map.getSize().x < 2 * (left + right)) {
-    return { topLeft: L.point(20, 20), bottomRight: L.point(20, 20) };
+    return { topLeft: L.point(width(".leaflet-control-zoom"), 20), bottomRight: L.point(20, 20) };
   }
   return { topLeft: L.point(left, 20), bottomRight: L.point(right, 20) };
 }
