@@ -270,7 +270,8 @@ def test_a_case_walks_every_step_with_four_people_over_national_day(
         take(card, "rework", note="自己退回", located=True)
         message = after(card, "dispatched")
         assert message.get_attribute("data-status") == "409"
-        assert "当前可办理：改派、处置、申请延期、批准延期、驳回延期、挂账、督办" in message.inner_text()
+        assert message.inner_text() == ("被拒绝：案件当前为“处置中”，不能办理“返工”。 当前可办理："
+                                        "改派、处置、申请延期、批准延期、驳回延期、挂账、督办")
         shot(handler.page, shots, "4-not-a-next-step")
 
         clock.move_to(at("2026-10-08", "10:20"))

@@ -9,7 +9,9 @@
 import { _, el, fill, request } from "./common.js";
 import { keepPopupOnMap } from "./map-card.js";
 import { uploadPhoto } from "./map-project-form.js";
-import { field, messageArea, photoInput, photoPicker, showMessage } from "./map-tracking.js";
+import {
+  U, field, messageArea, photoInput, photoPicker, showMessage,
+} from "./map-tracking.js";
 
 /** The steps section of the card of *view* (map-case.js), with *message* ({text, error})
  * from the last step or load shown under the buttons. */
@@ -17,7 +19,7 @@ export function stepTools(view, message) {
   const { tracking, record } = view;
   const box = el("section", "lc-case-steps");
   box.append(el("h4", null, _("Next steps")));
-  const area = messageArea({ el });
+  const area = messageArea(U);
   area.classList.add("lc-step-msg");
   if (message) showMessage(area, message.text, message.error);
   if (message && message.refused) markRefused(area, message.refused);
@@ -92,15 +94,15 @@ function stepForm(view, action, area) {
       controls.unit.placeholder = fill(_("By the category's rules: {unit}"),
         { unit: view.record.department || "—" });
     }
-    form.append(field({ el }, _("Responsible unit"), controls.unit));
+    form.append(field(U, _("Responsible unit"), controls.unit));
   }
   if (needs.includes("minutes")) {
     controls.minutes = numberInput("minutes", 1);
-    form.append(field({ el }, _("Extension (working minutes)"), controls.minutes));
+    form.append(field(U, _("Extension (working minutes)"), controls.minutes));
   }
   if (needs.includes("duplicate_of")) {
     controls.duplicate_of = numberInput("duplicate_of", 1);
-    form.append(field({ el }, _("Number of the case it repeats"), controls.duplicate_of));
+    form.append(field(U, _("Number of the case it repeats"), controls.duplicate_of));
   }
   if (needs.includes("rating")) {
     controls.rating = el("select");
@@ -112,13 +114,13 @@ function stepForm(view, action, area) {
       controls.rating.append(option);
     });
     controls.tracking_code = textInput("tracking_code", 20);
-    form.append(field({ el }, _("Rating"), controls.rating),
-      field({ el }, _("Tracking code (if you did not report it)"), controls.tracking_code));
+    form.append(field(U, _("Rating"), controls.rating),
+      field(U, _("Tracking code (if you did not report it)"), controls.tracking_code));
   }
   if (needs.includes("photo")) {
-    controls.photo = photoInput({ el }, "photo");
+    controls.photo = photoInput(U, "photo");
     controls.photo.required = true;
-    form.append(field({ el }, _("Photo"), photoPicker({ el }, controls.photo)));
+    form.append(field(U, _("Photo"), photoPicker(U, controls.photo)));
   }
   let position = null;
   if (needs.includes("position")) {
@@ -130,7 +132,7 @@ function stepForm(view, action, area) {
   controls.note.rows = 2;
   controls.note.maxLength = 4000;
   controls.note.required = needs.includes("note");
-  form.append(field({ el }, needs.includes("note") ? _("Note (why)") : _("Note (optional)"),
+  form.append(field(U, needs.includes("note") ? _("Note (why)") : _("Note (optional)"),
     controls.note));
   const submit = el("button", "lc-submit", fill(_("Confirm: {step}"),
     { step: stepLabel(app, action) }));
@@ -251,9 +253,9 @@ async function send(view, action, controls, position, submit, area) {
     } else if (answer.status === 409 && answer.body && answer.body.status
                && answer.body.status !== view.record.status) {
       // Not a step from the status the case has moved on to: the card was stale too.
-      view.reload({ error: true, text: refusal(view, answer), refused: answer.status });
+      view.reload({ error: true, text: refusal(view, action, answer), refused: answer.status });
     } else {
-      showMessage(area, refusal(view, answer), true);
+      showMessage(area, refusal(view, action, answer), true);
       markRefused(area, answer.status);
     }
   } catch (error) {
@@ -263,17 +265,18 @@ async function send(view, action, controls, position, submit, area) {
   }
 }
 
-function refusal(view, answer) {
-  // 403 (not this user's step) and 409 (not a step from this status) come with the
-  // server's reason; a 409 also names the steps allowed now.
-  let text = answer.message;
+function refusal(view, action, answer) {
+  // 403 (not this user's step) comes with the server's reason; 409 (not a step from the
+  // case's status) is said in the page's words, with the steps allowed now.
+  const app = view.tracking.app;
   const allowed = answer.body && answer.body.allowed_steps;
-  if (Array.isArray(allowed)) {
-    text += " " + fill(_("Allowed now: {steps}"), {
-      steps: allowed.map((a) => stepLabel(view.tracking.app, a)).join(_(", ")) || "—",
-    });
-  }
-  return _("Refused: ") + text;
+  if (answer.status !== 409 || !Array.isArray(allowed)) return _("Refused: ") + answer.message;
+  return _("Refused: ") + fill(_("the case is {status}: {step} is not a next step."), {
+    status: app.reportLabels[answer.body.status] || answer.body.status,
+    step: stepLabel(app, action),
+  }) + " " + fill(_("Allowed now: {steps}"), {
+    steps: allowed.map((a) => stepLabel(app, a)).join(_(", ")) || "—",
+  });
 }
 
 function markRefused(area, status) {

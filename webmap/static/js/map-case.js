@@ -110,7 +110,7 @@ function label(app, labels) {
   return labels ? labels[app.config.lang] || labels.zh : "";
 }
 
-export function statusBadge(app, status) {
+function statusBadge(app, status) {
   const badge = el("span", "lc-badge lc-case-status");
   badge.dataset.status = status;
   const dot = el("span", "lc-dot");
@@ -206,7 +206,7 @@ function clockBlock(app, clock) {
 }
 
 /** *minutes* of working time as hours and minutes: "1 h 30 min". */
-export function workingTime(minutes) {
+function workingTime(minutes) {
   const total = Math.round(Math.abs(Number(minutes) || 0));
   const h = Math.floor(total / 60);
   const m = total % 60;
