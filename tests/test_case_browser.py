@@ -373,3 +373,26 @@ def test_the_card_speaks_english_on_the_english_page(signed_in, people, dispatch
     assert events == ["Dispatch", "File", "Reported"]
     shot(handler.page, shots, "8-english")
     assert handler.problems == []
+
+
+def test_the_unit_asks_for_more_time_and_the_dispatcher_grants_it(
+        signed_in, people, dispatched_case):
+    handler = signed_in(people["handler"])
+    card = open_case(handler.page, dispatched_case)
+    assert card.locator(".lc-step-button[data-action=approve_extension]").count() == 0
+    card.locator(".lc-step-button[data-action=request_extension]").click()
+    form = card.locator(".lc-step-form[data-action=request_extension]")
+    form.locator("input[name=minutes]").fill("60")
+    form.locator("textarea[name=note]").fill("需调运车辆")
+    form.locator("button[type=submit]").click()
+    card.locator(".lc-clock-request", has_text="已申请延期 1小时，待受理员审批").wait_for()
+    assert card.locator(".lc-step-button[data-action=request_extension]").count() == 0
+
+    dispatcher = signed_in(people["dispatcher"])
+    card = open_case(dispatcher.page, dispatched_case)
+    take(card, "approve_extension")
+    card.locator(".lc-step-msg", has_text="已办理：批准延期").wait_for()
+
+    assert "2小时 + 延期 1小时" in card.locator(".lc-clock").inner_text()
+    assert card.locator(".lc-clock-request").count() == 0
+    assert handler.problems == [] and dispatcher.problems == []
