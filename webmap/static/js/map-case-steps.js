@@ -21,8 +21,8 @@ export function stepTools(view, message) {
   box.append(el("h4", null, _("Next steps")));
   const area = messageArea(U);
   area.classList.add("lc-step-msg");
-  if (message) showMessage(area, message.text, message.error);
   if (message && message.refused) markRefused(area, message.refused);
+  if (message) showMessage(area, message.text, message.error);
   const offered = offeredSteps(record);
   if (!offered.length) {
     box.append(el("p", "lc-muted", _("None: the case is done.")), area);
@@ -225,7 +225,7 @@ async function send(view, action, controls, position, submit, area) {
   if (controls.rating) body.rating = controls.rating.value;
   if (position) {
     if (!position.state.coords) {
-      showMessage(area, _("Not sent: where you are is not known yet."), true);
+      say(area, _("Not sent: where you are is not known yet."), true);
       return;
     }
     body.lon = position.state.coords.lon;
@@ -234,7 +234,7 @@ async function send(view, action, controls, position, submit, area) {
   submit.disabled = true;
   area.classList.remove("lc-refused");
   delete area.dataset.status;
-  showMessage(area, _("Sending…"));
+  say(area, _("Sending…"));
   const label = stepLabel(app, action);
   try {
     if (controls.photo && controls.photo.files.length) {
@@ -255,14 +255,20 @@ async function send(view, action, controls, position, submit, area) {
       // Not a step from the status the case has moved on to: the card was stale too.
       view.reload({ error: true, text: refusal(view, action, answer), refused: answer.status });
     } else {
-      showMessage(area, refusal(view, action, answer), true);
-      markRefused(area, answer.status);
+      markRefused(area, answer.status);  // first: its frame takes room, then it is scrolled to
+      say(area, refusal(view, action, answer), true);
     }
   } catch (error) {
-    showMessage(area, fill(_("Not done: {step}: "), { step: label }) + error.message, true);
+    say(area, fill(_("Not done: {step}: "), { step: label }) + error.message, true);
   } finally {
     submit.disabled = false;
   }
+}
+
+function say(area, text, isError) {
+  // The answer sits under the step's form, maybe below the card's scroll: bring it in sight.
+  showMessage(area, text, isError);
+  area.scrollIntoView({ block: "nearest" });
 }
 
 function refusal(view, action, answer) {
