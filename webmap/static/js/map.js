@@ -146,8 +146,8 @@ export function controlMargins(app) {
   };
   const left = width(".lc-panel");
   const right = width(".lc-legend");
-  // On a narrow screen the panel and legend step aside while a popup is open
-  // (lianchuang.css): keep the popup clear of the zoom buttons' column only.
+  // On a narrow screen the panel and legend cover the map anyway (on a phone they step
+  // aside while a popup is open, lianchuang.css): keep clear of the zoom buttons only.
   if (app.map.getSize().x < 2 * (left + right)) {
     return { topLeft: L.point(width(".leaflet-control-zoom"), 20), bottomRight: L.point(20, 20) };
   }
