@@ -24,6 +24,7 @@ import folium
 from folium import plugins
 
 from geo.errors import LianchuangError
+from layers.cases.lifecycle import RATINGS, STEPS
 from layers.i18n import N_, check_language, translator
 from layers.serving.project_links import DISPLAY_PRIORITY
 from layers.storage.catalogue import (
@@ -140,6 +141,12 @@ def page_config(lang: str, api_root: str,
         "roles": {r.code: getattr(r, lang) for r in ROLES},
         "reportStatuses": [{"code": c.code, "label": getattr(c, lang),
                             "color": REPORT_STATUS_COLORS[c.code]} for c, _ in REPORT_STATUSES],
+        # A case card's step forms ask for what each step needs (layers/cases/lifecycle.py);
+        # who may take a step is the server's to decide.
+        "caseSteps": {s.action: {"label": getattr(s, lang), "needs": list(s.needs)}
+                      for s in STEPS.values()},
+        "caseRatings": {code: labels[0 if lang == "zh" else 1]
+                        for code, labels in RATINGS.items()},
     }
 
 
