@@ -62,6 +62,7 @@ START_VIEWS = ("projects", "all")
 #: The page's title (msgid).
 TITLE = N_("Lianchuang · campaign projects map")
 _REPORTS = N_("Problem reports")
+_HOTSPOTS = N_("Case hot spots")
 
 
 def start_view(name: str | None) -> str:
@@ -111,9 +112,12 @@ def build_map(lang: str, basemap: Basemap, *, start_extent: list[float] | None =
               for spec in sorted(LAYERS, key=lambda spec: not spec.mission)}
     reports = folium.FeatureGroup(name=translator(lang).gettext(_REPORTS), overlay=True,
                                   show=True).add_to(fmap)
+    hotspots = folium.FeatureGroup(name=translator(lang).gettext(_HOTSPOTS), overlay=True,
+                                   show=False).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _add_tools(fmap, lang, static_root)
-    PageData(page_config(lang, api_root, start_extent), groups=groups, overlays={"reports": reports},
+    PageData(page_config(lang, api_root, start_extent), groups=groups,
+             overlays={"reports": reports, "hotspots": hotspots},
              js=assets.urls(assets.APP_JS, static_root),
              css=assets.urls(assets.APP_CSS, static_root)).add_to(fmap)
     return fmap

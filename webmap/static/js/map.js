@@ -19,6 +19,7 @@ import { buildLegend, buildPanel, buildViewButtons, loadDepartments } from "./ma
 import { patternFill } from "./map-symbols.js";
 import * as tiles from "./map-tiles.js";
 import * as tracking from "./map-tracking.js";
+import * as hotspots from "./map-hotspots.js";
 
 function start(map, groups, config, overlays) {
   const app = {
@@ -59,6 +60,7 @@ function start(map, groups, config, overlays) {
   addControl(app, "topright", buildLegend);  // under the layer switcher, never over it
   guardBasemap(map, () => { app.basemapNote.hidden = false; });
   tracking.start(app, overlays || {});
+  hotspots.start(app, (overlays || {}).hotspots);
   Promise.all([getJSON(config.api + "/layers"), loadDepartments(app)])
     .then(([catalogue]) => {
       orderPanes(app, catalogue.layers);
