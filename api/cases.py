@@ -47,6 +47,8 @@ class CaseListQuery(params.QuerySchema):
     community = params.Text(metadata={"description": "Community (社区)."})
     cell = params.Whole(metadata={"description": "Unit grid cell id."})
     overdue = params.YesNo(metadata={"description": "Only overdue (true) or not (false)."})
+    warning = params.YesNo(metadata={"description": "Only cases past 80 % of their limit and "
+                                                    "not yet overdue (预警), or the others."})
     layer = params.Text(metadata={"description": "With fid: cases about this feature."})
     fid = params.Text()
     since = params.Day(metadata={"description": "Reported on or after this day."})
@@ -213,7 +215,8 @@ def case_list(query: dict) -> Response:
         categories=list(query.get("category", ())) or None,
         department=_text(query, "unit"), street=_text(query, "street"),
         community=_text(query, "community"), cell=query.get("cell"),
-        overdue=query.get("overdue"), since=since, until=until, limit=query["limit"],
+        overdue=query.get("overdue"), warning=query.get("warning"), since=since, until=until,
+        limit=query["limit"],
         offset=query["offset"],
         feature=(plain_text(query["layer"], "layer"), plain_text(query["fid"], "fid"))
         if "layer" in query else None)

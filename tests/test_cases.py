@@ -408,3 +408,19 @@ def test_a_case_goes_only_to_a_known_unit(clean_db, people):
     moved = step(clean_db, case, people["dispatcher"], "reassign", at("2026-11-02", "09:10"),
                  unit="县城市管理局", note="属城管职责")
     assert moved["department"] == "县城市管理局" and moved["clock"]["state"] == "running"
+
+
+def test_the_list_finds_cases_past_80_percent_and_overdue(clean_db, people):
+    from layers.tracking.problem_reports import list_reports
+
+    case = dispatched(clean_db, people, when=at("2026-11-02", "09:00"))  # 2 h: 11:00
+    def ids(**filters):
+        return [r["id"] for r in list_reports(clean_db, **filters)]
+    assert ids(now=at("2026-11-02", "10:30"), warning=True) == []
+    assert ids(now=at("2026-11-02", "10:40"), warning=True) == [case["id"]]  # 96 min: 10:36
+    assert ids(now=at("2026-11-02", "10:40"), overdue=True) == []
+    assert ids(now=at("2026-11-02", "11:01"), warning=True) == []
+    assert ids(now=at("2026-11-02", "11:01"), overdue=True) == [case["id"]]
+    assert ids(now=at("2026-11-02", "11:01"), overdue=False) == []
+    listed = list_reports(clean_db, now=at("2026-11-02", "10:40"), ids=[case["id"]])[0]
+    assert listed["clock"]["judgement"] == "warning"

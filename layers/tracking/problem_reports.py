@@ -248,8 +248,8 @@ def list_reports(engine: sa.Engine, *, ids: list[int] | None = None,
                  cell: int | None = None, community: str | None = None,
                  street: str | None = None, overdue: bool | None = None,
                  feature: tuple[str, str] | None = None,
-                 now: dt.datetime | None = None, published_only: bool = False
-                 ) -> list[dict[str, Any]]:
+                 now: dt.datetime | None = None, published_only: bool = False,
+                 warning: bool | None = None) -> list[dict[str, Any]]:
     """Reports (cases) matching every given filter, newest first; *published_only*: not
     those still waiting to be filed or refused (what a reader who is not signed in sees)."""
     now = now or clock.now()
@@ -265,6 +265,10 @@ def list_reports(engine: sa.Engine, *, ids: list[int] | None = None,
     if overdue is not None:
         condition = overdue_condition(now)
         conditions.append(condition if overdue else sa.not_(sa.func.coalesce(condition, False)))
+    if warning is not None:
+        due_soon = sa.and_(reports.c.clock_since.is_not(None), reports.c.warn_at <= now,
+                           reports.c.deadline_at >= now)
+        conditions.append(due_soon if warning else sa.not_(sa.func.coalesce(due_soon, False)))
     if feature:
         conditions.append(sa.and_(reports.c.feature_layer == feature[0],
                                   reports.c.feature_fid == feature[1]))
