@@ -34,6 +34,7 @@ export function popupContent(app, spec, feature) {
   }
   const attributes = attributeList(app, spec, props);
   if (attributes) root.append(attributes);
+  if (app.featureCases) root.append(app.featureCases(spec, feature));
   return root;
 }
 

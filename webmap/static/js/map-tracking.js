@@ -13,6 +13,7 @@ import {
   signInUrl, signOut as forgetToken,
 } from "./common.js";
 import { loadCases } from "./map-case.js";
+import { start as startFeatureCases } from "./map-feature-cases.js";
 import { projectTools } from "./map-project-form.js";
 import { addOptions } from "./map-panel.js";
 
@@ -29,6 +30,7 @@ export function start(app, overlays) {
   app.reportLabels = Object.fromEntries(app.config.reportStatuses.map((s) => [s.code, s.label]));
   app.cardTools = (project, card, state) => projectTools(tracking, project, card, state);
   app.reloadReports = () => app.track(loadCases(tracking));
+  startFeatureCases(tracking, openReportForm, atLeast);
   app.panel.append(accountBox(tracking));
   app.map.on("click", (event) => {
     if (tracking.reporting) openReportForm(tracking, event.latlng);
@@ -159,7 +161,7 @@ function loadServices(tracking) {
   return tracking.services;
 }
 
-function openReportForm(tracking, latlng) {
+export function openReportForm(tracking, latlng, feature) {
   const { U, app } = tracking;
   const form = U.el("form", "lc-form lc-report-form");
   const category = U.el("select");
@@ -180,14 +182,17 @@ function openReportForm(tracking, latlng) {
   submit.type = "submit";
   const message = messageArea(U);
   form.append(U.el("h3", "lc-popup-title", _("Report a problem")),
-    U.el("div", "lc-muted lc-coords", latlng.lat.toFixed(6) + ", " + latlng.lng.toFixed(6)),
+    U.el("div", "lc-muted lc-coords", feature
+      ? fill(_("About {name}"), { name: feature.name })
+      : latlng.lat.toFixed(6) + ", " + latlng.lng.toFixed(6)),
     field(U, _("Category"), category), field(U, _("Description"), description),
     field(U, _("Address (optional)"), address),
     field(U, _("Photo (optional)"), photoPicker(U, photo)), submit,
     message);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    submitReport(tracking, form, latlng, submit, message);
+    if (feature) submitFeatureCase(tracking, form, feature, submit, message);
+    else submitReport(tracking, form, latlng, submit, message);
   });
   loadServices(tracking)
     .then((services) => U.addOptions(category,
@@ -231,6 +236,38 @@ async function submitReport(tracking, form, latlng, submit, message) {
   form.replaceWith(done);
   tracking.draft = null;  // keep the confirmation open; the next click starts a new report
   setReporting(tracking, false);
+  app.reloadReports();
+}
+
+async function submitFeatureCase(tracking, form, feature, submit, message) {
+  // A case about a feature goes to /api/cases (JSON), its photo first to /api/photos.
+  const { U, app } = tracking;
+  submit.disabled = true;
+  showMessage(message, _("Sending…"));
+  const body = { category: form.elements.service_code.value,
+    description: form.elements.description.value, layer: feature.layer, fid: feature.fid };
+  if (form.elements.address_string.value) body.address = form.elements.address_string.value;
+  let answer = { ok: true };
+  if (form.elements.media.files.length) {
+    const upload = new FormData();
+    upload.append("photo", form.elements.media.files[0]);
+    answer = await U.request(app.config.api + "/photos", { method: "POST", body: upload });
+    if (answer.ok) body.photo_id = answer.body.id;
+  }
+  if (answer.ok) {
+    answer = await U.request(app.config.api + "/cases", { method: "POST",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  }
+  submit.disabled = false;
+  if (!answer.ok) {
+    showMessage(message, _("Not saved: ") + answer.message, true);
+    return;
+  }
+  const done = U.el("div", "lc-report-done");
+  done.append(U.el("p", "lc-success", fill(_("Reported as number {id}."), { id: answer.body.id })),
+    U.el("p", "lc-notice", answer.body.department));
+  form.replaceWith(done);
+  tracking.draft = null;
   app.reloadReports();
 }
 
