@@ -196,6 +196,24 @@ def test_the_reporter_rates_a_closed_case_on_the_tracking_page(open_page, clean_
     assert browsed.problems == []
 
 
+def test_a_refused_report_shows_the_reason_and_no_unit(open_page, clean_db, people):
+    code = file_public_report(
+        clean_db, category="garbage", lon=LON, lat=LAT, description="门口有点乱",
+        address=None, phone=None, photo=None, sender="10.0.0.9", device=None)["tracking_code"]
+    with clean_db.connect() as conn:
+        case = {"id": conn.scalar(sa.select(reports.c.id))}
+    step(clean_db, case, people["dispatcher"], "refuse", at("2026-11-02", "09:00"),
+         note="属于小区物业管理范围，已转告物业")
+
+    browsed = open_page(f"/track?code={code}")
+    page = browsed.page
+    page.wait_for_selector(SHOWN)
+    assert page.inner_text(".pb-badge") == "不予立案"
+    assert page.inner_text(".pb-reason") == "不予立案，原因：属于小区物业管理范围，已转告物业"
+    assert page.is_hidden(".pb-fact-unit") and page.is_hidden(".pb-rate")
+    assert browsed.problems == []
+
+
 def test_the_pages_work_in_english_with_the_place_tapped_on_the_map(open_page, clean_db):
     browsed = open_page("/report?lang=en", locale="en-GB")
     page = browsed.page

@@ -165,10 +165,13 @@ function setPlace(latlng, accuracy) {
       fillColor: "#c62828", fillOpacity: 1, interactive: false }).addTo(app.map);
   }
   const values = { lat: latlng.lat.toFixed(5), lon: latlng.lng.toFixed(5),
-    metres: accuracy === null ? "" : Math.round(accuracy) };
-  ui.place.textContent = accuracy === null
-    ? fill(_("Chosen on the map: {lat}, {lon}"), values)
-    : fill(_("Your position: {lat}, {lon} (to about {metres} m)"), values);
+    metres: Math.round(accuracy || 0) };
+  let text = _("Chosen on the map: {lat}, {lon}");
+  if (accuracy !== null) {
+    text = values.metres ? _("Your position: {lat}, {lon} (to about {metres} m)")
+      : _("Your position: {lat}, {lon}");
+  }
+  ui.place.textContent = fill(text, values);
   ui.place.classList.add("pb-chosen");
   clearFieldError("place");
 }
@@ -184,6 +187,11 @@ function clearPlace() {
 function locate() {
   if (!navigator.geolocation) {
     showFieldError("place", _("This browser cannot give your position: tap the map instead"));
+    return;
+  }
+  if (!window.isSecureContext) {  // browsers share the position with https pages only
+    showFieldError("place",
+      _("This page cannot ask for your position (it is not on https): tap the map instead"));
     return;
   }
   const label = ui.locate.textContent;
@@ -408,10 +416,16 @@ function clearFieldError(field) {
   box.querySelector(".pb-field-error").hidden = true;
 }
 
+/** *message* above the send button; *detail*: the server's own words, which are English. */
 function showFormError(message, detail) {
   ui.error.replaceChildren(message);
-  if (detail) ui.error.append(el("small", null, detail));
+  if (detail) {
+    const small = el("small", null, detail);
+    small.lang = "en";
+    ui.error.append(small);
+  }
   ui.error.hidden = false;
+  ui.error.scrollIntoView({ block: "center" });
 }
 
 function clearErrors() {

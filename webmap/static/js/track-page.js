@@ -82,9 +82,11 @@ function render(view) {
   card.querySelector(".pb-fact-code").textContent = app.code;
   card.querySelector(".pb-fact-category").textContent = view.category[lang];
   card.querySelector(".pb-fact-reported").textContent = when(view.requested_at);
-  card.querySelector(".pb-fact-unit").textContent = view.unit || "";
+  // A refused report was never filed: the unit its category would go to handled nothing.
+  const unit = view.status === "refused" ? null : view.unit;
+  card.querySelector(".pb-fact-unit").textContent = unit || "";
   card.querySelector(".pb-fact-closed").textContent = when(view.closed_at);
-  card.querySelectorAll(".pb-unit-row").forEach((node) => { node.hidden = !view.unit; });
+  card.querySelectorAll(".pb-unit-row").forEach((node) => { node.hidden = !unit; });
   card.querySelectorAll(".pb-closed-row").forEach((node) => { node.hidden = !view.closed_at; });
   ui.reason.hidden = !view.reason;
   ui.reason.textContent = view.reason ? fill(_("Not filed, because: {reason}"),
