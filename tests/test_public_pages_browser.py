@@ -14,9 +14,11 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from api.app import create_app
 from layers.cases.intake import file_public_report
 from layers.storage.models import attachments, reports
-from tests.images import image_bytes
+from tests.images import PNG, image_bytes
+from tests.live_server import served
 from tests.test_cases import LAT, LON, at, people, photo, step  # noqa: F401 (fixtures)
 from tests.test_webmap_browser import Browsed, _watch
 
@@ -160,6 +162,29 @@ def test_missing_fields_are_named_next_to_them(open_page, clean_db):
     assert browsed.problems == []
 
 
+def test_a_refusal_of_the_server_is_shown_beside_the_field_it_names(open_page, clean_db):
+    browsed = open_page("/report", here=HERE)
+    page = browsed.page
+    page.route("**/api/public/reports", lambda route: route.fulfill(
+        status=400, content_type="application/json",
+        body='{"error": {"status": 400, "code": "bad_request", "message": '
+             '"phone must be a phone number (digits, spaces, -, a leading +)"}}'))
+    fill_report(page)
+    page.click(".pb-locate")
+    page.wait_for_selector(".pb-place.pb-chosen")
+    page.fill("#pb-phone", "138 0000 0000")
+    send(page)
+    page.wait_for_selector(".pb-field.pb-invalid")
+
+    assert page.get_attribute(".pb-field.pb-invalid", "data-field") == "phone"
+    assert page.inner_text(".pb-invalid .pb-field-error") == (
+        "请求被拒绝 (400: phone must be a phone number (digits, spaces, -, a leading +))")
+    assert page.input_value("#pb-description") == "河堤边垃圾堆积"
+    assert page.input_value("#pb-phone") == "138 0000 0000"
+    assert page.is_visible(".pb-form") and page.is_hidden(".pb-done")
+    assert browsed.problems == [f"console: {HTTP_ERROR}400 (Bad Request)"]
+
+
 def test_the_reporter_rates_a_closed_case_on_the_tracking_page(open_page, clean_db, people,
                                                                photo):
     code = file_public_report(
@@ -243,3 +268,56 @@ def test_the_pages_work_in_english_with_the_place_tapped_on_the_map(open_page, c
     page.wait_for_selector("body[data-track-state=error]")
     assert page.inner_text(".pb-lookup .pb-error").startswith("No report has this code")
     assert browsed.problems == [f"console: {HTTP_ERROR}404 (NOT FOUND)"]
+
+
+@pytest.fixture
+def report_with_osm(chromium, database_url):
+    """Opens /report of an app with the OSM basemap, its tile host answered by *tiles*
+    (a route handler), so nothing leaves the machine; yields (page, tile requests)."""
+    app = create_app({"DATABASE_URL": database_url, "LIANCHUANG_TILES": "osm", "TESTING": True})
+    context = chromium.new_context(locale="zh-CN", viewport=PHONE, has_touch=True,
+                                   is_mobile=True)
+    with served(app) as base:
+        def open_report(tiles):
+            page, asked = context.new_page(), []
+
+            def answer(route):
+                asked.append(route.request.url)
+                tiles(route)
+
+            page.route("https://tile.openstreetmap.org/**", answer)
+            page.goto(base + "/report")
+            page.wait_for_selector(REPORT_READY)
+            page.wait_for_timeout(500)  # every tile the page would ask for, it has now
+            return page, asked
+
+        try:
+            yield open_report
+        finally:
+            context.close()
+
+
+def tile_layers(page) -> int:
+    return page.evaluate("""() => { let tiles = 0; window.lianchuangReport.map.eachLayer(
+        (layer) => { if (layer instanceof L.TileLayer) tiles += 1; }); return tiles; }""")
+
+
+def test_unreachable_tiles_leave_a_plain_map_that_still_takes_a_tap(report_with_osm, clean_db):
+    page, asked = report_with_osm(lambda route: route.abort("connectionrefused"))
+
+    assert 1 <= len(asked) <= 4, asked  # one probe, not a screenful of failures
+    assert page.is_visible(".pb-basemap-note") and tile_layers(page) == 0
+    assert "pb-plain" in page.get_attribute("#pb-map", "class")
+    page.locator("#pb-map").scroll_into_view_if_needed()
+    box = page.locator("#pb-map").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.inner_text(".pb-place").startswith("地图点选位置：32.98")
+
+
+def test_reachable_tiles_draw_the_basemap_without_the_note(report_with_osm, clean_db):
+    page, asked = report_with_osm(
+        lambda route: route.fulfill(status=200, content_type="image/png", body=PNG))
+
+    assert len(asked) > 4 and tile_layers(page) == 1
+    assert page.is_hidden(".pb-basemap-note")
+    assert "pb-plain" not in page.get_attribute("#pb-map", "class")
