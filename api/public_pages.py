@@ -17,7 +17,7 @@ from api import params
 from api.i18n import page_language
 from api.openapi import Blueprint
 from layers import clock
-from webmap.assets import module_url
+from webmap import assets
 
 bp = Blueprint("public_pages", __name__,
                description="The public's pages: report a problem, follow it by code.")
@@ -50,12 +50,11 @@ def report_page(query: dict) -> Response:
     lang = page_language()
     tiles = [{"url": s.url, "attribution": s.attribution, "subdomains": s.subdomains,
               "max_zoom": s.max_zoom} for s in current_app.config["BASEMAP"].sources(lang)]
+    static_root = url_for("webmap.static", filename="")
     return _page("public_report.html", "report-page", lang,
-                 tiles=json.dumps(tiles, ensure_ascii=False),
-                 centre=json.dumps(COUNTY_SEAT),
-                 leaflet_js=url_for("webmap.static", filename="vendor/leaflet-1.9.4/leaflet.js"),
-                 leaflet_css=url_for("webmap.static",
-                                     filename="vendor/leaflet-1.9.4/leaflet.css"))
+                 tiles=json.dumps(tiles, ensure_ascii=False), centre=json.dumps(COUNTY_SEAT),
+                 leaflet_js=[url for _, url in assets.urls(assets.LEAFLET_JS, static_root)],
+                 leaflet_css=[url for _, url in assets.urls(assets.LEAFLET_CSS, static_root)])
 
 
 @bp.get("/track")
@@ -76,7 +75,7 @@ def _page(template: str, script: str, lang: str, **context) -> Response:
     english = "en" if lang == "en" else None
     html = render_template(
         template, lang=lang, static_root=static_root,
-        page_script=module_url(script, static_root),
+        page_script=assets.module_url(script, static_root),
         css_url=url_for("webmap.static", filename="public.css"),
         api_root=request.script_root + "/api", zone=clock.zone().key,
         report_url=url_for("public_pages.report_page", lang=english),
