@@ -248,7 +248,9 @@ def test_the_pages_work_in_english_with_the_place_tapped_on_the_map(open_page, c
     page.fill("#pb-search", "manhole")
     assert page.locator(".pb-hit").first.inner_text().startswith(
         "Missing or broken sewer manhole cover")
-    page.locator(".pb-hit").first.click()
+    page.press("#pb-search", "Enter")  # the first hit, and nothing sent
+    assert page.input_value("#pb-category") == "sewer_manhole"
+    assert page.is_hidden(".pb-field.pb-invalid")
     page.fill("#pb-description", "The cover is gone")
     page.locator("#pb-map").scroll_into_view_if_needed()
     box = page.locator("#pb-map").bounding_box()

@@ -73,6 +73,12 @@ async function start() {
 
 function wireForm() {
   ui.search.addEventListener("input", showHits);
+  ui.search.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();  // the phone's search key takes the first hit, it sends nothing
+    const first = ui.hits.querySelector(".pb-hit");
+    if (first && !ui.hits.hidden) first.click();
+  });
   ui.category.addEventListener("change", () => clearFieldError("category"));
   ui.description.addEventListener("input", () => clearFieldError("description"));
   ui.phone.addEventListener("input", () => clearFieldError("phone"));
