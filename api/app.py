@@ -52,6 +52,7 @@ from api import (
     features,
     feeds,
     green_page,
+    grid,
     health,
     i18n,
     inspection_page,
@@ -113,7 +114,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     register_read_policy(app)
     for blueprint in (features.bp, projects.bp, photos.bp, reports.bp, cases.bp, accounts.bp,
-                      public_cases.bp, open311.bp,
+                      public_cases.bp, open311.bp, grid.bp,
                       exports.bp, tiles.bp, inspection_routes.bp, metrics.bp, dashboard.bp,
                       feeds.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp,
                       green_page.bp, signin.bp, public_pages.bp):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import marshmallow as ma
-from flask import Response, current_app
+from flask import Response, current_app, render_template
 
 from api import params, schemas
 from api.auth import current_user
@@ -26,6 +26,7 @@ from layers.cases import bulletin, categories, cases, lifecycle, scoring
 from layers.serving.query import plain_text
 from layers.storage.catalogue import REPORT_STATUSES
 from layers.tracking import problem_reports
+from webmap.pdf import print_pdf
 
 bp = Blueprint("cases", __name__, url_prefix="/api",
                description="Cases (案件): categories, steps on the clock, scoring and the "
@@ -35,6 +36,7 @@ CASE_ID = {"in": "path", "name": "case_id", "schema": {"type": "integer", "minim
 CODE = {"in": "path", "name": "code", "schema": {"type": "string", "maxLength": 64}}
 _WRITE = {"security": [{"token": []}]}
 _STATUS_CODES = [choice.code for choice, _ in REPORT_STATUSES]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class CaseListQuery(params.QuerySchema):
@@ -45,6 +47,8 @@ class CaseListQuery(params.QuerySchema):
     community = params.Text(metadata={"description": "Community (社区)."})
     cell = params.Whole(metadata={"description": "Unit grid cell id."})
     overdue = params.YesNo(metadata={"description": "Only overdue (true) or not (false)."})
+    warning = params.YesNo(metadata={"description": "Only cases past 80 % of their limit and "
+                                                    "not yet overdue (预警), or the others."})
     layer = params.Text(metadata={"description": "With fid: cases about this feature."})
     fid = params.Text()
     since = params.Day(metadata={"description": "Reported on or after this day."})
@@ -73,6 +77,21 @@ class StepBody(ma.Schema):
     version = params.Whole(metadata={"description": "Instead of If-Match"})
 
 
+class NewCase(ma.Schema):
+    category = params.Text(required=True, metadata={
+        "description": "A category code (service_code) from /api/case-categories."})
+    description = params.Text(required=True)
+    lon = ma.fields.Float(metadata={"description": "WGS84; or give the feature instead."})
+    lat = ma.fields.Float()
+    layer = params.Text(metadata={"description": "The feature the case is about (部件): "
+                                                 "its layer..."})
+    fid = params.Text(metadata={"description": "...and its id; the case is placed on it "
+                                               "when lon/lat are not given."})
+    address = params.Text()
+    photo_id = params.Text()
+    project_id = params.Whole()
+
+
 class ScoreQuery(params.QuerySchema):
     month = params.Text(metadata={"description": "A calendar month YYYY-MM (or since/until)."})
     since = params.Day()
@@ -82,7 +101,9 @@ class ScoreQuery(params.QuerySchema):
 
 class BulletinQuery(params.QuerySchema):
     month = params.Text(required=True, metadata={"description": "YYYY-MM"})
-    format = params.Choice(("xlsx",), load_default="xlsx")
+    format = params.Choice(("xlsx", "pdf", "html"), load_default="xlsx", metadata={
+        "description": "xlsx (default), pdf (printed by headless Chromium; 503 where it is "
+                       "missing) or html (a printable page)."})
 
 
 class CategoryBody(ma.Schema):
@@ -194,7 +215,8 @@ def case_list(query: dict) -> Response:
         categories=list(query.get("category", ())) or None,
         department=_text(query, "unit"), street=_text(query, "street"),
         community=_text(query, "community"), cell=query.get("cell"),
-        overdue=query.get("overdue"), since=since, until=until, limit=query["limit"],
+        overdue=query.get("overdue"), warning=query.get("warning"), since=since, until=until,
+        limit=query["limit"],
         offset=query["offset"],
         feature=(plain_text(query["layer"], "layer"), plain_text(query["fid"], "fid"))
         if "layer" in query else None)
@@ -202,6 +224,39 @@ def case_list(query: dict) -> Response:
                  "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
                  "properties": r} for r in found]
     return json_response({"type": "FeatureCollection", "features": features}, GEOJSON)
+
+
+@bp.post("/cases")
+@bp.arguments(NewCase)
+@bp.response(201, schemas.Report)
+@bp.errors(400, 401, 403, 404)
+@bp.doc(**_WRITE)
+def file_case(body: dict) -> Response:
+    """File a case
+
+    上报 by a signed-in inspector (or above): a category, a description, and the place as
+    lon/lat or as a feature of a layer (a 公厕, a road segment) the case is about.
+    """
+    user = current_user()
+    from layers.tracking.accounts import require
+
+    require(user, "inspector")
+    layer, fid = body.get("layer"), body.get("fid")
+    if (layer is None) != (fid is None):
+        raise InvalidInput("give layer and fid together: the feature the case is about")
+    lon, lat = body.get("lon"), body.get("lat")
+    if (lon is None) != (lat is None):
+        raise InvalidInput("give lon and lat together, or neither and a feature")
+    if lon is None:
+        if layer is None:
+            raise InvalidInput("say where: lon and lat, or the feature (layer and fid)")
+        lon, lat = problem_reports.feature_point(get_engine(), layer, fid)
+    found = problem_reports.file_report(
+        get_engine(), user, category=body["category"], lon=lon, lat=lat,
+        description=body["description"], address=body.get("address"),
+        photo_id=body.get("photo_id"), project_id=body.get("project_id"),
+        feature_layer=layer, feature_fid=fid)
+    return _etag(json_response(found, status=201), found)
 
 
 @bp.get("/cases/<id:case_id>", parameters=[CASE_ID])
@@ -280,21 +335,36 @@ def case_scores(query: dict) -> Response:
 
 @bp.get("/cases/bulletin")
 @bp.query(BulletinQuery)
-@bp.content(200, "The bulletin (通报) workbook",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@bp.content(200, "The bulletin (通报)", XLSX, "application/pdf", "text/html")
+@bp.errors(400, 503)
 def case_bulletin(query: dict) -> Response:
     """Monthly bulletin
 
-    The month's 通报 as an XLSX workbook: units ranked, street offices, communities, and
-    what each figure means.
+    The month's 通报: units ranked, street offices, communities, and what each figure
+    means; as an XLSX workbook, a PDF or a printable page (Chinese).
     """
     month = query["month"]
     since, until = scoring.period_of_month(month)
     with get_engine().connect() as conn:
-        content = bulletin.workbook(conn, month, since, until)
-    response = current_app.response_class(
-        content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{month}.xlsx"'
+        if query["format"] == "xlsx":
+            return _attachment(bulletin.workbook(conn, month, since, until), XLSX,
+                               f"bulletin-{month}.xlsx")
+        tables = {by: scoring.score(conn, since, until, by)
+                  for by in ("unit", "street", "community")}
+    html = render_template(
+        "case_bulletin.html", month=month, first_day=since.date().isoformat(),
+        last_day=(until - dt.timedelta(days=1)).date().isoformat(),
+        made=clock.now().strftime("%Y-%m-%d %H:%M"), units=tables["unit"],
+        streets=tables["street"], communities=tables["community"],
+        total=scoring.totals(tables["unit"]), definitions=scoring.DEFINITIONS)
+    if query["format"] == "pdf":
+        return _attachment(print_pdf(html), "application/pdf", f"bulletin-{month}.pdf")
+    return current_app.response_class(html, mimetype="text/html")
+
+
+def _attachment(content: bytes, mimetype: str, filename: str) -> Response:
+    response = current_app.response_class(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
+from api.cli_grid import grid
 from geo.errors import LianchuangError
 from layers.errors import ValidationFailed
 from layers.storage import db
@@ -70,7 +71,8 @@ def db_init() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def db_seed(paths: tuple[Path, ...]) -> None:
     """Import PATHS (e.g. the sample data) into an empty database; leave a database that
-    already holds data as it is."""
+    already holds data as it is.  With no unit grid yet, generate one over the communities."""
+    from layers.cases.grid import ensure_grid
     from layers.exchange.importer import ImportOptions, import_into_empty
 
     report = import_into_empty(db.get_engine(), list(paths), ImportOptions(actor="import (sample)"))
@@ -79,6 +81,9 @@ def db_seed(paths: tuple[Path, ...]) -> None:
                    "`lianchuang import` to add or update files)")
     else:
         click.echo(report.to_text())
+    cells = ensure_grid(db.get_engine())
+    if cells is not None:
+        click.echo(f"unit grid: {cells['cells']} cells generated over the communities")
 
 
 @database.command("revision")
@@ -293,6 +298,8 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
 
     run(create_app(), host, port, dev=dev, workers=workers)
 
+
+main.add_command(grid)
 
 if __name__ == "__main__":
     main()

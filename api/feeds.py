@@ -1,5 +1,5 @@
-"""``/feeds/changes.atom``: an Atom 1.0 feed (RFC 4287) of project status changes and of
-the projects now overdue, for planners' feed readers and mail-to-feed tools.
+"""``/feeds/changes.atom``: an Atom 1.0 feed (RFC 4287) of project status changes, of
+the projects now overdue and of cases escalated (督办) for being overdue, for planners' feed readers and mail-to-feed tools.
 
 ``lang=en`` titles the entries in English; ``department`` keeps one department's projects.
 Entry ids are stable: a status change is its event; an overdue project is the project at
@@ -58,7 +58,9 @@ def changes(query: dict) -> Response:
     entries = ([_change_entry(change, lang) for change in
                 dashboard.status_changes(engine, FEED_CHANGES, department)]
                + [_overdue_entry(project, lang)
-                  for project in dashboard.overdue_projects(engine, today, department)])
+                  for project in dashboard.overdue_projects(engine, today, department)]
+               + [_escalation_entry(event, lang)
+                  for event in dashboard.case_escalations(engine, FEED_CHANGES, department)])
     entries.sort(key=lambda entry: entry["updated"], reverse=True)
     xml = ET.tostring(_feed(entries, lang, f"feed/{lang}/{department or ''}"),
                       encoding="unicode")
@@ -129,6 +131,19 @@ def _overdue_entry(project: dict, lang: str) -> dict:
             "content": gettext("Project {code} {name} of {department} was due on {due} and "
                                "is {days} days overdue; status: {status}, "
                                "progress {progress}%.").format(**values)}
+
+
+def _escalation_entry(event: dict, lang: str) -> dict:
+    gettext = translator(lang).gettext
+    values = {"id": event["case_id"], "unit": event["department"],
+              "category": event["category_en"] if lang == "en" else event["category_zh"]}
+    title = gettext("Escalated: case {id} {category} ({unit})").format(**values)
+    lines = [title, gettext("By {actor}").format(actor=event["actor"])]
+    if event["note"]:
+        lines.append(event["note"])
+    return {"key": f"case-event/{event['id']}", "title": title, "updated": event["at"],
+            "link": url_for("cases.case", case_id=event["case_id"], _external=True),
+            "author": event["actor"], "category": "escalation", "content": "\n".join(lines)}
 
 
 def _map_link(project_id: int, lang: str) -> str:

@@ -61,6 +61,8 @@ class StopsQuery(params.ProjectFilters):
                                                             "by commas: "
                                                             + ", ".join(OPEN_STATUSES) + "."})
     report_department = params.Text(metadata={"description": "Reports of this department."})
+    report_supervisor = params.Text(metadata={
+        "description": "Reports in the grid cells of this supervisor (username)."})
     today = params.Day(metadata={"description": "Date that overdue and not-inspected are "
                                                 "judged on (default: the server's)."})
 
@@ -223,9 +225,11 @@ def _selection_body(query: dict[str, Any]) -> dict[str, Any]:
                             "overdue": project_filter.overdue}
         if days is not None:
             body["projects"]["not_inspected_days"] = days
-    if query.get("reports") or query.get("report_status") or query.get("report_department"):
+    if (query.get("reports") or query.get("report_status") or query.get("report_department")
+            or query.get("report_supervisor")):
         body["reports"] = {"status": list(query.get("report_status") or ()),
-                           "department": query.get("report_department")}
+                           "department": query.get("report_department"),
+                           "supervisor": query.get("report_supervisor")}
     return body
 
 

@@ -195,3 +195,16 @@ def test_scores_and_bulletin_over_http(september, client):
     assert book.status_code == 200
     assert "bulletin-2026-09.xlsx" in book.headers["Content-Disposition"]
     assert openpyxl.load_workbook(io.BytesIO(book.data))["社区"]["B4"].value == "东渡社区"
+
+
+def test_the_bulletin_as_a_page_and_as_a_pdf(september, client):
+    page = client.get("/api/cases/bulletin?month=2026-09&format=html")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "本期共派遣案件 7 件，期末前结案 5 件（结案率 71.4%）" in text
+    assert "按期结案 4 件（按期结案率 57.1%），超期 2 件" in text
+    assert "按期结案率排名第一的是县城市管理局，末位是县住建局" in text
+    pdf = client.get("/api/cases/bulletin?month=2026-09&format=pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert "bulletin-2026-09.pdf" in pdf.headers["Content-Disposition"]
+    assert client.get("/api/cases/bulletin?month=2026-09&format=doc").status_code == 400

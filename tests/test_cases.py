@@ -345,3 +345,82 @@ def test_a_dispatch_uses_the_limit_of_the_category_then_in_force(clean_db, peopl
                              version=before["version"])
     case = dispatched(clean_db, people, when=at("2026-11-02", "09:00"))
     assert case["clock"]["limit_min"] == 420  # one working day of 7 hours
+
+
+def test_an_escalation_is_posted_to_the_webhook(clean_db, people, monkeypatch):
+    import http.server
+    import json
+    import threading
+
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    monkeypatch.setenv("LIANCHUANG_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
+    case = dispatched(clean_db, people, when=at("2026-11-02", "09:00"))
+    escalate_overdue(clean_db, now=at("2026-11-02", "11:30"))
+    for _ in range(50):
+        if received:
+            break
+        threading.Event().wait(0.1)
+    server.server_close()
+    assert received == [{"event": "escalate", "case_id": case["id"], "unit": "县城市管理局",
+                         "automatic": True}]
+
+
+def test_a_deadline_in_a_year_without_national_holidays_says_so():
+    # chinese-calendar knows the years the State Council has announced (2026 in release
+    # 1.11); a limit running into a year it does not know is counted Monday to Friday
+    # there, and the clock names that year so the county can add its days.
+    from layers.cases.cases import clock_of
+
+    record = {"time_limit_min": 120, "extension_min": 0, "clock_used_min": 0.0,
+              "clock_since": at("2099-12-31", "17:00"), "deadline_at": at("2100-01-01", "09:30"),
+              "status": "dispatched"}
+    assert clock_of(record, now=at("2099-12-31", "17:30"), calendar=CALENDAR)[
+        "calendar_gaps"] == [2099, 2100]
+    record.update(clock_since=at("2026-11-02", "09:00"), deadline_at=at("2026-11-02", "11:00"))
+    assert clock_of(record, now=at("2026-11-02", "09:30"), calendar=CALENDAR)[
+        "calendar_gaps"] == []
+
+
+def test_a_case_goes_only_to_a_known_unit(clean_db, people):
+    case = new_case(clean_db, people["inspector"])
+    step(clean_db, case, people["dispatcher"], "accept", at("2026-11-02", "09:00"))
+    with pytest.raises(InvalidInput, match="unknown unit '县城管局'; a case goes to one of: .*县城市管理局"):
+        step(clean_db, case, people["dispatcher"], "dispatch", at("2026-11-02", "09:00"),
+             unit="县城管局")
+    sent = step(clean_db, case, people["dispatcher"], "dispatch", at("2026-11-02", "09:00"),
+                unit="县水利局")  # a handler's department is a unit
+    assert sent["department"] == "县水利局"
+    with pytest.raises(InvalidInput, match="already with 县水利局"):
+        step(clean_db, case, people["dispatcher"], "reassign", at("2026-11-02", "09:10"),
+             unit="县水利局", note="改派")
+    moved = step(clean_db, case, people["dispatcher"], "reassign", at("2026-11-02", "09:10"),
+                 unit="县城市管理局", note="属城管职责")
+    assert moved["department"] == "县城市管理局" and moved["clock"]["state"] == "running"
+
+
+def test_the_list_finds_cases_past_80_percent_and_overdue(clean_db, people):
+    from layers.tracking.problem_reports import list_reports
+
+    case = dispatched(clean_db, people, when=at("2026-11-02", "09:00"))  # 2 h: 11:00
+    def ids(**filters):
+        return [r["id"] for r in list_reports(clean_db, **filters)]
+    assert ids(now=at("2026-11-02", "10:30"), warning=True) == []
+    assert ids(now=at("2026-11-02", "10:40"), warning=True) == [case["id"]]  # 96 min: 10:36
+    assert ids(now=at("2026-11-02", "10:40"), overdue=True) == []
+    assert ids(now=at("2026-11-02", "11:01"), warning=True) == []
+    assert ids(now=at("2026-11-02", "11:01"), overdue=True) == [case["id"]]
+    assert ids(now=at("2026-11-02", "11:01"), overdue=False) == []
+    listed = list_reports(clean_db, now=at("2026-11-02", "10:40"), ids=[case["id"]])[0]
+    assert listed["clock"]["judgement"] == "warning"

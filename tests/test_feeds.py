@@ -177,3 +177,27 @@ def test_bad_feed_request_is_400_json(client, city, query):
 
     assert response.status_code == 400
     assert response.get_json()["error"]["message"]
+
+
+def test_an_escalated_case_is_an_entry_for_its_unit(client, city, clean_db):
+    from layers.cases.cases import escalate_overdue, take_step
+    from layers.tracking.problem_reports import file_report
+
+    with clean_db.begin() as conn:
+        dispatcher = create_user(conn, "zhang", "张受理", "inspector", duties=("dispatcher",))
+    case = file_report(clean_db, None, category="garbage", lon=107.76, lat=32.98,
+                       description="垃圾")
+    monday = dt.datetime(2026, 11, 2, 9, 0, tzinfo=clock.zone())
+    take_step(clean_db, case["id"], dispatcher, "accept", version=1, now=monday)
+    take_step(clean_db, case["id"], dispatcher, "dispatch", version=2, now=monday)
+    assert escalate_overdue(clean_db, now=monday + dt.timedelta(hours=3)) == [case["id"]]
+
+    (entry,) = [e for e in _entries(_feed(client)) if e["category"] == "escalation"]
+    assert entry["title"] == f"督办：案件 {case['id']} 垃圾堆积（县城市管理局）"
+    assert entry["author"] == "系统督办" and "县城市管理局领导" in entry["content"]
+    assert entry["link"].endswith(f"/api/cases/{case['id']}")
+    assert _time(entry["updated"]) == monday + dt.timedelta(hours=3)
+    english = [e for e in _entries(_feed(client, "?lang=en")) if e["category"] == "escalation"]
+    assert english[0]["title"] == f"Escalated: case {case['id']} Garbage accumulation (县城市管理局)"
+    others = _entries(_feed(client, "?department=交通局"))
+    assert not [e for e in others if e["category"] == "escalation"]

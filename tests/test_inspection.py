@@ -108,6 +108,28 @@ def test_open_reports_are_selected_and_closed_ones_are_not(clean_db, town):
     assert found.stops[0].name == f"问题上报 #{town['R1']} 垃圾堆积"
 
 
+def test_a_supervisor_s_route_visits_the_open_cases_in_their_cells(clean_db, town):
+    from layers.storage.models import grid_cells
+    from layers.tracking.accounts import create_user
+
+    with clean_db.begin() as conn:
+        chen = create_user(conn, "chen", "陈监督", "inspector", duties=("supervisor",))
+        create_user(conn, "xu", "徐监督", "inspector", duties=("supervisor",))
+        d = 0.0005  # a cell around R1 only
+        conn.execute(grid_cells.insert().values(
+            code="C1", supervisor_id=chen.id,
+            geom=f"SRID=4326;POLYGON(({X[1] - d} {Y[2] - d},{X[1] + d} {Y[2] - d},"
+                 f"{X[1] + d} {Y[2] + d},{X[1] - d} {Y[2] + d},{X[1] - d} {Y[2] - d}))"))
+        conn.execute(reports.update().where(reports.c.id == town["R1"]).values(
+            cell_id=conn.scalar(sa.select(grid_cells.c.id))))
+    assert ids(select(clean_db, reports={"supervisor": "chen"}).stops) == [
+        f"report:{town['R1']}"]
+    with pytest.raises(CannotPlanRoute, match="xu supervises no grid cell"):
+        select(clean_db, reports={"supervisor": "xu"})
+    with pytest.raises(CannotPlanRoute, match="no user .nobody."):
+        select(clean_db, reports={"supervisor": "nobody"})
+
+
 def test_report_statuses_may_be_given_by_label(clean_db, town):
     assert ids(select(clean_db, reports={"status": ["处置中"]}).stops) == [f"report:{town['R3']}"]
 

@@ -140,7 +140,9 @@ def test_inspector_files_a_report_by_clicking_the_map(open_map, tokens, clean_db
     # The categories arrive from /open311/v2/services.json after the form is drawn.
     form.locator("select[name=service_code] option[value=garbage]").wait_for(state="attached")
     options = form.locator("select[name=service_code] option").all_inner_texts()
-    assert options[:3] == ["请选择", "垃圾堆积", "乱倒垃圾/建筑垃圾"] and "其他" in options
+    # Parts (部件) first, then events (事件), in the order of the category seed.
+    assert options[:3] == ["请选择", "污水井盖缺失或破损", "雨水箅子缺失或堵塞"]
+    assert "垃圾堆积" in options and "其他" in options
     form.locator("select[name=service_code]").select_option("garbage")
     form.locator("textarea[name=description]").fill("河滨北路垃圾堆积 <b>多日</b>")
     photo = tmp_path / "garbage.png"
@@ -173,12 +175,16 @@ def test_a_filed_report_is_on_the_map_with_its_department(open_map, tokens, clie
     page = browsed.page
 
     marker = page.locator(".lc-report-mark[data-report-id='1']")
-    assert marker.get_attribute("data-status") == "submitted"
+    assert marker.get_attribute("data-status") == "reported"
     page.evaluate("window.lianchuangMap.reportMarkers[1].openPopup()")
 
-    text = page.locator(".leaflet-popup-content .lc-report").inner_text()
-    for expected in ("道路破损", "县住建局", "按类别 道路破损", "路面坑槽", "已提交"):
+    card = page.locator(".leaflet-popup-content .lc-case[data-loaded=yes]")
+    card.wait_for()
+    text = card.inner_text()
+    for expected in ("道路破损", "县住建局", "按类别 道路破损", "路面坑槽", "已上报", "上报"):
         assert expected in text
+    assert card.locator(".lc-step-button").count() == 0  # nobody signed in
+    assert "登录后办理" in text
     assert "问题上报" in page.locator(".leaflet-control-layers-overlays").inner_text()
     assert browsed.problems == []
 

@@ -24,6 +24,7 @@ import folium
 from folium import plugins
 
 from geo.errors import LianchuangError
+from layers.cases.lifecycle import RATINGS, STEPS
 from layers.i18n import N_, check_language, translator
 from layers.serving.project_links import DISPLAY_PRIORITY
 from layers.storage.catalogue import (
@@ -61,6 +62,7 @@ START_VIEWS = ("projects", "all")
 #: The page's title (msgid).
 TITLE = N_("Lianchuang · campaign projects map")
 _REPORTS = N_("Problem reports")
+_HOTSPOTS = N_("Case hot spots")
 
 
 def start_view(name: str | None) -> str:
@@ -110,9 +112,12 @@ def build_map(lang: str, basemap: Basemap, *, start_extent: list[float] | None =
               for spec in sorted(LAYERS, key=lambda spec: not spec.mission)}
     reports = folium.FeatureGroup(name=translator(lang).gettext(_REPORTS), overlay=True,
                                   show=True).add_to(fmap)
+    hotspots = folium.FeatureGroup(name=translator(lang).gettext(_HOTSPOTS), overlay=True,
+                                   show=False).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _add_tools(fmap, lang, static_root)
-    PageData(page_config(lang, api_root, start_extent), groups=groups, overlays={"reports": reports},
+    PageData(page_config(lang, api_root, start_extent), groups=groups,
+             overlays={"reports": reports, "hotspots": hotspots},
              js=assets.urls(assets.APP_JS, static_root),
              css=assets.urls(assets.APP_CSS, static_root)).add_to(fmap)
     return fmap
@@ -140,6 +145,12 @@ def page_config(lang: str, api_root: str,
         "roles": {r.code: getattr(r, lang) for r in ROLES},
         "reportStatuses": [{"code": c.code, "label": getattr(c, lang),
                             "color": REPORT_STATUS_COLORS[c.code]} for c, _ in REPORT_STATUSES],
+        # A case card's step forms ask for what each step needs (layers/cases/lifecycle.py);
+        # who may take a step is the server's to decide.
+        "caseSteps": {s.action: {"label": getattr(s, lang), "needs": list(s.needs)}
+                      for s in STEPS.values()},
+        "caseRatings": {code: labels[0 if lang == "zh" else 1]
+                        for code, labels in RATINGS.items()},
     }
 
 

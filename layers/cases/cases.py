@@ -240,6 +240,13 @@ def _apply(conn: sa.Connection, step: lifecycle.Step, row, user: User | None,
             category = categories.get_category(conn, row.category)
             unit, rule = categories.unit_for(conn, category, row.lon, row.lat)
             data["rule"] = rule
+        if action == "reassign" or data.get("rule") is None:
+            units = categories.known_units(conn)
+            if unit not in units:
+                raise InvalidStep(f"unknown unit {unit!r}; a case goes to one of: "
+                                  + ", ".join(units))
+        if action == "reassign" and unit == row.department:
+            raise InvalidStep(f"the case is already with {unit}")
         values["department"] = unit
         data["unit"] = unit
         if action == "dispatch":
@@ -371,7 +378,12 @@ def clock_of(record: dict[str, Any], now: dt.datetime | None = None,
     else:
         judgement = "on_time"
     deadline = record.get("deadline_at") if since is not None else None
+    # Years the national holiday list does not know yet count Monday to Friday: say so.
+    gaps = (calendar.years_without_national_data(since.astimezone(clock.zone()).date(),
+                                                 deadline.astimezone(clock.zone()).date())
+            if since is not None and deadline is not None else [])
     return {"state": "running" if since is not None else "stopped",
+            "calendar_gaps": gaps,
             "limit_min": limit, "extension_min": record["extension_min"],
             "extension_requested_min": record.get("extension_requested_min"),
             "used_min": round(used, 1), "remaining_min": round(total - used, 1),

@@ -221,6 +221,24 @@ def unit_for(conn: sa.Connection, category: dict[str, Any], lon: float, lat: flo
     return FALLBACK_DEPARTMENT, "不在任何社区范围内"
 
 
+def known_units(conn: sa.Connection) -> list[str]:
+    """Every unit a case may be sent to: the categories' units, the street offices of the
+    communities, the departments of handling users, and the fallback."""
+    from layers.storage.models import users
+
+    units = {FALLBACK_DEPARTMENT}
+    for row in conn.execute(sa.select(case_categories.c.data)):
+        units.add(row.data["default_unit"])
+        units.update(rule["unit"] for rule in row.data.get("unit_rules", ()))
+    communities = LAYER_TABLES["communities"]
+    units.update(f"{street}办事处" for street in conn.scalars(
+        sa.select(communities.c.street).distinct()) if street)
+    units.update(d for d in conn.scalars(sa.select(users.c.department).where(
+        users.c.duties.any("handler"))) if d)
+    units.discard("@street")
+    return sorted(units)
+
+
 def _community(conn: sa.Connection, point) -> Any:
     communities = LAYER_TABLES["communities"]
     return conn.execute(sa.select(communities.c.street, communities.c.name)

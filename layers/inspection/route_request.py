@@ -98,6 +98,8 @@ class StopSelection:
     report_statuses: tuple[str, ...] | None = None
     report_department: str | None = None
     stops: tuple[StopRef, ...] = ()
+    #: Only reports in the grid cells of this supervisor (username).
+    report_supervisor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -249,14 +251,17 @@ class ProjectsSchema(_Object):
 
 
 class ReportsSchema(_Object):
-    """Open problem reports by status and department."""
+    """Open problem reports (cases) by status, department and supervisor's cells."""
 
     status = Texts(metadata={"type": "array", "items": {
         "type": "string", "enum": list(OPEN_STATUSES)}})
     department = Text()
+    supervisor = Text(metadata={"description": "Only cases in the grid cells of this "
+                                               "supervisor (username)."})
 
     @ma.post_load
-    def _reports(self, wanted: dict[str, Any], **kwargs) -> tuple[tuple[str, ...], str | None]:
+    def _reports(self, wanted: dict[str, Any], **kwargs
+                 ) -> tuple[tuple[str, ...], str | None, str | None]:
         try:
             statuses = tuple(choice_code(_REPORT_STATUS_CHOICES, status, "report status")
                              for status in wanted.get("status", ()))
@@ -267,7 +272,8 @@ class ReportsSchema(_Object):
             raise InvalidRouteRequest(f"reports.status {closed[0]!r}: only open reports are "
                                       f"inspected; use {', '.join(OPEN_STATUSES)} (or name a "
                                       f"closed report in stops as {{\"report_id\": …}})")
-        return statuses or OPEN_STATUSES, wanted.get("department") or None
+        return (statuses or OPEN_STATUSES, wanted.get("department") or None,
+                wanted.get("supervisor") or None)
 
 
 class Reports(ma.fields.Nested):
@@ -351,9 +357,9 @@ class RouteRequestSchema(_Object):
 def _selection(body: dict[str, Any]) -> StopSelection:
     """The selection of loaded ``projects``, ``reports`` and ``stops`` members."""
     projects_filter, days = body.get("projects") or (None, None)
-    statuses, department = body.get("reports") or (None, None)
+    statuses, department, supervisor = body.get("reports") or (None, None, None)
     selection = StopSelection(projects_filter, days, statuses, department,
-                              tuple(body.get("stops") or ()))
+                              tuple(body.get("stops") or ()), supervisor)
     if projects_filter is None and statuses is None and not selection.stops:
         raise InvalidRouteRequest('say which sites to visit: "projects" (a filter such as '
                                   '{"overdue": true}), "reports" (true for open reports) '

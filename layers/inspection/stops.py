@@ -29,11 +29,13 @@ from layers.inspection.route_request import StopRef, StopSelection
 from layers.serving.query import overdue_condition
 from layers.storage.models import (
     case_categories,
+    grid_cells,
     layer_table,
     project_events,
     project_features,
     projects,
     reports,
+    users,
 )
 
 #: Most stops a preview (:func:`select_stops`) lists.
@@ -98,6 +100,9 @@ def select_stops(engine: sa.Engine, selection: StopSelection, *, today: dt.date,
             conditions = [reports.c.status.in_(selection.report_statuses)]
             if selection.report_department:
                 conditions.append(reports.c.department == selection.report_department)
+            if selection.report_supervisor:
+                conditions.append(reports.c.cell_id.in_(
+                    _supervised_cells(conn, selection.report_supervisor)))
             batches.append(_report_stops(conn, conditions, limit + 1))
     first: dict[str, Stop] = {}
     for stop in [*found, *(stop for batch in batches for stop in batch)]:
@@ -183,6 +188,19 @@ def _site_stop(row: sa.Row) -> Stop:
 
 
 # --- reports, features, points ----------------------------------------------------------------
+
+def _supervised_cells(conn: sa.Connection, username: str) -> sa.Select:
+    """The ids of the grid cells *username* supervises (a query); an unknown user, or one
+    with no cell, is refused naming what to do."""
+    user_id = conn.scalar(sa.select(users.c.id).where(users.c.username == username))
+    if user_id is None:
+        raise CannotPlanRoute(f"reports.supervisor: no user {username!r}")
+    cells = sa.select(grid_cells.c.id).where(grid_cells.c.supervisor_id == user_id)
+    if conn.scalar(sa.select(sa.func.count()).select_from(cells.subquery())) == 0:
+        raise CannotPlanRoute(f"reports.supervisor: {username} supervises no grid cell; "
+                              "assign cells with `lianchuang grid assign`")
+    return cells
+
 
 def _report_stops(conn: sa.Connection, conditions: list, limit: int) -> list[Stop]:
     query = (sa.select(reports.c.id, reports.c.category, reports.c.description,

@@ -313,6 +313,8 @@ reports = sa.Table(
     sa.CheckConstraint(sa.text("rating IN ('satisfied', 'fair', 'dissatisfied')"),
                        name="rating_allowed"),
     sa.Index("ix_reports_department_status", "department", "status"),
+    # scoring takes the cases dispatched in a period
+    sa.Index("ix_reports_dispatched_at", "dispatched_at"),
     sa.Index("ix_reports_intake_ip_hash", "intake_ip_hash", "requested_at"),
     sa.Index("ix_reports_intake_device_hash", "intake_device_hash", "requested_at"),
     comment="问题上报与案件",
@@ -335,6 +337,9 @@ report_events = sa.Table(
     sa.Column("geom", Geometry("POINT", srid=STORAGE_SRID, spatial_index=False),
               comment="where the actor stood (核查 on site)"),
     sa.Column("photo_id", sa.Text, sa.ForeignKey("attachments.id")),
+    # scoring counts a period's reworks: a few in a hundred events
+    sa.Index("ix_report_events_reworks", "report_id", "at",
+             postgresql_where=sa.text("action = 'rework'")),
     comment="问题处置记录（只增不改）",
 )
 

@@ -18,7 +18,7 @@ from layers import clock
 from layers.serving.query import overdue_condition
 from layers.cases.categories import labels as category_labels
 from layers.storage.catalogue import CAMPAIGNS, REPORT_STATUSES, STATUSES
-from layers.storage.models import project_events, projects, reports
+from layers.storage.models import case_categories, project_events, projects, report_events, reports
 from layers.tracking.projects import json_value
 
 #: How projects can be grouped for the progress charts.
@@ -167,3 +167,24 @@ def status_changes(engine: sa.Engine, limit: int = 50, department: str | None = 
     with engine.connect() as conn:
         return [{k: json_value(v) for k, v in row.items()}
                 for row in conn.execute(query).mappings()]
+
+
+def case_escalations(engine: sa.Engine, limit: int = 50, department: str | None = None
+                     ) -> list[dict[str, Any]]:
+    """The latest 督办 (escalations of overdue cases), newest first: the event (``id``,
+    ``at``, ``actor``, ``note``) and its case (``case_id``, ``department``, ``category``
+    with its Chinese and English names)."""
+    conditions = [report_events.c.action == "escalate"]
+    if department:
+        conditions.append(reports.c.department == department)
+    query = (sa.select(report_events.c.id, report_events.c.at, report_events.c.actor,
+                       report_events.c.note, reports.c.id.label("case_id"),
+                       reports.c.department, reports.c.category,
+                       case_categories.c.name.label("category_zh"),
+                       case_categories.c.name_en.label("category_en"))
+             .join(reports, reports.c.id == report_events.c.report_id)
+             .join(case_categories, case_categories.c.code == reports.c.category)
+             .where(*conditions)
+             .order_by(report_events.c.at.desc(), report_events.c.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]

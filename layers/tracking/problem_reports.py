@@ -25,6 +25,7 @@ from layers.storage.catalogue import LAYERS, REPORT_STATUSES
 from layers.storage.models import (
     LAYER_TABLES,
     STORAGE_SRID,
+    attachments,
     case_categories as categories_table,
     grid_cells,
     projects,
@@ -94,6 +95,11 @@ def file_report(engine: sa.Engine, user: User | None, *, category: str, lon: flo
                 + ", ".join(c["code"] for c in case_categories.list_categories(conn)))
         if feature_layer is not None or feature_fid is not None:
             _check_feature(conn, feature_layer, feature_fid)
+        if project_id is not None:
+            _must_exist(conn, projects, project_id, "project")
+        if photo_id is not None and (not isinstance(photo_id, str) or conn.scalar(
+                sa.select(attachments.c.id).where(attachments.c.id == photo_id)) is None):
+            raise NotFound(f"no uploaded photo {photo_id!r}; upload it first to /api/photos")
         department, rule = case_categories.unit_for(conn, definition, lon, lat)
         where = locate(conn, lon, lat)
         tracking_code = new_tracking_code()
@@ -129,6 +135,17 @@ def locate(conn: sa.Connection, lon: float, lat: float) -> dict[str, Any]:
     return {"cell_id": cell.id if cell else None,
             "community": found.name if found else (cell.community if cell else None),
             "street": found.street if found else (cell.street if cell else None)}
+
+
+def feature_point(engine: sa.Engine, layer: Any, fid: Any) -> tuple[float, float]:
+    """A point on feature *fid* of *layer* (lon, lat): where a case about it is placed."""
+    with engine.connect() as conn:
+        _check_feature(conn, layer, fid)
+        table = LAYER_TABLES[layer]
+        point = sa.func.ST_PointOnSurface(table.c.geom)
+        found = conn.execute(sa.select(sa.func.ST_X(point), sa.func.ST_Y(point))
+                             .where(table.c.fid == fid)).one()
+    return float(found[0]), float(found[1])
 
 
 def _check_feature(conn: sa.Connection, layer: Any, fid: Any) -> None:
@@ -231,8 +248,8 @@ def list_reports(engine: sa.Engine, *, ids: list[int] | None = None,
                  cell: int | None = None, community: str | None = None,
                  street: str | None = None, overdue: bool | None = None,
                  feature: tuple[str, str] | None = None,
-                 now: dt.datetime | None = None, published_only: bool = False
-                 ) -> list[dict[str, Any]]:
+                 now: dt.datetime | None = None, published_only: bool = False,
+                 warning: bool | None = None) -> list[dict[str, Any]]:
     """Reports (cases) matching every given filter, newest first; *published_only*: not
     those still waiting to be filed or refused (what a reader who is not signed in sees)."""
     now = now or clock.now()
@@ -248,6 +265,10 @@ def list_reports(engine: sa.Engine, *, ids: list[int] | None = None,
     if overdue is not None:
         condition = overdue_condition(now)
         conditions.append(condition if overdue else sa.not_(sa.func.coalesce(condition, False)))
+    if warning is not None:
+        due_soon = sa.and_(reports.c.clock_since.is_not(None), reports.c.warn_at <= now,
+                           reports.c.deadline_at >= now)
+        conditions.append(due_soon if warning else sa.not_(sa.func.coalesce(due_soon, False)))
     if feature:
         conditions.append(sa.and_(reports.c.feature_layer == feature[0],
                                   reports.c.feature_fid == feature[1]))

@@ -136,7 +136,7 @@ async function saveProject(tracking, record, etag, card, controls, save, message
   }
 }
 
-async function uploadPhoto(tracking, file) {
+export async function uploadPhoto(tracking, file) {
   const data = new FormData();
   data.append("photo", file);
   const answer = await tracking.U.request(tracking.app.config.api + "/photos",

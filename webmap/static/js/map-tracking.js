@@ -1,6 +1,7 @@
 /*
- * Lianchuang map, writing: sign in with an API token, report problems on the map (Open311),
- * show the reports as a layer; the project form of the cards is map-project-form.js.
+ * Lianchuang map, writing: sign in with an API token, report problems on the map (Open311);
+ * the reports layer and its case cards are map-case.js (their steps map-case-steps.js), the
+ * project form of the cards is map-project-form.js.
  *
  * map.js calls start(app, overlays) once its panel exists.  A browser signed in on /signin
  * is recognised by its session (GET /api/me with the cookie); a pasted token is checked
@@ -11,14 +12,12 @@ import {
   _, el, endSession, fill, getJSON, hasSession, request, savedToken, signIn as checkToken,
   signInUrl, signOut as forgetToken,
 } from "./common.js";
+import { loadCases } from "./map-case.js";
 import { projectTools } from "./map-project-form.js";
-import { fact, localTime, photoThumbnail, statusBadge } from "./map-card.js";
 import { addOptions } from "./map-panel.js";
 
 //: The helpers the forms use, by the short name they are called with.
-export const U = {
-  el, getJSON, request, addOptions, fact, statusBadge, photoThumbnail, localTime,
-};
+export const U = { el, getJSON, request, addOptions };
 
 const RANK = { viewer: 0, inspector: 1, planner: 2, admin: 3 };
 
@@ -29,7 +28,7 @@ export function start(app, overlays) {
   app.reportColors = Object.fromEntries(app.config.reportStatuses.map((s) => [s.code, s.color]));
   app.reportLabels = Object.fromEntries(app.config.reportStatuses.map((s) => [s.code, s.label]));
   app.cardTools = (project, card, state) => projectTools(tracking, project, card, state);
-  app.reloadReports = () => app.track(loadReports(tracking));
+  app.reloadReports = () => app.track(loadCases(tracking));
   app.panel.append(accountBox(tracking));
   app.map.on("click", (event) => {
     if (tracking.reporting) openReportForm(tracking, event.latlng);
@@ -233,115 +232,6 @@ async function submitReport(tracking, form, latlng, submit, message) {
   tracking.draft = null;  // keep the confirmation open; the next click starts a new report
   setReporting(tracking, false);
   app.reloadReports();
-}
-
-/* ---- the reports layer ------------------------------------------------------------ */
-
-async function loadReports(tracking) {
-  const { U, app } = tracking;
-  if (!app.reportsGroup) return;
-  const collection = await U.getJSON(app.config.api + "/reports");
-  app.reportsGroup.clearLayers();
-  app.reportMarkers = {};
-  collection.features.forEach((feature) => {
-    const [lon, lat] = feature.geometry.coordinates;
-    const marker = L.marker([lat, lon], {
-      icon: reportIcon(tracking, feature.properties),
-      title: feature.properties.category_label[app.config.lang] || feature.properties.category,
-      riseOnHover: true,
-    });
-    marker.bindPopup(() => reportPopup(tracking, marker, feature.properties),
-      app.popupOptions());
-    app.reportMarkers[feature.id] = marker;
-    app.reportsGroup.addLayer(marker);
-  });
-}
-
-function reportIcon(tracking, report) {
-  const mark = tracking.U.el("span", "lc-report-mark", "!");
-  mark.style.background = tracking.app.reportColors[report.status] || "#616161";
-  mark.dataset.reportId = String(report.id);
-  mark.dataset.status = report.status;
-  return L.divIcon({
-    html: mark, className: "lc-report-marker", iconSize: [18, 18], iconAnchor: [9, 9],
-    popupAnchor: [0, -8],
-  });
-}
-
-function reportPopup(tracking, marker, report) {
-  const { U, app } = tracking;
-  const lang = app.config.lang;
-  const root = U.el("div", "lc-popup lc-report");
-  root.append(U.el("div", "lc-popup-layer", _("Problem reports") + " #" + report.id),
-    U.el("h3", "lc-popup-title", report.category_label[lang] || report.category));
-  const facts = U.el("dl", "lc-facts");
-  U.fact(facts, _("Handling status"), reportBadge(tracking, report.status));
-  U.fact(facts, _("Handled by"), report.department);
-  if (report.assigned_by) U.fact(facts, _("Assigned because"), report.assigned_by);
-  U.fact(facts, _("Reported"), U.localTime(report.requested_at));
-  if (report.address) U.fact(facts, _("Address"), report.address);
-  root.append(facts, U.el("p", "lc-report-description", report.description));
-  if (report.status_notes) {
-    const notes = U.el("p", "lc-report-notes");
-    notes.append(U.el("span", "lc-muted", _("Handling notes") + "："), report.status_notes);
-    root.append(notes);
-  }
-  if (report.photo_id) root.append(U.photoThumbnail(app, report.photo_id, _("Photo")));
-  if (atLeast(tracking.session, "inspector")) {
-    root.append(reportStatusForm(tracking, marker, report, root));
-  }
-  return root;
-}
-
-function reportBadge(tracking, status) {
-  const badge = tracking.U.el("span", "lc-badge");
-  const dot = tracking.U.el("span", "lc-dot");
-  dot.style.background = tracking.app.reportColors[status] || "#999";
-  badge.append(dot, tracking.app.reportLabels[status] || status);
-  return badge;
-}
-
-function reportStatusForm(tracking, marker, report, root) {
-  const { U, app } = tracking;
-  const details = U.el("details", "lc-edit");
-  const form = U.el("form", "lc-form");
-  const status = U.el("select");
-  status.name = "status";
-  U.addOptions(status, app.config.reportStatuses.map((s) => [s.code, s.label]));
-  status.value = report.status;
-  const note = U.el("textarea");
-  note.name = "note";
-  note.rows = 2;
-  note.maxLength = 4000;
-  const save = U.el("button", "lc-submit", _("Save"));
-  save.type = "submit";
-  const message = messageArea(U);
-  form.append(field(U, _("Handling status"), status), field(U, _("Note"), note), save, message);
-  details.append(U.el("summary", null, _("Update handling status")), form);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const body = { note: note.value.trim() || null };
-    if (status.value !== report.status) body.status = status.value;
-    if (!body.status && !body.note) {
-      showMessage(message, _("Nothing to save."), true);
-      return;
-    }
-    save.disabled = true;
-    const answer = await U.request(app.config.api + "/reports/" + report.id, {
-      method: "PATCH", body: JSON.stringify(body),
-      headers: { "Content-Type": "application/json" },
-    });
-    save.disabled = false;
-    if (!answer.ok) {
-      showMessage(message, _("Not saved: ") + answer.message, true);
-      return;
-    }
-    marker.setIcon(reportIcon(tracking, answer.body));
-    const fresh = reportPopup(tracking, marker, answer.body);
-    fresh.append(U.el("p", "lc-success", _("Saved.")));
-    root.replaceWith(fresh);
-  });
-  return details;
 }
 
 /* ---- small form parts ------------------------------------------------------------- */

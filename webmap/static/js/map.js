@@ -19,6 +19,7 @@ import { buildLegend, buildPanel, buildViewButtons, loadDepartments } from "./ma
 import { patternFill } from "./map-symbols.js";
 import * as tiles from "./map-tiles.js";
 import * as tracking from "./map-tracking.js";
+import * as hotspots from "./map-hotspots.js";
 
 function start(map, groups, config, overlays) {
   const app = {
@@ -59,6 +60,7 @@ function start(map, groups, config, overlays) {
   addControl(app, "topright", buildLegend);  // under the layer switcher, never over it
   guardBasemap(map, () => { app.basemapNote.hidden = false; });
   tracking.start(app, overlays || {});
+  hotspots.start(app, (overlays || {}).hotspots);
   Promise.all([getJSON(config.api + "/layers"), loadDepartments(app)])
     .then(([catalogue]) => {
       orderPanes(app, catalogue.layers);
@@ -70,10 +72,12 @@ function start(map, groups, config, overlays) {
       map.on("popupopen", (event) => {
         app.popupOpen = true;
         app.openPopup = event.popup;
+        map.getContainer().classList.add("lc-popup-open");  // a phone hides the panels
       });
       map.on("popupclose", () => {
         app.popupOpen = false;
         app.openPopup = null;
+        map.getContainer().classList.remove("lc-popup-open");
         // A project changed in a card: redraw so its features take the new colour.
         if (app.projectsChanged) {
           app.projectsChanged = false;
@@ -144,9 +148,10 @@ export function controlMargins(app) {
   };
   const left = width(".lc-panel");
   const right = width(".lc-legend");
-  // On a narrow screen the controls cover the map anyway: keep a plain margin there.
+  // On a narrow screen the panel and legend cover the map anyway (on a phone they step
+  // aside while a popup is open, lianchuang.css): keep clear of the zoom buttons only.
   if (app.map.getSize().x < 2 * (left + right)) {
-    return { topLeft: L.point(20, 20), bottomRight: L.point(20, 20) };
+    return { topLeft: L.point(width(".leaflet-control-zoom"), 20), bottomRight: L.point(20, 20) };
   }
   return { topLeft: L.point(left, 20), bottomRight: L.point(right, 20) };
 }

@@ -197,6 +197,7 @@ def upgrade() -> None:
                     unique=False)
     op.create_index('ix_reports_intake_device_hash', 'reports',
                     ['intake_device_hash', 'requested_at'], unique=False)
+    op.create_index('ix_reports_dispatched_at', 'reports', ['dispatched_at'], unique=False)
     op.alter_column('reports', 'status', server_default='reported')
     op.alter_column('reports', 'category', comment='Open311 service_code')
     op.create_table_comment('reports', '问题上报与案件')
@@ -213,6 +214,8 @@ def upgrade() -> None:
                           ['actor_id'], ['id'])
     op.create_foreign_key(op.f('fk_report_events_photo_id_attachments'), 'report_events',
                           'attachments', ['photo_id'], ['id'])
+    op.create_index('ix_report_events_reworks', 'report_events', ['report_id', 'at'],
+                    unique=False, postgresql_where=sa.text("action = 'rework'"))
 
     # What each report was, said once in its history, then the new names.
     op.execute(sa.text(
