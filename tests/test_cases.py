@@ -396,7 +396,8 @@ def test_a_deadline_in_a_year_without_national_holidays_says_so():
 def test_a_case_goes_only_to_a_known_unit(clean_db, people):
     case = new_case(clean_db, people["inspector"])
     step(clean_db, case, people["dispatcher"], "accept", at("2026-11-02", "09:00"))
-    with pytest.raises(InvalidInput, match="unknown unit '县城管局'; a case goes to one of: .*县城市管理局"):
+    with pytest.raises(InvalidInput,
+                       match="unknown unit '县城管局'; a case goes to one of: .*县城市管理局"):
         step(clean_db, case, people["dispatcher"], "dispatch", at("2026-11-02", "09:00"),
              unit="县城管局")
     sent = step(clean_db, case, people["dispatcher"], "dispatch", at("2026-11-02", "09:00"),
