@@ -242,6 +242,16 @@ def test_a_case_walks_every_step_with_four_people_over_national_day(
         assert card.locator(".lc-case-history .lc-event[data-action=handle] img.lc-thumb"
                             ).count() == 1
         shot(handler.page, shots, "2-handled-after-the-holiday")
+        # Verifying is not the handler's: the card names who takes the next steps.
+        assert card.locator(".lc-step-button").count() == 0
+        assert "现在没有您可办理的步骤；可办理的是：核查通过（监督员）、返工（监督员）" in \
+            card.locator(".lc-not-yours").inner_text()
+        # Another supervisor (刘, of the same unit but not this case's handler) opens it too.
+        other = signed_in(people["handler_supervisor"], permissions=["geolocation"],
+                          geolocation={"latitude": LAT, "longitude": LON})
+        other_card = open_case(other.page)
+        assert [b.get_attribute("data-action") for b in
+                other_card.locator(".lc-step-button").all()] == ["verify", "rework"]
 
         # The supervisor, on site with a phone, sends it back once.
         clock.move_to(at("2026-10-08", "10:00"))
@@ -263,18 +273,18 @@ def test_a_case_walks_every_step_with_four_people_over_national_day(
         assert card.get_attribute("data-version") == str(get_report(clean_db, 1)["version"])
         assert history_actions(card)[0] == "rework"
 
-        # The handler's card still shows the case as handled: sending it back from there is
-        # not a step from where the case is now (409, with the steps allowed), and the card
-        # is drawn again as the case is now.
-        card = handler.page.locator(".leaflet-popup-content .lc-case")
-        take(card, "rework", note="自己退回", located=True)
-        message = after(card, "dispatched")
+        # The other supervisor's card still shows the case as handled: sending it back from
+        # there is not a step from where the case is now (409, with the steps allowed), and
+        # the card is drawn again as the case is now.
+        take(other_card, "rework", note="再次退回", located=True)
+        message = after(other_card, "dispatched")
         assert message.get_attribute("data-status") == "409"
         assert message.inner_text() == ("被拒绝：案件当前为“处置中”，不能办理“返工”。 当前可办理："
                                         "改派、处置、申请延期、批准延期、驳回延期、挂账、督办")
-        shot(handler.page, shots, "4-not-a-next-step")
+        shot(other.page, shots, "4-not-a-next-step")
 
         clock.move_to(at("2026-10-08", "10:20"))
+        card = open_case(handler.page)
         take(card, "handle", photo=photo)
         after(card, "handled")
         assert card.locator(".lc-clock").get_attribute("data-used-min") == "110"
@@ -367,8 +377,7 @@ def test_the_card_speaks_english_on_the_english_page(signed_in, people, dispatch
     assert "Time limit (working time)" in card.locator(".lc-clock").inner_text()
     assert card.locator(".lc-clock .lc-facts dd").first.inner_text() == "2 h"
     steps = card.locator(".lc-step-button").all_inner_texts()
-    assert steps == ["Reassign", "Report handled", "Request an extension",
-                     "Suspend (long-term)", "Escalate"]
+    assert steps == ["Report handled", "Request an extension"]  # the handler's own steps
     events = card.locator(".lc-case-history .lc-event .lc-event-kind").all_inner_texts()
     assert events == ["Dispatch", "File", "Reported"]
     shot(handler.page, shots, "8-english")

@@ -29,6 +29,7 @@ from layers.i18n import N_, check_language, translator
 from layers.serving.project_links import DISPLAY_PRIORITY
 from layers.storage.catalogue import (
     CAMPAIGNS,
+    CASE_DUTIES,
     LAYERS,
     OVERDUE_COLOR,
     REPORT_STATUSES,
@@ -143,11 +144,14 @@ def page_config(lang: str, api_root: str,
         "campaigns": [{"code": c.code, "label": getattr(c, lang)} for c in CAMPAIGNS],
         "layers": [_layer_config(spec, lang) for spec in LAYERS],
         "roles": {r.code: getattr(r, lang) for r in ROLES},
+        "duties": {d.code: getattr(d, lang) for d in CASE_DUTIES},
         "reportStatuses": [{"code": c.code, "label": getattr(c, lang),
                             "color": REPORT_STATUS_COLORS[c.code]} for c, _ in REPORT_STATUSES],
         # A case card's step forms ask for what each step needs (layers/cases/lifecycle.py);
-        # who may take a step is the server's to decide.
-        "caseSteps": {s.action: {"label": getattr(s, lang), "needs": list(s.needs)}
+        # the card offers the signed-in user the steps of their duties, and the server
+        # decides.
+        "caseSteps": {s.action: {"label": getattr(s, lang), "needs": list(s.needs),
+                                 "duties": list(s.duties)}
                       for s in STEPS.values()},
         "caseRatings": {code: labels[0 if lang == "zh" else 1]
                         for code, labels in RATINGS.items()},

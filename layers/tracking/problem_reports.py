@@ -84,6 +84,7 @@ def file_report(engine: sa.Engine, user: User | None, *, category: str, lon: flo
     _no_nul(description=description, address=address, reporter_name=reporter_name,
             reporter_contact=reporter_contact, feature_fid=feature_fid)
     point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), STORAGE_SRID)
+    now = clock.now()  # the one clock (a test travelling in time moves it too)
     with engine.begin() as conn:
         try:
             definition = case_categories.get_category(conn, category)
@@ -111,9 +112,10 @@ def file_report(engine: sa.Engine, user: User | None, *, category: str, lon: flo
             reporter_contact=reporter_contact, project_id=project_id,
             tracking_code=tracking_code, feature_layer=feature_layer,
             feature_fid=feature_fid, **where, **(intake or {}),
+            requested_at=now, updated_at=now,
         ).returning(reports.c.id)).scalar_one()
         conn.execute(report_events.insert().values(
-            report_id=report_id, actor=user.label if user else (reporter_name or "公众"),
+            report_id=report_id, at=now, actor=user.label if user else (reporter_name or "公众"),
             actor_id=user.id if user else None, action="report", status="reported",
             photo_id=photo_id, geom=point,
             note=f"建议责任单位：{department}（{rule}）"))
@@ -203,10 +205,11 @@ def update_report(engine: sa.Engine, report_id: int, user: User | None, *,
             values["status_notes"] = note.strip()[:4000]
         if not values:
             raise InvalidReport("nothing to change: give a note or project_id")
+        now = clock.now()
         conn.execute(reports.update().where(reports.c.id == report_id).values(
-            **values, updated_at=sa.func.now(), version=reports.c.version + 1))
+            **values, updated_at=now, version=reports.c.version + 1))
         conn.execute(report_events.insert().values(
-            report_id=report_id, actor=user.label, actor_id=user.id, action="note",
+            report_id=report_id, at=now, actor=user.label, actor_id=user.id, action="note",
             note=note, data={k: v for k, v in values.items() if k != "status_notes"}))
     return get_report(engine, report_id)
 

@@ -2,9 +2,10 @@
  * A case card's steps: a button for each step that may follow the case's status, and for
  * the one chosen a small form asking for what that step needs (a note, a photo, the unit,
  * working minutes, where the supervisor stands), sent with If-Match, the ETag the card was
- * drawn from.  Who may take a step is the server's to decide: its refusal (403; 409 naming
- * the allowed steps) is shown as it comes, and a stale card (409 with the case as it is
- * now) is drawn again and says so.
+ * drawn from.  A signed-in user is offered the steps of their duties (the others are named
+ * with who takes them); the server decides: its refusal (403; 409 naming the allowed
+ * steps) is shown as it comes, and a stale card (409 with the case as it is now) is drawn
+ * again and says so.
  */
 import { _, el, fill, request } from "./common.js";
 import { keepPopupOnMap } from "./map-card.js";
@@ -23,9 +24,19 @@ export function stepTools(view, message) {
   area.classList.add("lc-step-msg");
   if (message && message.refused) markRefused(area, message.refused);
   if (message) showMessage(area, message.text, message.error);
-  const offered = offeredSteps(record);
-  if (!offered.length) {
+  const open = offeredSteps(record);
+  if (!open.length) {
     box.append(el("p", "lc-muted", _("None: the case is done.")), area);
+    return box;
+  }
+  // Signed in: the steps of the user's duties; the others are named, with who takes them.
+  const offered = tracking.session ? open.filter((a) => mayTake(tracking, record, a)) : open;
+  if (tracking.session && !offered.length) {
+    const others = open.map((action) => stepLabel(tracking.app, action) + "（"
+      + tracking.app.config.caseSteps[action].duties
+        .map((d) => tracking.app.config.duties[d] || d).join(_(", ")) + "）").join(_(", "));
+    box.append(el("p", "lc-muted lc-not-yours",
+      fill(_("Not yours to take now: {steps}"), { steps: others })), area);
     return box;
   }
   if (!tracking.session) {
@@ -64,10 +75,24 @@ function refit(view) {
   keepPopupOnMap(view.tracking.app);
 }
 
+function mayTake(tracking, record, action) {
+  // As the server judges (layers/cases/lifecycle.py): an admin any step, others a step of
+  // their duties, a handler only the cases of their own unit.
+  const { user } = tracking.session;
+  const step = tracking.app.config.caseSteps[action];
+  if (!step) return false;
+  if (user.role === "admin") return true;
+  const duties = user.duties || [];
+  return step.duties.some((duty) => duties.includes(duty)
+    && (duty !== "handler" || user.department === record.department));
+}
+
 function offeredSteps(record) {
-  // Extension answers only while one is asked; one request at a time.
+  // Extension answers only while one is asked; one request at a time.  The reporter rates
+  // a closed case on /track, not on the map.
   const asked = Boolean(record.clock && record.clock.extension_requested_min);
   return (record.next_steps || []).filter((action) => {
+    if (action === "rate") return false;
     if (action === "approve_extension" || action === "refuse_extension") return asked;
     if (action === "request_extension") return !asked && record.clock.state !== "none";
     return true;
