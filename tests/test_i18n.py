@@ -98,7 +98,7 @@ def _words(texts: list[str]) -> set[str]:
             if w.lower() not in ALLOWED}
 
 
-@pytest.mark.parametrize("path", ["/", "/green", "/inspection", "/dashboard", "/ogc?f=html",
+@pytest.mark.parametrize("path", ["/", "/green", "/inspection", "/dashboard", "/readiness", "/ogc?f=html",
                                   "/ogc/collections?f=html", "/ogc/conformance?f=html"])
 def test_a_chinese_page_shows_no_english_of_ours(client, city, path):
     page = client.get(path).get_data(as_text=True)
