@@ -45,6 +45,7 @@ def planner(clean_db):
 def enter(client, token, title, item, value, as_of="2026-11-01", **extra):
     body = {"item": item, "value": value, "as_of": as_of, "evidence_text": "西政发〔2026〕1号",
             **extra}
+    body = {key: value for key, value in body.items() if value is not None}  # None: left out
     return client.post(f"/api/readiness/{title}/entries", json=body,
                        headers={"Authorization": f"Bearer {token}"})
 
@@ -59,6 +60,15 @@ def test_every_title_has_a_checklist_with_veto_items_first():
     for one in found.values():
         vetoes = [item.veto for item in one.items]
         assert vetoes == sorted(vetoes, reverse=True)
+
+
+def test_veto_items_come_first_whatever_the_file_order(tmp_path):
+    data = json.loads(CHECKLISTS_FILE.read_text(encoding="utf-8"))
+    data["titles"]["national_garden"]["items"].reverse()
+    path = tmp_path / "checklists.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    items = checklists(path)["national_garden"].items
+    assert [i.veto for i in items] == [True] * 6 + [False] * 2
 
 
 def test_the_garden_titles_list_the_six_veto_items_of_the_2015_plan():
@@ -270,7 +280,8 @@ def test_an_entry_needs_a_planner_evidence_and_the_right_kind_of_value(client, c
         (dict(item="sewage_treatment_rate", value=120), "between 0 and 100"),
         (dict(item="green_space_ratio", value=30), "measured from the layers"),
         (dict(item="sewage_treatment_rate", value=90, as_of="2999-01-01"), "future"),
-        (dict(item="sewage_treatment_rate", value=90, evidence_text=None), "evidence"),
+        (dict(item="sewage_treatment_rate", value=90, evidence_text=None),
+         "evidence_id (an uploaded photo or document"),
         (dict(item="sewage_treatment_rate", value=90, evidence_id="nope"), "no uploaded file"),
     ]
     for body, words in cases:
@@ -296,10 +307,16 @@ def test_three_snapshots_give_a_trend_and_a_projection(client, clean_db, planner
         assert enter(client, planner["planner"], "national_sanitary",
                      "street_cleaning_coverage", value, as_of=day.isoformat()).status_code == 201
         take_snapshot(clean_db, day, ["national_sanitary"])
-    take_snapshot(clean_db, DAYS[-1], ["national_sanitary"])  # again the same day: replaced
+    # a correction the same day, and a second snapshot that day: it replaces the first
+    assert enter(client, planner["planner"], "national_sanitary", "street_cleaning_coverage",
+                 95, as_of=DAYS[-1].isoformat()).status_code == 201
+    take_snapshot(clean_db, DAYS[-1], ["national_sanitary"])
     trend = series(clean_db, "national_sanitary")["street_cleaning_coverage"]
     assert [(p["date"], p["value"]) for p in trend] == [
-        ("2026-01-01", 70.0), ("2026-01-31", 80.0), ("2026-03-02", 90.0)]
+        ("2026-01-01", 70.0), ("2026-01-31", 80.0), ("2026-03-02", 95.0)]
+    assert enter(client, planner["planner"], "national_sanitary", "street_cleaning_coverage",
+                 90, as_of=DAYS[-1].isoformat()).status_code == 201
+    take_snapshot(clean_db, DAYS[-1], ["national_sanitary"])
     body = readiness_body(clean_db, "national_sanitary", "zh", on=DAYS[-1])
     item = next(i for i in body["items"] if i["key"] == "street_cleaning_coverage")
     assert len(item["trend"]) == 3
