@@ -8,7 +8,7 @@ here requests are parsed and answers shaped.
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, render_template, request, url_for
+from flask import Response, render_template, url_for
 
 from api import params, schemas
 from api.auth import current_user

@@ -275,14 +275,14 @@ def test_an_entry_needs_a_planner_evidence_and_the_right_kind_of_value(client, c
         "evidence_text": "x"}).status_code == 401
     assert enter(client, planner["viewer"], title, "green_lines", True).status_code == 403
     cases = [
-        (dict(item="green_lines", value=1), "true or false"),
-        (dict(item="sewage_treatment_rate", value="90"), "number"),
-        (dict(item="sewage_treatment_rate", value=120), "between 0 and 100"),
-        (dict(item="green_space_ratio", value=30), "measured from the layers"),
-        (dict(item="sewage_treatment_rate", value=90, as_of="2999-01-01"), "future"),
-        (dict(item="sewage_treatment_rate", value=90, evidence_text=None),
+        ({"item": "green_lines", "value": 1}, "true or false"),
+        ({"item": "sewage_treatment_rate", "value": "90"}, "number"),
+        ({"item": "sewage_treatment_rate", "value": 120}, "between 0 and 100"),
+        ({"item": "green_space_ratio", "value": 30}, "measured from the layers"),
+        ({"item": "sewage_treatment_rate", "value": 90, "as_of": "2999-01-01"}, "future"),
+        ({"item": "sewage_treatment_rate", "value": 90, "evidence_text": None},
          "evidence_id (an uploaded photo or document"),
-        (dict(item="sewage_treatment_rate", value=90, evidence_id="nope"), "no uploaded file"),
+        ({"item": "sewage_treatment_rate", "value": 90, "evidence_id": "nope"}, "no uploaded file"),
     ]
     for body, words in cases:
         answer = enter(client, token, title, **body)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from geo.assess import DISPLAY_DECIMALS
 

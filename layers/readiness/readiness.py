@@ -7,6 +7,8 @@ The body of ``GET /api/readiness/<title>`` and of the page ``/readiness``.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +16,8 @@ import sqlalchemy as sa
 from layers import clock
 from layers.i18n import N_, translator
 from layers.readiness import judge
-from layers.readiness.checklists import Checklist, Item, checklist as checklist_of, checklists
+from layers.readiness.checklists import CHECKLISTS_FILE, Checklist, Item, checklists
+from layers.readiness.checklists import checklist as checklist_of
 from layers.readiness.measure import Context, measure
 
 #: Item statuses in words (达标, 未达标, 缺数据, 阈值待核实).
@@ -106,9 +109,7 @@ def readiness_body(engine: sa.Engine, title: str, lang: str, *, on: dt.date | No
     }
 
 
+@lru_cache(maxsize=1)
 def _documents() -> dict[str, dict[str, str]]:
-    import json
-
-    from layers.readiness.checklists import CHECKLISTS_FILE
-
+    """The source documents' names (the checklists file's ``documents``)."""
     return json.loads(CHECKLISTS_FILE.read_text(encoding="utf-8"))["documents"]
