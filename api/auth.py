@@ -39,10 +39,11 @@ DEFAULT_SESSION_HOURS = 12
 PAGES = frozenset({"webmap.index", "green_page.page", "inspection_page.inspection",
                    "dashboard.dashboard_page", "docs.docs", "readiness.page"})
 #: Open to everyone whatever LIANCHUANG_READ says: the health check, signing in and out, and
-#: the public's reporting (with the categories it chooses from).
+#: the public's reporting (its pages, and the categories it chooses from).
 OPEN_ENDPOINTS = frozenset({"health.healthz", "signin.sign_in_page", "signin.sign_in",
                             "signin.sign_out", "webmap.static", "public.file_report",
-                            "public.follow", "public.rate", "cases.category_list", None})
+                            "public.follow", "public.rate", "cases.category_list",
+                            "public_pages.report_page", "public_pages.track_page", None})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -22,10 +22,11 @@ from api.projects import IfMatch, _version
 from api.render import GEOJSON, json_response
 from geo.errors import InvalidInput
 from layers import clock
-from layers.cases import bulletin, categories, cases, lifecycle, scoring
+from layers.cases import bulletin, cases, categories, lifecycle, scoring
 from layers.serving.query import plain_text
 from layers.storage.catalogue import REPORT_STATUSES
 from layers.tracking import problem_reports
+from layers.tracking.accounts import Forbidden, NotAuthenticated, require
 from webmap.pdf import print_pdf
 
 bp = Blueprint("cases", __name__, url_prefix="/api",
@@ -237,10 +238,7 @@ def file_case(body: dict) -> Response:
     上报 by a signed-in inspector (or above): a category, a description, and the place as
     lon/lat or as a feature of a layer (a 公厕, a road segment) the case is about.
     """
-    user = current_user()
-    from layers.tracking.accounts import require
-
-    require(user, "inspector")
+    user = require(current_user(), "inspector")
     layer, fid = body.get("layer"), body.get("fid")
     if (layer is None) != (fid is None):
         raise InvalidInput("give layer and fid together: the feature the case is about")
@@ -308,10 +306,8 @@ def escalate(query: dict) -> Response:
     """
     user = current_user()
     if user is None:
-        from layers.tracking.accounts import NotAuthenticated
         raise NotAuthenticated("escalating needs a dispatcher's, leader's or admin's token")
     if user.role != "admin" and not {"dispatcher", "leader"} & set(user.duties):
-        from layers.tracking.accounts import Forbidden
         raise Forbidden(f"{user.username} is neither dispatcher nor leader")
     return json_response({"escalated": cases.escalate_overdue(get_engine())})
 

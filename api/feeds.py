@@ -1,5 +1,6 @@
 """``/feeds/changes.atom``: an Atom 1.0 feed (RFC 4287) of project status changes, of
-the projects now overdue and of cases escalated (督办) for being overdue, for planners' feed readers and mail-to-feed tools.
+the projects now overdue and of cases escalated (督办) for being overdue, for planners'
+feed readers and mail-to-feed tools.
 
 ``lang=en`` titles the entries in English; ``department`` keeps one department's projects.
 Entry ids are stable: a status change is its event; an overdue project is the project at

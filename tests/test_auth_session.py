@@ -205,6 +205,13 @@ def test_in_viewer_mode_a_signed_in_viewer_opens_every_page(viewer_app, city, pe
     assert client.get(page).status_code == 200
 
 
+def test_in_viewer_mode_the_publics_pages_open_without_signing_in(viewer_app, clean_db):
+    client = viewer_app.test_client()
+
+    assert [client.get(page).status_code for page in ("/report", "/track?code=ABCDEF2345",
+                                                      "/api/case-categories")] == [200] * 3
+
+
 def test_in_viewer_mode_data_without_credentials_is_a_401_json(viewer_app, people):
     client = viewer_app.test_client()
 

@@ -396,7 +396,8 @@ def test_a_deadline_in_a_year_without_national_holidays_says_so():
 def test_a_case_goes_only_to_a_known_unit(clean_db, people):
     case = new_case(clean_db, people["inspector"])
     step(clean_db, case, people["dispatcher"], "accept", at("2026-11-02", "09:00"))
-    with pytest.raises(InvalidInput, match="unknown unit '县城管局'; a case goes to one of: .*县城市管理局"):
+    with pytest.raises(InvalidInput,
+                       match="unknown unit '县城管局'; a case goes to one of: .*县城市管理局"):
         step(clean_db, case, people["dispatcher"], "dispatch", at("2026-11-02", "09:00"),
              unit="县城管局")
     sent = step(clean_db, case, people["dispatcher"], "dispatch", at("2026-11-02", "09:00"),
@@ -424,3 +425,12 @@ def test_the_list_finds_cases_past_80_percent_and_overdue(clean_db, people):
     assert ids(now=at("2026-11-02", "11:01"), overdue=False) == []
     listed = list_reports(clean_db, now=at("2026-11-02", "10:40"), ids=[case["id"]])[0]
     assert listed["clock"]["judgement"] == "warning"
+
+
+def test_a_case_s_history_cannot_be_changed_or_removed(clean_db, people):
+    case = new_case(clean_db, people["inspector"])
+    for statement in (report_events.update().values(note="改写"), report_events.delete()):
+        with pytest.raises(sa.exc.DBAPIError, match="kept as written"):
+            with clean_db.begin() as conn:
+                conn.execute(statement.where(report_events.c.report_id == case["id"]))
+    assert get_report(clean_db, case["id"])["history"][0]["action"] == "report"

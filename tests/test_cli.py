@@ -143,3 +143,28 @@ def test_a_command_on_a_database_behind_the_code_says_to_run_db_init(clean_db, d
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "run `lianchuang db init`" in done.stderr
+
+
+def test_case_duties_are_given_and_changed_from_the_command_line(clean_db, database_url):
+    done = _run(database_url, "user", "add", "wang", "--role", "inspector", "--department",
+                "县城市管理局", "--duty", "handler", "--duty", "supervisor", "--no-token")
+    assert done.returncode == 0, done.stderr
+    with clean_db.connect() as conn:
+        assert conn.scalar(sa.text("SELECT duties FROM users")) == ["handler", "supervisor"]
+    done = _run(database_url, "user", "duties", "wang", "dispatcher")
+    assert done.returncode == 0 and "wang: dispatcher" in done.stderr
+    refused = _run(database_url, "user", "add", "li", "--role", "inspector", "--duty",
+                   "handler", "--no-token")
+    assert refused.returncode == 2 and "a handler needs a department" in refused.stderr
+    unknown = _run(database_url, "user", "duties", "wang", "boss")
+    assert unknown.returncode == 2 and "unknown duty 'boss'" in unknown.stderr
+    nobody = _run(database_url, "user", "duties", "nobody", "leader")
+    assert nobody.returncode == 2 and "no user 'nobody'" in nobody.stderr
+    with clean_db.connect() as conn:
+        assert conn.scalar(sa.text("SELECT duties FROM users WHERE username = 'wang'")) == [
+            "dispatcher"]
+
+
+def test_cases_escalate_says_how_many(clean_db, database_url):
+    done = _run(database_url, "cases", "escalate")
+    assert done.returncode == 0 and "escalated 0 case(s)" in done.stderr

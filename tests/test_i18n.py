@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"))
 #: Latin words a Chinese page may show: brands, formats, units, the language switch.
 ALLOWED = {"openstreetmap", "leaflet", "geojson", "gpx", "kml", "xlsx", "pdf", "csv", "html",
-           "excel", "atom", "api", "ogc", "json", "openapi", "english", "epsg", "cgcs", "km",
-           "m", "ha", "min", "lianchuang", "lc", "id", "cjj", "gb", "xg", "eg", "g"}
+           "jpeg", "png", "excel", "atom", "api", "ogc", "json", "openapi", "english", "epsg",
+           "cgcs", "km", "m", "ha", "min", "lianchuang", "lc", "id", "cjj", "gb", "xg", "eg", "g"}
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 #: Not words of the UI: {placeholders} the script fills, and commands to type.
 NOT_UI = re.compile(r"\{\w+\}|lianchuang(?: [a-z]+)+")
@@ -98,8 +98,9 @@ def _words(texts: list[str]) -> set[str]:
             if w.lower() not in ALLOWED}
 
 
-@pytest.mark.parametrize("path", ["/", "/green", "/inspection", "/dashboard", "/readiness", "/ogc?f=html",
-                                  "/ogc/collections?f=html", "/ogc/conformance?f=html"])
+@pytest.mark.parametrize("path", ["/", "/green", "/inspection", "/dashboard", "/ogc?f=html",
+                                  "/ogc/collections?f=html", "/ogc/conformance?f=html",
+                                  "/report", "/track", "/readiness"])
 def test_a_chinese_page_shows_no_english_of_ours(client, city, path):
     page = client.get(path).get_data(as_text=True)
 
@@ -121,7 +122,7 @@ def test_the_report_shows_no_english_of_ours(client, clean_db):
     assert page.status_code == 200 and _visible_words(page.get_data(as_text=True)) == set()
 
 
-@pytest.mark.parametrize("path", ["/", "/green", "/inspection"])
+@pytest.mark.parametrize("path", ["/", "/green", "/inspection", "/report", "/track"])
 def test_the_scripts_messages_are_all_chinese(client, path):
     page = client.get(path).get_data(as_text=True)
     block = json.loads(re.search(r'id="lc-messages">(.*?)</script>', page).group(1))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import pytest
 import sqlalchemy as sa
 
 from layers.storage.models import attachments, reports

@@ -17,7 +17,7 @@ from tests.factories import free_port
 pytest_plugins = ["tests.factories"]
 
 PAGES = ["/", "/?lang=en", "/green", "/inspection", "/dashboard", "/api/docs", "/ogc?f=html",
-         "/api/metrics/green/report?format=html"]
+         "/api/metrics/green/report?format=html", "/report", "/track?code=ABCDEF2345"]
 MAP_PAGES = ["/", "/?lang=en", "/green", "/inspection"]
 
 

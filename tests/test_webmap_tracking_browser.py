@@ -14,6 +14,7 @@ import zlib
 import pytest
 import sqlalchemy as sa
 
+from layers.cases.cases import take_step
 from layers.storage.models import project_events, projects, reports
 from layers.tracking.accounts import create_user, issue_token
 from tests.factories import add_features
@@ -166,22 +167,28 @@ def test_inspector_files_a_report_by_clicking_the_map(open_map, tokens, clean_db
     assert browsed.problems == []
 
 
-def test_a_filed_report_is_on_the_map_with_its_department(open_map, tokens, client):
+def test_a_filed_report_is_on_the_map_with_its_department(open_map, tokens, client, clean_db):
     filed = client.post("/open311/v2/requests.json", data={
         "api_key": tokens["inspector"], "service_code": "road_damage",
         "lat": "32.99", "long": "107.75", "description": "路面坑槽"})
     assert filed.status_code == 201
+    # Not yet filed by a dispatcher: readers who are not signed in do not see it.
+    browsed = open_map()
+    assert browsed.page.locator(".lc-report-mark").count() == 0
+    with clean_db.begin() as conn:
+        dispatcher = create_user(conn, "zhang", "张受理", "inspector", duties=("dispatcher",))
+    take_step(clean_db, 1, dispatcher, "accept", version=1)
     browsed = open_map()
     page = browsed.page
 
     marker = page.locator(".lc-report-mark[data-report-id='1']")
-    assert marker.get_attribute("data-status") == "reported"
+    assert marker.get_attribute("data-status") == "filed"
     page.evaluate("window.lianchuangMap.reportMarkers[1].openPopup()")
 
     card = page.locator(".leaflet-popup-content .lc-case[data-loaded=yes]")
     card.wait_for()
     text = card.inner_text()
-    for expected in ("道路破损", "县住建局", "按类别 道路破损", "路面坑槽", "已上报", "上报"):
+    for expected in ("道路破损", "县住建局", "按类别 道路破损", "路面坑槽", "已立案", "上报"):
         assert expected in text
     assert card.locator(".lc-step-button").count() == 0  # nobody signed in
     assert "登录后办理" in text

@@ -380,6 +380,7 @@ def test_a_missing_file_is_named(tmp_path):
 
 
 def test_a_malformed_setting_is_the_servers_fault_not_the_callers(tmp_path):
+    # Not the caller's 400, and never a 500: the service is unavailable until fixed.
     with pytest.raises(InvalidInput) as refused:
         load_calendar(write(tmp_path, {"hours": "soon"}))
-    assert refused.value.status == 500
+    assert refused.value.status == 503

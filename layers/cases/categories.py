@@ -21,7 +21,12 @@ import sqlalchemy as sa
 
 from geo.errors import InvalidInput, NotFound
 from layers.storage.catalogue import FALLBACK_DEPARTMENT
-from layers.storage.models import LAYER_TABLES, STORAGE_SRID, case_categories, case_category_versions
+from layers.storage.models import (
+    LAYER_TABLES,
+    STORAGE_SRID,
+    case_categories,
+    case_category_versions,
+)
 from layers.tracking.accounts import User, require
 from layers.tracking.workflow import StaleVersion
 

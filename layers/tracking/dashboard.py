@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from layers import clock
-from layers.serving.query import overdue_condition
 from layers.cases.categories import labels as category_labels
+from layers.serving.query import overdue_condition
 from layers.storage.catalogue import CAMPAIGNS, REPORT_STATUSES, STATUSES
 from layers.storage.models import case_categories, project_events, projects, report_events, reports
 from layers.tracking.projects import json_value

@@ -19,19 +19,19 @@ from geo.errors import Conflict, InvalidInput, NotFound
 from layers import clock
 from layers.cases import categories as case_categories
 from layers.cases.cases import clock_of, new_tracking_code, overdue_condition
-from layers.cases.working_time import load_calendar
 from layers.cases.lifecycle import RATINGS, STEPS, steps_from
+from layers.cases.working_time import load_calendar
 from layers.storage.catalogue import LAYERS, REPORT_STATUSES
 from layers.storage.models import (
     LAYER_TABLES,
     STORAGE_SRID,
     attachments,
-    case_categories as categories_table,
     grid_cells,
     projects,
     report_events,
     reports,
 )
+from layers.storage.models import case_categories as categories_table
 from layers.storage.text import text_problem
 from layers.tracking.accounts import User, require
 

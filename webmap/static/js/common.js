@@ -123,9 +123,10 @@ const STATUS_MESSAGES = {
 
 /**
  * fetch with the signed-in user's token, or with the session cookie (and, for a write, its
- * CSRF token); resolves to {ok, status, body, etag, message} whatever the status.  The message of an error answer is in the page's language: the
- * server's own message (ours, or Open311's) when the page is English or the message is
- * Chinese, else what the status means.
+ * CSRF token); resolves to {ok, status, body, etag, retryAfter, message} whatever the
+ * status (retryAfter: the seconds a 429 or 503 asks to wait, else null).  The message of
+ * an error answer is in the page's language: the server's own message (ours, or
+ * Open311's) when the page is English or the message is Chinese, else what the status means.
  */
 export async function request(url, options) {
   const opts = Object.assign({ method: "GET" }, options);
@@ -138,7 +139,7 @@ export async function request(url, options) {
   try {
     response = await fetch(url, Object.assign({ credentials: "same-origin" }, opts, { headers }));
   } catch {
-    return { ok: false, status: 0, body: null, etag: null,
+    return { ok: false, status: 0, body: null, etag: null, retryAfter: null,
       message: _("The service cannot be reached") };
   }
   let body = null;
@@ -149,6 +150,7 @@ export async function request(url, options) {
   }
   return {
     ok: response.ok, status: response.status, body, etag: response.headers.get("ETag"),
+    retryAfter: Number(response.headers.get("Retry-After")) || null,
     message: response.ok ? "" : errorMessage(response, body),
   };
 }

@@ -238,6 +238,14 @@ def upgrade() -> None:
         "THEN requested_at END, "
         "dispatched_at = CASE WHEN status IN ('dispatched', 'closed') THEN updated_at END, "
         "closed_at = CASE WHEN status = 'closed' THEN updated_at END"))
+    # A case's history is kept as written: no step is edited or removed afterwards.
+    op.execute(sa.text(
+        "CREATE FUNCTION report_events_kept() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN RAISE EXCEPTION 'a case''s history (report_events) is kept as written: "
+        "take a new step instead of changing or removing one'; END $$"))
+    op.execute(sa.text(
+        "CREATE TRIGGER report_events_kept BEFORE UPDATE OR DELETE ON report_events "
+        "FOR EACH ROW EXECUTE FUNCTION report_events_kept()"))
     op.create_check_constraint(op.f('ck_reports_status_allowed'), 'reports',
                                "status IN (" + ", ".join(f"'{s}'" for s in _NEW_STATUSES) + ")")
     op.create_check_constraint(op.f('ck_reports_rating_allowed'), 'reports',
