@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 import shapely
@@ -74,6 +75,20 @@ def test_veto_items_come_first_whatever_the_file_order(tmp_path):
 def test_the_garden_titles_list_the_six_veto_items_of_the_2015_plan():
     for title in ("national_garden", "provincial_eco_garden"):
         assert [i.key for i in checklist(title).items if i.veto] == GARDEN_VETOES
+
+
+SEEDS = Path("/work/shared/seeds")
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents are not on this machine")
+def test_every_quote_marked_verified_is_found_word_for_word_in_the_documents():
+    text = "".join(path.read_text(encoding="utf-8") for path in SEEDS.glob("*.txt"))
+    for one in checklists().values():
+        for item in one.items:
+            if item.clause["verified"]:
+                assert item.clause["quote"] in text, (one.key, item.key)
+        for phase in one.phases:
+            assert phase.quote in text, (one.key, phase.key)
 
 
 def test_no_threshold_is_invented():
