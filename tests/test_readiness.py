@@ -190,6 +190,7 @@ def test_the_real_garden_checklist_lists_every_veto_item_with_a_value_or_no_data
     assert body["verdict"]["state"] == "veto_failed"
     page = client.get("/readiness?title=national_garden").get_data(as_text=True)
     assert "阈值待核实" in page and "缺数据" in page and "否决项" in page
+    assert "尚未填报" in page  # why 绿地系统规划编制 has no value
     for key in GARDEN_VETOES:
         assert f'data-item="{key}"' in page
 
@@ -246,8 +247,8 @@ def test_water_source_markers_and_open_cases_in_first_level_zones(client, clean_
 
 def test_without_first_level_zones_the_water_items_have_no_data(client, clean_db):
     rows = {i["key"]: i for i in client.get("/api/readiness/provincial_eco").get_json()["items"]}
-    assert rows["water_source_markers"]["status"] == "no_data"
-    assert rows["water_source_open_cases"]["status"] == "no_data"
+    for key in ("water_source_markers", "water_source_open_cases"):
+        assert rows[key]["status"] == "no_data" and rows[key]["why"] == "level1_zone"
 
 
 def test_a_missing_marker_kind_is_named_not_invented(clean_db, monkeypatch):

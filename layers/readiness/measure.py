@@ -1,8 +1,8 @@
 """How each checklist item gets its value: from the layers, from the cases, or entered.
 
 Every measure answers the same shape: ``value`` (a number in the item's unit, a bool for a
-yes/no item, or ``None``: 缺数据), ``note`` (why there is no value, in English; the page
-shows the status word) and ``details`` (what the value was made of, for the page and the
+yes/no item, or ``None``: 缺数据), ``note`` (why there is no value, in English) and ``why``
+(its kind, which the page says in its language: :data:`layers.readiness.readiness.WHY_WORDS`) and ``details`` (what the value was made of, for the page and the
 snapshot's reader).
 
 - ``layers``: ``green:<indicator>`` is the indicator of :func:`geo.green.green_indicators`
@@ -75,10 +75,11 @@ def _green(key: str, context: Context) -> dict[str, Any]:
     try:
         report = context.green.report
     except GeoInputError as exc:  # an empty built-up area, no population...: 缺数据, said why
-        return {"value": None, "note": str(exc), "details": {}}
+        return {"value": None, "note": str(exc), "why": "layers", "details": {}}
     indicator = report.indicators.get(key)
     if indicator is None:
-        return {"value": None, "note": f"the green indicators have no {key}", "details": {}}
+        return {"value": None, "note": f"the green indicators have no {key}", "why": "layers",
+                "details": {}}
     data_date = context.green.data_date
     details = {"numerator": indicator.numerator, "denominator": indicator.denominator,
                "numerator_unit": indicator.numerator_unit,
@@ -86,7 +87,7 @@ def _green(key: str, context: Context) -> dict[str, Any]:
                "data_date": data_date.date().isoformat() if data_date else None}
     if indicator.value is None:
         return {"value": None, "details": details,
-                "note": "; ".join(indicator.notes) or "the layers give no value"}
+                "note": "; ".join(indicator.notes) or "the layers give no value", "why": "layers"}
     return {"value": float(indicator.value), "note": None, "details": details}
 
 
@@ -94,7 +95,7 @@ def _water_source_markers(within_m: float, context: Context) -> dict[str, Any]:
     kinds = {choice.code for choice in FACILITY_KINDS}
     missing = [kind for kind in MARKER_KINDS if kind not in kinds]
     if missing:
-        return {"value": None, "details": {"missing_kinds": missing},
+        return {"value": None, "details": {"missing_kinds": missing}, "why": "marker_kind",
                 "note": "the facilities layer has no boundary-marker kind: add "
                         + ", ".join(missing) + " to FACILITY_KINDS"}
     query = sa.text(
@@ -105,7 +106,7 @@ def _water_source_markers(within_m: float, context: Context) -> dict[str, Any]:
     with context.engine.connect() as conn:
         zones = conn.execute(query, {"kinds": list(MARKER_KINDS), "within": within_m}).all()
     if not zones:
-        return {"value": None, "details": {"zones": 0},
+        return {"value": None, "details": {"zones": 0}, "why": "level1_zone",
                 "note": "water_source_areas has no first-level zone (zone_level level1)"}
     unmarked = [{"fid": fid, "name": name} for fid, name, marked in zones if not marked]
     return {"value": round(100.0 * (len(zones) - len(unmarked)) / len(zones), 4), "note": None,
@@ -118,7 +119,7 @@ def _open_cases_in_level1(context: Context) -> dict[str, Any]:
         zones = conn.scalar(sa.text(
             "SELECT count(*) FROM water_source_areas WHERE zone_level = 'level1'"))
         if not zones:
-            return {"value": None, "details": {"zones": 0},
+            return {"value": None, "details": {"zones": 0}, "why": "level1_zone",
                     "note": "water_source_areas has no first-level zone (zone_level level1)"}
         ids = conn.scalars(sa.text(
             "SELECT DISTINCT r.id FROM reports r JOIN water_source_areas z "
@@ -139,7 +140,7 @@ def _on_time_rate(categories: list[str] | None, context: Context) -> dict[str, A
                "dispatched": total["dispatched"], "closed_on_time": total["closed_on_time"],
                "categories": categories}
     if not total["dispatched"]:
-        return {"value": None, "details": details,
+        return {"value": None, "details": details, "why": "cases",
                 "note": "no case of these categories was dispatched in the period"}
     return {"value": round(total["on_time_rate"] * 100, 2), "note": None, "details": details}
 
@@ -166,7 +167,8 @@ def _entered(item: Item, context: Context) -> dict[str, Any]:
         count = conn.scalar(sa.select(sa.func.count()).select_from(readiness_entries)
                             .where(e.title == item.title, e.item == item.key))
     if row is None:
-        return {"value": None, "note": "nothing entered yet", "details": {"entries": count}}
+        return {"value": None, "note": "nothing entered yet", "why": "entered",
+                "details": {"entries": count}}
     value = row["value_bool"] if item.yes_no else row["value_number"]
     return {"value": value, "note": None, "details": {
         "entry_id": row["id"], "as_of": row["as_of"].isoformat(),

@@ -35,6 +35,15 @@ VERDICT_WORDS = {
     "open": N_("Every veto item passes; some scored items fail or cannot be judged"),
     "ready": N_("Every item meets its threshold"),
 }
+#: Why an item has no value (``why`` of :mod:`layers.readiness.measure`), in words.
+WHY_WORDS = {
+    "layers": N_("The layers give no value (import the built-up area, green space, "
+                 "communities with population)"),
+    "marker_kind": N_("The facilities layer has no boundary-marker kind"),
+    "level1_zone": N_("No first-level water-source zone in the layers"),
+    "cases": N_("No case of these categories was dispatched in the last three months"),
+    "entered": N_("Nothing entered yet"),
+}
 KIND_WORDS = {
     "layers": N_("From the map layers"),
     "cases": N_("From the cases"),
@@ -55,7 +64,8 @@ def _judged(item: Item, measured: dict[str, Any]) -> dict[str, Any]:
     return {
         "key": item.key, "veto": item.veto, "unit": item.unit, "kind": item.kind,
         "computation": item.measure.get("computation"),
-        "value": value, "note": measured["note"], "details": measured["details"],
+        "value": value, "note": measured["note"], "why": measured.get("why"),
+        "details": measured["details"],
         "status": judge.status(value, item.threshold, item.comparison),
         "threshold": {"value": item.threshold, "comparison": item.comparison,
                       "verified": item.threshold_verified, "source": item.threshold_source},
@@ -81,6 +91,7 @@ def readiness_body(engine: sa.Engine, title: str, lang: str, *, on: dt.date | No
         item.update(
             name=spec.zh if lang == "zh" else spec.en, name_zh=spec.zh,
             status_words=_(STATUS_WORDS[item["status"]]), kind_words=_(KIND_WORDS[item["kind"]]),
+            why_words=_(WHY_WORDS[item["why"]]) if item["why"] else None,
             clause={**spec.clause, "document_name": documents[spec.clause["document"]][lang]},
             target={"date": spec.phase.end.isoformat(), "phase": spec.phase.key,
                     "phase_name": spec.phase.zh if lang == "zh" else spec.phase.en,
