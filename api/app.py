@@ -66,6 +66,7 @@ from api import (
     projects,
     public_cases,
     public_pages,
+    readiness,
     reports,
     signin,
     tiles,
@@ -117,7 +118,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       public_cases.bp, open311.bp, grid.bp,
                       exports.bp, tiles.bp, inspection_routes.bp, metrics.bp, dashboard.bp,
                       feeds.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp,
-                      green_page.bp, signin.bp, public_pages.bp):
+                      green_page.bp, signin.bp, public_pages.bp, readiness.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ogc.bp)  # described by its own document, /ogc/api
     describe_by_hand(api, app, "/ogc", ogc.LANDING_OPERATION)

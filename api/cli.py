@@ -15,6 +15,7 @@ import click
 import sqlalchemy as sa
 
 from api.cli_grid import grid
+from api.cli_readiness import snapshot
 from geo.errors import LianchuangError
 from layers.errors import ValidationFailed
 from layers.storage import db
@@ -300,6 +301,7 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
 
 
 main.add_command(grid)
+main.add_command(snapshot)
 
 if __name__ == "__main__":
     main()

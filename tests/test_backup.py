@@ -23,6 +23,8 @@ from layers.storage.models import (
     metadata,
     project_events,
     projects,
+    readiness_entries,
+    readiness_snapshots,
     report_events,
     reports,
 )
@@ -92,6 +94,16 @@ def everything(city, clean_db):
             "id": "rt-1", "created_by": "李督查", "request": {"stops": 2, "标签": "巡查"},
             "geojson": {"type": "FeatureCollection", "features": []},
             "gpx": "<gpx/>", "kml": "<kml/>", "stop_list": "<ol><li>城南路</li></ol>"})
+        conn.execute(readiness_entries.insert(), {
+            "title": "national_garden", "item": "sewage_treatment_rate", "value_number": 91.25,
+            "as_of": dt.date(2026, 11, 1), "evidence_id": "a1b2c3",
+            "evidence_text": "县住建局《污水处理厂运行月报》2026年10月", "note": "月报",
+            "entered_by": "王规划（住建局）", "entered_by_id": inspector.id,
+            "entered_at": dt.datetime(2026, 11, 2, 8, 0, 0, 123456, tzinfo=UTC)})
+        conn.execute(readiness_snapshots.insert(), {
+            "title": "national_garden", "item": "sewage_treatment_rate",
+            "taken_on": dt.date(2026, 11, 30), "value": 91.25, "status": "unverified_threshold",
+            "threshold": None})
         conn.execute(layer_table("watercourses").insert(), [
             {"fid": "w1", "name": "牧马河", "kind": "river", "greened": True,
              "geom": "SRID=4326;MULTIPOLYGON(((107.7 32.9,107.8 32.9,107.8 32.91,107.7 32.9)))"},

@@ -100,7 +100,7 @@ def _words(texts: list[str]) -> set[str]:
 
 @pytest.mark.parametrize("path", ["/", "/green", "/inspection", "/dashboard", "/ogc?f=html",
                                   "/ogc/collections?f=html", "/ogc/conformance?f=html",
-                                  "/report", "/track"])
+                                  "/report", "/track", "/readiness"])
 def test_a_chinese_page_shows_no_english_of_ours(client, city, path):
     page = client.get(path).get_data(as_text=True)
 

@@ -21,6 +21,7 @@ Units are ranked by 按期结案率, then 结案率 (both higher first), then �
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,9 +45,12 @@ def period_of_month(month: str) -> tuple[dt.datetime, dt.datetime]:
 
 
 def score(conn: sa.Connection, since: dt.datetime, until: dt.datetime, by: str = "unit",
-          now: dt.datetime | None = None) -> list[dict[str, Any]]:
+          now: dt.datetime | None = None,
+          categories: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """One row of figures per unit (or street office, community) for [since, until),
-    ranked; a group's cases with no street or community count under ``None``."""
+    ranked; a group's cases with no street or community count under ``None``.  With
+    *categories*, only the cases of those category codes count (readiness's sanitation
+    items)."""
     if by not in GROUPS:
         raise InvalidInput(f"by must be one of: {', '.join(GROUPS)}; got {by!r}")
     if not since < until:
@@ -54,6 +58,8 @@ def score(conn: sa.Connection, since: dt.datetime, until: dt.datetime, by: str =
     at = min(until, now or clock.now())
     r, e = reports.c, report_events.c
     in_period = sa.and_(r.dispatched_at >= since, r.dispatched_at < until)
+    if categories is not None:
+        in_period = sa.and_(in_period, r.category.in_(list(categories)))
     # Reworks before the period's end, counted per case in one pass over the partial index
     # ix_report_events_reworks and joined to the period's cases.  (A count per case in a
     # scalar subquery ran once per case and per aggregate using it, twice, and its inflated

@@ -343,6 +343,50 @@ report_events = sa.Table(
     comment="问题处置记录（只增不改）",
 )
 
+#: 填报 for readiness (issue 15): a figure or yes/no with its date, its evidence and who
+#: entered it; every entry is kept, the latest (by date, then entry) counts.
+readiness_entries = sa.Table(
+    "readiness_entries",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False, comment="创建称号 (a campaign code)"),
+    sa.Column("item", sa.Text, nullable=False, comment="the checklist item's key"),
+    sa.Column("value_number", sa.Float, comment="a figure, in the item's unit"),
+    sa.Column("value_bool", sa.Boolean, comment="a yes/no item"),
+    sa.Column("as_of", sa.Date, nullable=False, comment="the date the value holds for"),
+    sa.Column("evidence_id", sa.Text, sa.ForeignKey("attachments.id"),
+              comment="an uploaded photo or document"),
+    sa.Column("evidence_text", sa.Text, comment="a document's title and number (文号)"),
+    sa.Column("note", sa.Text),
+    sa.Column("entered_by", sa.Text, nullable=False),
+    sa.Column("entered_by_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("entered_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    sa.CheckConstraint(sa.text("(value_number IS NULL) <> (value_bool IS NULL)"),
+                       name="one_value"),
+    sa.CheckConstraint(sa.text("evidence_id IS NOT NULL OR evidence_text IS NOT NULL"),
+                       name="evidence_given"),
+    sa.Index("ix_readiness_entries_title_item", "title", "item", "as_of"),
+    comment="创建达标填报（只增不改）",
+)
+
+#: Each item's value on a date (``lianchuang snapshot``), for the trend and the projection.
+readiness_snapshots = sa.Table(
+    "readiness_snapshots",
+    metadata,
+    sa.Column("title", sa.Text, primary_key=True),
+    sa.Column("item", sa.Text, primary_key=True),
+    sa.Column("taken_on", sa.Date, primary_key=True),
+    sa.Column("value", sa.Float, comment="yes/no items: 1 or 0"),
+    sa.Column("status", sa.Text, nullable=False,
+              comment="pass, fail, no_data, unverified_threshold"),
+    sa.Column("threshold", sa.Float),
+    sa.Column("taken_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+              nullable=False),
+    comment="创建达标快照",
+)
+
+
 inspection_routes = sa.Table(
     "inspection_routes",
     metadata,

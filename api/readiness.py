@@ -1,0 +1,152 @@
+"""``/api/readiness/<title>``: each title's checklist measured and judged; entered figures
+with their evidence; the page ``/readiness`` and its printable report.
+
+The work is :mod:`layers.readiness` (checklists, measuring, judging, entries, snapshots);
+here requests are parsed and answers shaped.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Response, render_template, url_for
+
+from api import params, schemas
+from api.auth import current_user
+from api.database import get_engine
+from api.i18n import page_language
+from api.openapi import Blueprint
+from api.render import json_response
+from layers.readiness import entries
+from layers.readiness.checklists import checklist, checklists
+from layers.readiness.readiness import readiness_body
+from webmap.pdf import print_pdf
+from webmap.readiness import readiness_view
+
+bp = Blueprint("readiness", __name__,
+               description="Readiness for each title: every checklist item, veto first.")
+
+TITLE = {"in": "path", "name": "title",
+         "schema": {"type": "string", "enum": list(checklists())}}
+_WRITE = {"security": [{"token": []}]}
+#: The title the page opens on.
+DEFAULT_TITLE = "national_garden"
+
+
+class EntryBody(ma.Schema):
+    item = params.Text(required=True, metadata={"description": "The item's key (an entered "
+                                                                "item of the title)."})
+    value = ma.fields.Raw(required=True, metadata={
+        "description": "A number in the item's unit, or true/false for a yes/no item."})
+    as_of = params.Text(required=True, metadata={"description": "YYYY-MM-DD: the date the "
+                                                                "value holds for."})
+    evidence_id = params.Text(metadata={"description": "An uploaded photo or document "
+                                                       "(POST /api/photos)."})
+    evidence_text = params.Text(metadata={"description": "A document's title and number."})
+    note = params.Text()
+
+
+class EntriesQuery(params.QuerySchema):
+    item = params.Text()
+
+
+class PageQuery(params.LangQuery):
+    title = params.Choice(tuple(checklists()), load_default=DEFAULT_TITLE)
+
+
+class ReportQuery(params.QuerySchema):
+    format = params.Choice(("html", "pdf"), fold_case=True, load_default="html")
+
+
+@bp.get("/api/readiness/<title>", parameters=[TITLE])
+@bp.query(params.LangQuery)
+@bp.response(200, schemas.Document)
+@bp.errors(404, 503)
+def title_readiness(query: dict, title: str) -> Response:
+    """Readiness for a title
+
+    Every checklist item, veto items first: its value (from the layers, the cases, or the
+    latest entry), status (pass, fail, no_data, unverified_threshold: no threshold found),
+    threshold with whether its text was verified, the gap in the item's unit, the clause
+    it comes from, its target date and phase, its snapshots and the projection; and the
+    verdict, which never passes while a veto item fails or cannot be judged.
+    """
+    checklist(title)
+    return json_response(readiness_body(get_engine(), title, page_language()))
+
+
+@bp.get("/api/readiness/<title>/entries", parameters=[TITLE])
+@bp.query(EntriesQuery)
+@bp.response(200, schemas.Document)
+@bp.errors(404)
+def list_entries(query: dict, title: str) -> Response:
+    """Entries of a title
+
+    Every entered figure, newest first (all are kept), with its evidence and who entered it.
+    """
+    return json_response({"title": title,
+                          "entries": entries.list_entries(get_engine(), title,
+                                                          query.get("item"))})
+
+
+@bp.post("/api/readiness/<title>/entries", parameters=[TITLE])
+@bp.arguments(EntryBody)
+@bp.response(201, schemas.Document)
+@bp.errors(400, 401, 403, 404)
+@bp.doc(**_WRITE)
+def add_entry(body: dict, title: str) -> Response:
+    """Enter a figure
+
+    A planner or admin enters an item's value with its date and evidence (an uploaded file's
+    id or a document's title and number). Every entry is kept; the latest counts.
+    """
+    found = entries.add_entry(get_engine(), current_user(), title, body)
+    return json_response(found, status=201)
+
+
+@bp.get("/readiness")
+@bp.query(PageQuery)
+@bp.content(200, "The page", "text/html", schema={"type": "string"})
+def page(query: dict) -> Response:
+    """The readiness page
+
+    One title's checklist (tabs for the six), veto items first, with trends and
+    projections; Chinese unless `lang=en`.
+    """
+    lang = page_language()
+    title = query["title"]
+    body = readiness_body(get_engine(), title, lang)
+    other = "zh" if lang == "en" else "en"
+    html = render_template(
+        "readiness.html", **readiness_view(body, lang), lang=lang,
+        tab_urls={t["key"]: url_for("readiness.page", title=t["key"],
+                                    lang="en" if lang == "en" else None)
+                  for t in body["titles"]},
+        other_url=url_for("readiness.page", title=title, lang=other),
+        report_url=url_for("readiness.report", title=title),
+        pdf_url=url_for("readiness.report", title=title, format="pdf"),
+        json_url=url_for("readiness.title_readiness", title=title),
+        dashboard_url=url_for("dashboard.dashboard_page", lang="en" if lang == "en" else None),
+        static_root=url_for("webmap.static", filename="").rstrip("/"), printable=False)
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/api/readiness/<title>/report", parameters=[TITLE])
+@bp.query(ReportQuery)
+@bp.content(200, "The report", "text/html", "application/pdf")
+@bp.errors(404, 503)
+def report(query: dict, title: str) -> Response:
+    """The printable readiness report
+
+    The title's checklist in Chinese, self-contained: `html` a printable page, `pdf` the
+    same printed by headless Chromium (503 where it is missing).
+    """
+    checklist(title)
+    body = readiness_body(get_engine(), title, "zh")
+    html = render_template("readiness.html", **readiness_view(body, "zh"), lang="zh",
+                           tab_urls={}, printable=True, static_root=None)
+    if query["format"] == "pdf":
+        response = Response(print_pdf(html), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="readiness-{title}-{body["as_of"]}.pdf"')
+        return response
+    return Response(html, mimetype="text/html")

@@ -1,0 +1,102 @@
+"""The readiness page's content: :func:`layers.readiness.readiness.readiness_body` shaped for
+the template ``api/templates/readiness.html``: values, thresholds, gaps and projections in
+words of the page's language, and each item's trend as a small line (SVG points)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from layers.i18n import check_language, translator
+
+#: Units as the page shows them.
+UNIT_WORDS = {"zh": {"m²/person": "m²/人", "%": "%", "件": "件", "分": "分"},
+              "en": {"m²/person": "m²/person", "%": "%", "件": "cases", "分": "points"}}
+#: The trend line's box (px).
+SPARK_WIDTH, SPARK_HEIGHT = 120, 28
+
+
+def readiness_view(body: dict[str, Any], lang: str) -> dict[str, Any]:
+    check_language(lang)
+    _ = translator(lang).gettext
+    items = [{**item, "value_text": value_text(item["value"], item["unit"], lang),
+              "threshold_text": threshold_text(item, lang),
+              "gap_text": gap_text(item, lang),
+              "projection_text": projection_text(item, lang),
+              "spark": sparkline(item["trend"]),
+              "trend_text": "；".join(
+                  f"{p['date']}: {value_text(p['value'], item['unit'], lang)}"
+                  for p in item["trend"][-6:])}
+             for item in body["items"]]
+    return {**body, "items": items, "page_title": _("Readiness · {title}").format(
+        title=body["title"]["label"])}
+
+
+def value_text(value: Any, unit: str, lang: str) -> str:
+    _ = translator(lang).gettext
+    if value is None:
+        return "—"
+    if unit == "yes_no":
+        return _("Yes") if value else _("No")
+    unit_text = UNIT_WORDS[lang].get(unit, unit)
+    return f"{value:,.2f} {unit_text}"
+
+
+def threshold_text(item: dict[str, Any], lang: str) -> str:
+    _ = translator(lang).gettext
+    threshold = item["threshold"]
+    if threshold["value"] is None:
+        return _("Threshold to be verified")
+    if item["unit"] == "yes_no":
+        return _("Yes")
+    return f"{threshold['comparison']} {value_text(threshold['value'], item['unit'], lang)}"
+
+
+def gap_text(item: dict[str, Any], lang: str) -> str:
+    _ = translator(lang).gettext
+    gap = item["gap"]
+    if not gap:
+        return ""
+    if "needs" in gap:
+        return _("needs: yes")
+    amount = value_text(gap["amount"], gap["unit"], lang)
+    if gap["direction"] == "more":
+        return (_("needs more than {amount} more") if gap["strict"]
+                else _("needs {amount} more")).format(amount=amount)
+    return (_("needs more than {amount} less") if gap["strict"]
+            else _("needs {amount} less")).format(amount=amount)
+
+
+def projection_text(item: dict[str, Any], lang: str) -> str:
+    _ = translator(lang).gettext
+    found = item["projection"]
+    if found is None:
+        return _("Two snapshots are needed for a projection") if item["unit"] != "yes_no" else ""
+    if item["threshold"]["value"] is None:
+        return _("At the current pace: {rate} per 30 days; no threshold to reach").format(
+            rate=f"{found['slope_per_30_days']:+,.2f}")
+    parts = []
+    if found["reaches_on"]:
+        parts.append(_("reaches the threshold on {date}").format(date=found["reaches_on"]))
+    else:
+        parts.append(_("does not reach the threshold at the current pace"))
+    if found["target_passed"]:
+        parts.append(_("target date {date} has passed").format(date=found["target_date"]))
+    elif found["by_target"]:
+        parts.append(_("in time for {date}").format(date=found["target_date"]))
+    else:
+        parts.append(_("not by {date}").format(date=found["target_date"]))
+    return _("At the current pace: ") + _(", ").join(parts)
+
+
+def sparkline(trend: list[dict[str, Any]]) -> str:
+    """SVG polyline points of the trend's values (empty with fewer than two)."""
+    values = [(i, p["value"]) for i, p in enumerate(trend) if p["value"] is not None]
+    if len(values) < 2:
+        return ""
+    low = min(v for _, v in values)
+    high = max(v for _, v in values)
+    span = (high - low) or 1.0
+    last = max(len(trend) - 1, 1)
+    return " ".join(f"{2 + i * (SPARK_WIDTH - 4) / last:.1f},"
+                    f"{SPARK_HEIGHT - 2 - (v - low) / span * (SPARK_HEIGHT - 4):.1f}"
+                    for i, v in values)
