@@ -239,7 +239,7 @@ def known_units(conn: sa.Connection) -> list[str]:
     units.update(f"{street}办事处" for street in conn.scalars(
         sa.select(communities.c.street).distinct()) if street)
     units.update(d for d in conn.scalars(sa.select(users.c.department).where(
-        users.c.duties.any("handler"))) if d)
+        users.c.duties.contains(["handler"]))) if d)
     units.discard("@street")
     return sorted(units)
 
