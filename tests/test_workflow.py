@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from geo.errors import Conflict, NotFound
 from layers.errors import ValidationFailed
 from layers.exchange.importer import import_paths
+from layers.storage.models import attachments
 from layers.tracking.accounts import (
     AccountError,
     Forbidden,
@@ -307,3 +309,158 @@ def test_a_suspension_resumes_from_the_projects_own_history_not_anothers(clean_d
                                        "status": "in_progress"})
 
     assert get_project(clean_db, project)["next_statuses"] == ["approved"]
+
+
+def _another_project(engine, planner, code: str = "LC-002", **values) -> dict:
+    return create_project(engine, planner, {"code": code, "name": "另一项目", "category": "road",
+                                            "campaigns": ["国家卫生县城"], "department": "县住建局",
+                                            **values})
+
+
+def test_linking_a_feature_moves_that_projects_version_on_and_no_others(clean_db, project):
+    planner = _user(clean_db, "planner")
+    other = _another_project(clean_db, planner)["id"]
+
+    assert link_feature(clean_db, project, planner, 1, "parks", "PK-02")["version"] == 2
+    assert link_feature(clean_db, project, planner, 2, "parks", "PK-01",
+                        unlink=True)["version"] == 3
+    assert get_project(clean_db, other)["version"] == 1
+
+
+def test_a_link_at_a_stale_version_is_refused_with_the_current_state(clean_db, project):
+    planner = _user(clean_db, "planner")
+    link_feature(clean_db, project, planner, 1, "parks", "PK-02")
+
+    with pytest.raises(StaleVersion, match="LC-001 is at version 2, not 1") as conflict:
+        link_feature(clean_db, project, planner, 1, "parks", "PK-01", unlink=True)
+
+    assert conflict.value.current["version"] == 2
+    assert {f["fid"] for f in conflict.value.current["features"]} == {"PK-01", "PK-02"}
+
+
+def test_a_link_event_names_the_feature_and_keeps_the_projects_stage(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1,
+                       {"status": "approved", "progress": 5})["version"]
+    v = link_feature(clean_db, project, planner, v, "parks", "PK-02")["version"]
+
+    state = link_feature(clean_db, project, planner, v, "parks", "PK-01", unlink=True)
+
+    assert [(e["kind"], e["status"], e["progress"], e["data"], e["actor"])
+            for e in state["history"][:2]] == [
+        ("unlink", "approved", 5, {"feature": "parks:PK-01"}, "planner用户（县住建局）"),
+        ("link", "approved", 5, {"feature": "parks:PK-02"}, "planner用户（县住建局）")]
+
+
+def test_a_link_that_cannot_be_made_or_undone_names_the_feature(clean_db, project):
+    planner = _user(clean_db, "planner")
+
+    with pytest.raises(NotFound, match="'PK-99' in layer parks"):
+        link_feature(clean_db, project, planner, 1, "parks", "PK-99")
+    with pytest.raises(WorkflowError, match=f"project {project} is already linked to parks:PK-01"):
+        link_feature(clean_db, project, planner, 1, "parks", "PK-01")
+    with pytest.raises(NotFound, match=f"project {project} is not linked to parks:PK-02"):
+        link_feature(clean_db, project, planner, 1, "parks", "PK-02", unlink=True)
+    assert [kind for kind, *_ in _history(clean_db, project)] == ["import"]
+
+
+def test_a_new_project_starts_planned_at_zero_and_its_first_event_records_its_values(clean_db):
+    planner = _user(clean_db, "planner")
+
+    state = _another_project(clean_db, planner, start_date="2026-03-01", budget_wan=12.5)
+
+    assert (state["status"], state["progress"], state["version"]) == ("planned", 0, 1)
+    [event] = state["history"]
+    assert (event["kind"], event["status"], event["progress"], event["actor"]) == (
+        "create", "planned", 0, "planner用户（县住建局）")
+    assert {k: event["data"][k] for k in ("code", "department", "start_date", "budget_wan")} == {
+        "code": [None, "LC-002"], "department": [None, "县住建局"],
+        "start_date": [None, "2026-03-01"], "budget_wan": [None, 12.5]}
+
+
+def test_a_project_code_that_exists_already_is_a_conflict_naming_it(clean_db, project):
+    planner = _user(clean_db, "planner")
+    _another_project(clean_db, planner, "LC-002")
+
+    with pytest.raises(Conflict, match="'LC-001'"):
+        _another_project(clean_db, planner, "LC-001")
+
+
+def test_a_refused_move_lists_every_stage_that_may_follow(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1, {"status": "approved"})["version"]
+    v = update_project(clean_db, project, planner, v, {"status": "in_progress"})["version"]
+
+    with pytest.raises(WorkflowError, match=r"next allowed: 完工 \(completed\), 暂停 \(suspended\)$"):
+        update_project(clean_db, project, planner, v, {"status": "accepted", "note": "ok"})
+
+
+def test_an_accepted_project_is_final(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = _advance_to_completed(clean_db, project, planner)
+    v = update_project(clean_db, project, planner, v, {"status": "accepted", "note": "合格"})["version"]
+
+    with pytest.raises(WorkflowError, match="next allowed: none, it is final$"):
+        update_project(clean_db, project, planner, v, {"status": "in_progress"})
+
+
+def test_a_photo_alone_is_evidence_enough_for_acceptance(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = _advance_to_completed(clean_db, project, planner)
+    _uploaded_photo(clean_db, "a1b2c3")
+
+    with pytest.raises(WorkflowError,
+                       match=r"^acceptance \(验收\) needs evidence: add a note or a photo$"):
+        update_project(clean_db, project, planner, v, {"status": "accepted", "note": "  "})
+    state = update_project(clean_db, project, planner, v,
+                           {"status": "accepted", "photo_id": "a1b2c3"})
+
+    assert state["status"] == "accepted"
+    assert (state["history"][0]["kind"], state["history"][0]["photo_id"]) == ("status", "a1b2c3")
+
+
+def test_a_value_that_cannot_be_read_is_refused_naming_the_field_and_why(clean_db, project):
+    admin = _user(clean_db, "admin", None)
+
+    with pytest.raises(WorkflowError, match=r"^progress \(进度\(%\)\): '12.5' is not a whole number$"):
+        update_project(clean_db, project, admin, 1, {"progress": "12.5"})
+    with pytest.raises(WorkflowError, match=r"U\+001B.*; is 62 characters long, more than 50$"):
+        update_project(clean_db, project, admin, 1, {"responsible": "张\x1b" + "三" * 60})
+    assert [kind for kind, *_ in _history(clean_db, project)] == ["import"]
+
+
+@pytest.mark.parametrize("campaigns", [["国家园林县城", "省级生态县"], "国家园林县城、省级生态县"])
+def test_campaigns_are_changed_from_a_list_or_from_text(clean_db, project, campaigns):
+    admin = _user(clean_db, "admin", None)
+
+    state = update_project(clean_db, project, admin, 1, {"campaigns": campaigns})
+
+    assert state["campaigns"] == ["national_garden", "provincial_eco"]
+
+
+def _uploaded_photo(engine, photo_id: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(attachments.insert(), {"id": photo_id, "content_type": "image/jpeg",
+                                            "size": 1024, "sha256": "ab" * 32})
+
+
+def test_each_change_is_recorded_as_its_kind_of_event(clean_db, project):
+    admin = _user(clean_db, "admin", None)
+    inspector = _user(clean_db, "inspector", None)
+    _uploaded_photo(clean_db, "a1b2c3")
+
+    v = update_project(clean_db, project, admin, 1, {"name": "城北公园"})["version"]
+    v = update_project(clean_db, project, inspector, v, {"note": "现场已放线"})["version"]
+    state = update_project(clean_db, project, inspector, v, {"photo_id": "a1b2c3"})
+
+    assert [(e["kind"], e["data"]) for e in state["history"][:3]] == [
+        ("photo", {}), ("note", {}), ("edit", {"name": ["城北带状公园建设", "城北公园"]})]
+
+
+def test_a_photo_that_was_never_uploaded_is_not_found(clean_db, project):
+    inspector = _user(clean_db, "inspector", None)
+    _uploaded_photo(clean_db, "a1b2c3")
+
+    with pytest.raises(NotFound, match="no uploaded photo 'zz9'"):
+        update_project(clean_db, project, inspector, 1, {"photo_id": "zz9", "note": "现场"})
+    assert update_project(clean_db, project, inspector, 1, {"photo_id": "a1b2c3"})["version"] == 2
