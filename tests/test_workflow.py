@@ -317,13 +317,17 @@ def _another_project(engine, planner, code: str = "LC-002", **values) -> dict:
                                             **values})
 
 
-def test_linking_a_feature_moves_that_projects_version_on_and_no_others(clean_db, project):
+def test_linking_a_feature_moves_that_projects_version_and_time_on_and_no_others(clean_db, project):
     planner = _user(clean_db, "planner")
     other = _another_project(clean_db, planner)["id"]
 
-    assert link_feature(clean_db, project, planner, 1, "parks", "PK-02")["version"] == 2
-    assert link_feature(clean_db, project, planner, 2, "parks", "PK-01",
-                        unlink=True)["version"] == 3
+    imported = get_project(clean_db, project)["updated_at"]
+
+    linked = link_feature(clean_db, project, planner, 1, "parks", "PK-02")
+    unlinked = link_feature(clean_db, project, planner, 2, "parks", "PK-01", unlink=True)
+
+    assert (linked["version"], unlinked["version"]) == (2, 3)
+    assert imported < linked["updated_at"] < unlinked["updated_at"]
     assert get_project(clean_db, other)["version"] == 1
 
 
