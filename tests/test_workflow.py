@@ -468,3 +468,45 @@ def test_a_photo_that_was_never_uploaded_is_not_found(clean_db, project):
     with pytest.raises(NotFound, match="no uploaded photo 'zz9'"):
         update_project(clean_db, project, inspector, 1, {"photo_id": "zz9", "note": "现场"})
     assert update_project(clean_db, project, inspector, 1, {"photo_id": "a1b2c3"})["version"] == 2
+
+
+def test_a_field_that_cannot_be_changed_is_refused_listing_those_that_can(clean_db, project):
+    admin = _user(clean_db, "admin", None)
+
+    with pytest.raises(WorkflowError, match=(
+            r"^cannot change code, colour; changeable fields: status, progress, note, photo_id, "
+            r"name, category, campaigns, department, responsible, budget_wan, start_date, "
+            r"due_date, description$")):
+        update_project(clean_db, project, admin, 1, {"colour": "red", "code": "LC-9", "note": "x"})
+    with pytest.raises(WorkflowError, match="^note must be text$"):
+        update_project(clean_db, project, admin, 1, {"note": ["现场"]})
+    assert [kind for kind, *_ in _history(clean_db, project)] == ["import"]
+
+
+def test_the_progress_a_project_has_already_is_no_change(clean_db, project):
+    planner = _user(clean_db, "planner")
+
+    state = update_project(clean_db, project, planner, 1, {"progress": 0, "note": "未开工"})
+
+    assert (state["history"][0]["kind"], state["history"][0]["data"]) == ("note", {})
+
+
+def test_completion_sets_the_progress_to_100(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1, {"status": "approved"})["version"]
+    v = update_project(clean_db, project, planner, v,
+                       {"status": "in_progress", "progress": 80})["version"]
+
+    assert update_project(clean_db, project, planner, v, {"status": "completed"})["progress"] == 100
+
+
+def test_acceptance_sets_the_progress_to_100_when_the_ledger_said_less(clean_db, tmp_path):
+    ledger = write_ledger(tmp_path, [ledger_row("LC-009", **{"状态": "完工", "进度(%)": "90"})])
+    import_paths(clean_db, [ledger])
+    with clean_db.connect() as conn:
+        project_id = conn.scalar(sa.text("SELECT id FROM projects"))
+    planner = _user(clean_db, "planner")
+
+    state = update_project(clean_db, project_id, planner, 1, {"status": "accepted", "note": "合格"})
+
+    assert (state["status"], state["progress"]) == ("accepted", 100)
