@@ -486,6 +486,9 @@ def test_a_field_that_cannot_be_changed_is_refused_listing_those_that_can(clean_
 def test_the_progress_a_project_has_already_is_no_change(clean_db, project):
     planner = _user(clean_db, "planner")
 
+    with pytest.raises(WorkflowError, match="^nothing to change: give status, progress, a note "
+                                            "or a photo$"):
+        update_project(clean_db, project, planner, 1, {"progress": 0})
     state = update_project(clean_db, project, planner, 1, {"progress": 0, "note": "未开工"})
 
     assert (state["history"][0]["kind"], state["history"][0]["data"]) == ("note", {})
@@ -510,3 +513,18 @@ def test_acceptance_sets_the_progress_to_100_when_the_ledger_said_less(clean_db,
     state = update_project(clean_db, project_id, planner, 1, {"status": "accepted", "note": "合格"})
 
     assert (state["status"], state["progress"]) == ("accepted", 100)
+
+
+def test_an_inspector_of_the_projects_own_department_still_cannot_change_its_status(clean_db,
+                                                                                   project):
+    inspector = _user(clean_db, "inspector", "县住建局")
+
+    with pytest.raises(Forbidden, match="needs at least planner"):
+        update_project(clean_db, project, inspector, 1, {"status": "approved"})
+
+
+def test_a_change_moves_the_projects_updated_time_on(clean_db, project):
+    planner = _user(clean_db, "planner")
+    imported = get_project(clean_db, project)["updated_at"]
+
+    assert update_project(clean_db, project, planner, 1, {"progress": 5})["updated_at"] > imported
