@@ -528,3 +528,15 @@ def test_a_change_moves_the_projects_updated_time_on(clean_db, project):
     imported = get_project(clean_db, project)["updated_at"]
 
     assert update_project(clean_db, project, planner, 1, {"progress": 5})["updated_at"] > imported
+
+
+def test_every_event_records_the_status_and_progress_the_project_has_after_it(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1, {"status": "approved", "progress": 5})["version"]
+    v = update_project(clean_db, project, planner, v, {"note": "资金到位"})["version"]
+    v = update_project(clean_db, project, planner, v, {"status": "in_progress"})["version"]
+    update_project(clean_db, project, planner, v, {"status": "completed"})
+
+    assert _history(clean_db, project)[1:] == [
+        ("status", "approved", 5), ("note", "approved", 5), ("status", "in_progress", 5),
+        ("status", "completed", 100)]
