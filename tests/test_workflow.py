@@ -335,7 +335,9 @@ def test_a_link_at_a_stale_version_is_refused_with_the_current_state(clean_db, p
     planner = _user(clean_db, "planner")
     link_feature(clean_db, project, planner, 1, "parks", "PK-02")
 
-    with pytest.raises(StaleVersion, match="LC-001 is at version 2, not 1") as conflict:
+    with pytest.raises(StaleVersion, match=(
+            "^project LC-001 is at version 2, not 1: someone changed it since you read it; "
+            "reload, re-apply your change and retry$")) as conflict:
         link_feature(clean_db, project, planner, 1, "parks", "PK-01", unlink=True)
 
     assert conflict.value.current["version"] == 2
@@ -540,3 +542,10 @@ def test_every_event_records_the_status_and_progress_the_project_has_after_it(cl
     assert _history(clean_db, project)[1:] == [
         ("status", "approved", 5), ("note", "approved", 5), ("status", "in_progress", 5),
         ("status", "completed", 100)]
+
+
+def test_a_project_that_does_not_exist_is_not_found_saying_where_to_list_them(clean_db):
+    planner = _user(clean_db, "planner")
+
+    with pytest.raises(NotFound, match="^no project with id 999; list them at /api/projects$"):
+        update_project(clean_db, 999, planner, 1, {"progress": 5})
