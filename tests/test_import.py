@@ -346,3 +346,14 @@ def test_utf8_shapefile_without_cpg_is_read_as_utf8(clean_db, tmp_path):
 
     assert [name for _, name in _rows(clean_db, "parks")] == names
     assert report.sources[0].encoding.startswith("utf-8 (detected")
+
+
+def test_a_reimport_counts_new_changed_and_unchanged_features_apart(clean_db, tmp_path):
+    import_paths(clean_db, [write_layer(tmp_path, "parks", [park("P1"), park("P2")],
+                                        [square(), square(X0 + 200)])])
+
+    grown = write_layer(tmp_path / "v2", "parks", [park("P1"), park("P2", "新名称"), park("P3")],
+                        [square(), square(X0 + 200), square(X0 + 400)])
+    source = import_paths(clean_db, [grown]).sources[0]
+
+    assert (source.inserted, source.updated, source.unchanged) == (1, 1, 1)
