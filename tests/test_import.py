@@ -10,6 +10,7 @@ import shapely
 import sqlalchemy as sa
 
 from layers.errors import ImportRefused, ValidationFailed
+from layers.exchange import importer
 from layers.exchange.importer import ImportOptions, import_paths
 from tests.files import X0, Y0, bowtie, park, square, write_layer
 
@@ -357,3 +358,36 @@ def test_a_reimport_counts_new_changed_and_unchanged_features_apart(clean_db, tm
     source = import_paths(clean_db, [grown]).sources[0]
 
     assert (source.inserted, source.updated, source.unchanged) == (1, 1, 1)
+
+
+def test_a_file_with_more_features_than_the_threshold_shows_a_progress_bar(clean_db, tmp_path,
+                                                                           monkeypatch):
+    bars = []
+
+    class Bar:  # records what tqdm would have drawn
+        def __init__(self, **options):
+            self.options, self.steps, self.closed = options, [], False
+            bars.append(self)
+
+        def update(self, n):
+            self.steps.append(n)
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(importer, "tqdm", Bar)
+    monkeypatch.setattr(importer, "PROGRESS_THRESHOLD", 4)
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    four = write_layer(tmp_path / "a", "parks", [park(f"P{i}") for i in range(4)],
+                       [square(X0 + 200 * i) for i in range(4)])
+    five = write_layer(tmp_path / "b", "parks", [park(f"P{i}") for i in range(5)],
+                       [square(X0 + 200 * i) for i in range(5)])
+
+    import_paths(clean_db, [four])
+    assert bars == []
+    import_paths(clean_db, [five])
+
+    [bar] = bars
+    assert bar.options == {"total": 5, "desc": "parks.shp", "unit": "feature", "disable": None,
+                           "leave": False}
+    assert (bar.steps, bar.closed) == ([2, 2, 1], True)
