@@ -55,9 +55,10 @@ def test_encoding_option_overrides_detection(clean_db, tmp_path):
     path = write_layer(tmp_path, "parks", [park("P1", "西关游园")], [square()],
                        encoding="GBK", cpg=False)
 
-    import_paths(clean_db, [path], ImportOptions(encoding="GBK"))
+    report = import_paths(clean_db, [path], ImportOptions(encoding="GBK"))
 
     assert _rows(clean_db, "parks") == [("P1", "西关游园")]
+    assert report.sources[0].encoding == "gbk (--encoding)"  # not detected: as given
 
 
 def test_file_without_prj_is_refused_with_a_message_naming_crs(clean_db, tmp_path):
@@ -295,6 +296,9 @@ def test_dry_run_writes_nothing(clean_db, tmp_path):
 
     assert report.sources[0].inserted == 1 and not report.committed
     assert _rows(clean_db, "parks") == []
+    assert report.to_dict()["dry_run"] is True
+    assert report.to_text().splitlines()[0].startswith("parks.shp → parks (")
+    assert report.to_text().endswith("dry run: nothing was written")
 
 
 def test_report_is_available_as_json(clean_db, tmp_path):
