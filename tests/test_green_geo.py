@@ -301,3 +301,9 @@ def test_green_indicators_report_is_json_ready():
         "green_coverage_rate", "green_space_ratio", "park_area_per_capita",
         "park_service_coverage", "park_service_coverage_walking", "road_greening_rate"}
     assert report["communities"] == {"west": "西", "east": "东"}
+
+
+def test_historic_flags_given_as_0_and_1_are_read_as_truth_values():
+    # found by mutation testing: without the conversion to bool, 0/1 flags fail to combine
+    rules = [{"min_area_m2": 1000, "historic_only": True, "radius_m": 300}]
+    assert service_radius(np.array([5000.0, 5000.0]), np.array([1, 0]), rules).tolist() == [300, 0]
