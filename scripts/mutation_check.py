@@ -23,6 +23,12 @@ def main(argv: list[str]) -> int:
         return 2
     work, mutant, *pytest_args = argv
     os.chdir(work)
+    module, _, function = mutant.rpartition(".")
+    path = os.path.join("mutants", *module.split(".")) + ".py"
+    if not os.path.exists(path) or f"def {function}(" not in open(path, encoding="utf-8").read():
+        print(f"no mutant {mutant} in {work}/mutants (a misspelt name would run the original)",
+              file=sys.stderr)
+        return 2
     os.environ["MUTANT_UNDER_TEST"] = mutant
     here = os.path.abspath(".")
     sys.path[:] = [os.path.abspath("mutants")] + [
