@@ -184,3 +184,17 @@ def test_a_speed_of_zero_is_no_speed_but_a_slow_one_is_kept():
     graph = street_graph(streets([(0, 0), (100, 0)], [(0, 50), (100, 50)], speed_kmh=[1.0, 0.0]))
     times = sorted({round(d["travel_time"], 6) for *_, d in graph.edges(data=True)})
     assert times == pytest.approx([100 / (20 / 3.6), 360.0])  # the local street's 20 km/h
+
+
+def test_streets_without_a_oneway_column_are_two_way():
+    graph = street_graph(streets([(0, 0), (100, 0)]))
+    assert driving_view(graph).number_of_edges() == 2
+
+
+def test_each_segment_carries_its_streets_name_and_class_or_none():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(0, 50), (100, 50)], name=["人民路", None],
+                                 road_class=["arterial", "local"]))
+    assert sorted({(d["name"], d["road_class"]) for *_, d in graph.edges(data=True)}) == [
+        ("", "local"), ("人民路", "arterial")]
+    unnamed = street_graph(streets([(0, 0), (100, 0)]))
+    assert {d["name"] for *_, d in unnamed.edges(data=True)} == {""}
