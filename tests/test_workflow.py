@@ -397,14 +397,16 @@ def test_a_refused_move_lists_every_stage_that_may_follow(clean_db, project):
     v = update_project(clean_db, project, planner, 1, {"status": "approved"})["version"]
     v = update_project(clean_db, project, planner, v, {"status": "in_progress"})["version"]
 
-    with pytest.raises(WorkflowError, match=r"next allowed: 完工 \(completed\), 暂停 \(suspended\)$"):
+    with pytest.raises(WorkflowError,
+                       match=r"next allowed: 完工 \(completed\), 暂停 \(suspended\)$"):
         update_project(clean_db, project, planner, v, {"status": "accepted", "note": "ok"})
 
 
 def test_an_accepted_project_is_final(clean_db, project):
     planner = _user(clean_db, "planner")
     v = _advance_to_completed(clean_db, project, planner)
-    v = update_project(clean_db, project, planner, v, {"status": "accepted", "note": "合格"})["version"]
+    v = update_project(clean_db, project, planner, v,
+                       {"status": "accepted", "note": "合格"})["version"]
 
     with pytest.raises(WorkflowError, match="next allowed: none, it is final$"):
         update_project(clean_db, project, planner, v, {"status": "in_progress"})
@@ -428,7 +430,8 @@ def test_a_photo_alone_is_evidence_enough_for_acceptance(clean_db, project):
 def test_a_value_that_cannot_be_read_is_refused_naming_the_field_and_why(clean_db, project):
     admin = _user(clean_db, "admin", None)
 
-    with pytest.raises(WorkflowError, match=r"^progress \(进度\(%\)\): '12.5' is not a whole number$"):
+    with pytest.raises(WorkflowError,
+                       match=r"^progress \(进度\(%\)\): '12.5' is not a whole number$"):
         update_project(clean_db, project, admin, 1, {"progress": "12.5"})
     with pytest.raises(WorkflowError, match=r"U\+001B.*; is 62 characters long, more than 50$"):
         update_project(clean_db, project, admin, 1, {"responsible": "张\x1b" + "三" * 60})
@@ -534,7 +537,8 @@ def test_a_change_moves_the_projects_updated_time_on(clean_db, project):
 
 def test_every_event_records_the_status_and_progress_the_project_has_after_it(clean_db, project):
     planner = _user(clean_db, "planner")
-    v = update_project(clean_db, project, planner, 1, {"status": "approved", "progress": 5})["version"]
+    v = update_project(clean_db, project, planner, 1,
+                       {"status": "approved", "progress": 5})["version"]
     v = update_project(clean_db, project, planner, v, {"note": "资金到位"})["version"]
     v = update_project(clean_db, project, planner, v, {"status": "in_progress"})["version"]
     update_project(clean_db, project, planner, v, {"status": "completed"})
