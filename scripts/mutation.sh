@@ -28,7 +28,7 @@ thresholds|geo/thresholds.py|tests/test_green_assess.py tests/test_service_gaps.
 gcj02|geo/gcj02.py|tests/test_gcj02_reference.py tests/test_geo_crs.py
 status_flow|layers/tracking/status_flow.py|tests/test_workflow.py tests/test_api_tracking.py
 workflow|layers/tracking/workflow.py|tests/test_workflow.py tests/test_api_tracking.py tests/test_import_conflicts.py
-accounts|layers/tracking/accounts.py|tests/test_workflow.py tests/test_api_tracking.py tests/test_guards.py tests/test_accounts.py
+accounts|layers/tracking/accounts.py|tests/test_workflow.py tests/test_api_tracking.py tests/test_guards.py tests/test_accounts.py tests/test_auth_session.py tests/test_auth_tokens.py
 auth|api/auth.py|tests/test_api_tracking.py tests/test_guards.py tests/test_accounts.py
 errors|geo/errors.py|tests/test_api_errors.py tests/test_geo_crs.py tests/test_green_assess.py
 crs|geo/crs.py|tests/test_geo_crs.py
@@ -41,6 +41,12 @@ street_graph|geo/street_graph.py|tests/test_street_graph.py tests/test_walking.p
 walking|geo/walking.py|tests/test_walking.py
 shortest_ways|geo/shortest_ways.py|tests/test_shortest_ways.py tests/test_walking.py
 routing|geo/routing.py|tests/test_routing.py tests/test_route_export.py
+polygons|geo/polygons.py|tests/test_green_geo.py tests/test_service_gaps.py tests/test_green_scenario.py
+service_radius|geo/service_radius.py|tests/test_green_geo.py tests/test_service_gaps.py
+service_coverage|geo/service_coverage.py|tests/test_green_geo.py tests/test_service_gaps.py
+service_gaps|geo/service_gaps.py|tests/test_service_gaps.py
+greening|geo/greening.py|tests/test_green_geo.py tests/test_green_scenario.py
+scenario|geo/scenario.py|tests/test_green_scenario.py
 "
 
 if [ "${1:-}" = "--list" ]; then

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -301,3 +303,28 @@ def test_green_indicators_report_is_json_ready():
         "green_coverage_rate", "green_space_ratio", "park_area_per_capita",
         "park_service_coverage", "park_service_coverage_walking", "road_greening_rate"}
     assert report["communities"] == {"west": "西", "east": "东"}
+
+
+def test_historic_flags_given_as_0_and_1_are_read_as_truth_values():
+    # found by mutation testing: without the conversion to bool, 0/1 flags fail to combine
+    rules = [{"min_area_m2": 1000, "historic_only": True, "radius_m": 300}]
+    assert service_radius(np.array([5000.0, 5000.0]), np.array([1, 0]), rules).tolist() == [300, 0]
+
+
+def test_an_indicator_is_json_ready_on_its_own():
+    # found by mutation testing: no test of the green_model selection called it
+    layers = GreenLayers(built_up(), parks(square(X0, Y0 + 400)), NO_GREEN, TWO_HALVES)
+    indicator = green_indicators(layers).indicators["green_space_ratio"]
+
+    data = json.loads(json.dumps(indicator.to_dict()))
+
+    assert data["key"] == "green_space_ratio" and set(data["communities"]) == {"west", "east"}
+
+
+def test_layers_replace_gives_a_copy_with_the_changes_only():
+    layers = GreenLayers(built_up(), parks(square(X0, Y0 + 400)), NO_GREEN)
+
+    more = layers.replace(population=5000)
+
+    assert (more.population, layers.population) == (5000, None)
+    assert more.parks is layers.parks and more.built_up is layers.built_up

@@ -10,6 +10,7 @@ import shapely
 import sqlalchemy as sa
 
 from layers.errors import ImportRefused, ValidationFailed
+from layers.exchange import importer
 from layers.exchange.importer import ImportOptions, import_paths
 from tests.files import X0, Y0, bowtie, park, square, write_layer
 
@@ -54,9 +55,10 @@ def test_encoding_option_overrides_detection(clean_db, tmp_path):
     path = write_layer(tmp_path, "parks", [park("P1", "西关游园")], [square()],
                        encoding="GBK", cpg=False)
 
-    import_paths(clean_db, [path], ImportOptions(encoding="GBK"))
+    report = import_paths(clean_db, [path], ImportOptions(encoding="GBK"))
 
     assert _rows(clean_db, "parks") == [("P1", "西关游园")]
+    assert report.sources[0].encoding == "gbk (--encoding)"  # not detected: as given
 
 
 def test_file_without_prj_is_refused_with_a_message_naming_crs(clean_db, tmp_path):
@@ -294,6 +296,9 @@ def test_dry_run_writes_nothing(clean_db, tmp_path):
 
     assert report.sources[0].inserted == 1 and not report.committed
     assert _rows(clean_db, "parks") == []
+    assert report.to_dict()["dry_run"] is True
+    assert report.to_text().splitlines()[0].startswith("parks.shp → parks (")
+    assert report.to_text().endswith("dry run: nothing was written")
 
 
 def test_report_is_available_as_json(clean_db, tmp_path):
@@ -346,3 +351,47 @@ def test_utf8_shapefile_without_cpg_is_read_as_utf8(clean_db, tmp_path):
 
     assert [name for _, name in _rows(clean_db, "parks")] == names
     assert report.sources[0].encoding.startswith("utf-8 (detected")
+
+
+def test_a_reimport_counts_new_changed_and_unchanged_features_apart(clean_db, tmp_path):
+    import_paths(clean_db, [write_layer(tmp_path, "parks", [park("P1"), park("P2")],
+                                        [square(), square(X0 + 200)])])
+
+    grown = write_layer(tmp_path / "v2", "parks", [park("P1"), park("P2", "新名称"), park("P3")],
+                        [square(), square(X0 + 200), square(X0 + 400)])
+    source = import_paths(clean_db, [grown]).sources[0]
+
+    assert (source.inserted, source.updated, source.unchanged) == (1, 1, 1)
+
+
+def test_a_file_with_more_features_than_the_threshold_shows_a_progress_bar(clean_db, tmp_path,
+                                                                           monkeypatch):
+    bars = []
+
+    class Bar:  # records what tqdm would have drawn
+        def __init__(self, **options):
+            self.options, self.steps, self.closed = options, [], False
+            bars.append(self)
+
+        def update(self, n):
+            self.steps.append(n)
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(importer, "tqdm", Bar)
+    monkeypatch.setattr(importer, "PROGRESS_THRESHOLD", 4)
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    four = write_layer(tmp_path / "a", "parks", [park(f"P{i}") for i in range(4)],
+                       [square(X0 + 200 * i) for i in range(4)])
+    five = write_layer(tmp_path / "b", "parks", [park(f"P{i}") for i in range(5)],
+                       [square(X0 + 200 * i) for i in range(5)])
+
+    import_paths(clean_db, [four])
+    assert bars == []
+    import_paths(clean_db, [five])
+
+    [bar] = bars
+    assert bar.options == {"total": 5, "desc": "parks.shp", "unit": "feature", "disable": None,
+                           "leave": False}
+    assert (bar.steps, bar.closed) == ([2, 2, 1], True)

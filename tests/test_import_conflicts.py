@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from layers.errors import ValidationFailed
 from layers.exchange.importer import ImportOptions, import_into_empty, import_paths
+from layers.storage.models import filled_tables
 from layers.tracking.accounts import create_user
 from layers.tracking.workflow import link_feature, update_project
 from tests.conftest import SAMPLE
@@ -129,3 +130,21 @@ def test_db_seed_says_it_left_a_filled_database_alone(clean_db, database_url, im
     assert "already holds data" in done.stdout
     with clean_db.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM projects")) == 1
+
+
+# Found by mutation testing (docs/mutation.md).
+
+def test_a_database_holding_projects_but_no_feature_is_not_empty(clean_db, tmp_path):
+    import_paths(clean_db, [write_ledger(tmp_path, [ledger_row("LC-001")])])
+
+    assert import_into_empty(clean_db, [SAMPLE]) is None
+    with clean_db.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM projects")) == 1
+
+
+def test_loading_into_an_empty_database_takes_the_options_given(clean_db):
+    report = import_into_empty(clean_db, [SAMPLE], ImportOptions(dry_run=True))
+
+    assert report.sources and not report.committed
+    with clean_db.connect() as conn:
+        assert filled_tables(conn) == []

@@ -154,3 +154,15 @@ def test_walking_follows_the_street_so_homes_off_it_stay_unserved():
 
     assert gaps["unserved_m2"].sum() == pytest.approx(2_500)
     assert shapely.union_all(gaps.geometry.array).symmetric_difference(off_street).area < 1e-3
+
+
+def test_homes_a_park_reaches_in_a_straight_line_but_not_by_street_are_unserved_walking():
+    # found by mutation testing: with "walking" misspelt, the buffer answered and no test saw it
+    street = frame([shapely.LineString([(X0 + 150, Y0 + 210), (X0 + 650, Y0 + 210)])],
+                   fid=["S1"])
+    near = square(X0 + 300, Y0 + 450, side=50)  # 269 m from the park, 240 m off the street
+    layers = town(homes(near)).replace(streets=street)
+
+    assert unserved_residential(layers, method="buffer").empty
+    assert in_metres(unserved_residential(layers, method="walking"))["unserved_m2"].sum() == \
+        pytest.approx(2_500)

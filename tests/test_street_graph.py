@@ -169,3 +169,32 @@ def test_repair_topology_splits_crossings_and_joins_ends_within_the_tolerance():
     segments, source = repair_topology(lines, 2.0)
     assert sorted(shapely.length(segments).round(6).tolist()) == [50, 50, 50, 50.5, 99.5]
     assert sorted(source.tolist()) == [0, 0, 1, 1, 2]
+
+
+# Found by mutation testing (docs/mutation.md).
+
+def test_oneway_is_read_from_text_and_a_missing_value_is_two_way():
+    graph = street_graph(streets(*[[(0, y), (100, y)] for y in (0, 50, 100, 150, 200)],
+                                 oneway=["是", "yes", "no", None, float("nan")]))
+    # two one-way segments (one edge each), three two-way ones (two each)
+    assert driving_view(graph).number_of_edges() == 1 + 1 + 2 + 2 + 2
+
+
+def test_a_speed_of_zero_is_no_speed_but_a_slow_one_is_kept():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(0, 50), (100, 50)], speed_kmh=[1.0, 0.0]))
+    times = sorted({round(d["travel_time"], 6) for *_, d in graph.edges(data=True)})
+    assert times == pytest.approx([100 / (20 / 3.6), 360.0])  # the local street's 20 km/h
+
+
+def test_streets_without_a_oneway_column_are_two_way():
+    graph = street_graph(streets([(0, 0), (100, 0)]))
+    assert driving_view(graph).number_of_edges() == 2
+
+
+def test_each_segment_carries_its_streets_name_and_class_or_none():
+    graph = street_graph(streets([(0, 0), (100, 0)], [(0, 50), (100, 50)], name=["人民路", None],
+                                 road_class=["arterial", "local"]))
+    assert sorted({(d["name"], d["road_class"]) for *_, d in graph.edges(data=True)}) == [
+        ("", "local"), ("人民路", "arterial")]
+    unnamed = street_graph(streets([(0, 0), (100, 0)]))
+    assert {d["name"] for *_, d in unnamed.edges(data=True)} == {""}

@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from geo.errors import Conflict, NotFound
 from layers.errors import ValidationFailed
 from layers.exchange.importer import import_paths
+from layers.storage.models import attachments
 from layers.tracking.accounts import (
     AccountError,
     Forbidden,
@@ -307,3 +309,247 @@ def test_a_suspension_resumes_from_the_projects_own_history_not_anothers(clean_d
                                        "status": "in_progress"})
 
     assert get_project(clean_db, project)["next_statuses"] == ["approved"]
+
+
+def _another_project(engine, planner, code: str = "LC-002", **values) -> dict:
+    return create_project(engine, planner, {"code": code, "name": "另一项目", "category": "road",
+                                            "campaigns": ["国家卫生县城"], "department": "县住建局",
+                                            **values})
+
+
+def test_linking_a_feature_moves_that_projects_version_and_time_on_and_no_others(clean_db, project):
+    planner = _user(clean_db, "planner")
+    other = _another_project(clean_db, planner)["id"]
+
+    imported = get_project(clean_db, project)["updated_at"]
+
+    linked = link_feature(clean_db, project, planner, 1, "parks", "PK-02")
+    unlinked = link_feature(clean_db, project, planner, 2, "parks", "PK-01", unlink=True)
+
+    assert (linked["version"], unlinked["version"]) == (2, 3)
+    assert imported < linked["updated_at"] < unlinked["updated_at"]
+    assert get_project(clean_db, other)["version"] == 1
+
+
+def test_a_link_at_a_stale_version_is_refused_with_the_current_state(clean_db, project):
+    planner = _user(clean_db, "planner")
+    link_feature(clean_db, project, planner, 1, "parks", "PK-02")
+
+    with pytest.raises(StaleVersion, match=(
+            "^project LC-001 is at version 2, not 1: someone changed it since you read it; "
+            "reload, re-apply your change and retry$")) as conflict:
+        link_feature(clean_db, project, planner, 1, "parks", "PK-01", unlink=True)
+
+    assert conflict.value.current["version"] == 2
+    assert {f["fid"] for f in conflict.value.current["features"]} == {"PK-01", "PK-02"}
+
+
+def test_a_link_event_names_the_feature_and_keeps_the_projects_stage(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1,
+                       {"status": "approved", "progress": 5})["version"]
+    v = link_feature(clean_db, project, planner, v, "parks", "PK-02")["version"]
+
+    state = link_feature(clean_db, project, planner, v, "parks", "PK-01", unlink=True)
+
+    assert [(e["kind"], e["status"], e["progress"], e["data"], e["actor"])
+            for e in state["history"][:2]] == [
+        ("unlink", "approved", 5, {"feature": "parks:PK-01"}, "planner用户（县住建局）"),
+        ("link", "approved", 5, {"feature": "parks:PK-02"}, "planner用户（县住建局）")]
+
+
+def test_a_link_that_cannot_be_made_or_undone_names_the_feature(clean_db, project):
+    planner = _user(clean_db, "planner")
+
+    with pytest.raises(NotFound, match="'PK-99' in layer parks"):
+        link_feature(clean_db, project, planner, 1, "parks", "PK-99")
+    with pytest.raises(WorkflowError, match=f"project {project} is already linked to parks:PK-01"):
+        link_feature(clean_db, project, planner, 1, "parks", "PK-01")
+    with pytest.raises(NotFound, match=f"project {project} is not linked to parks:PK-02"):
+        link_feature(clean_db, project, planner, 1, "parks", "PK-02", unlink=True)
+    assert [kind for kind, *_ in _history(clean_db, project)] == ["import"]
+
+
+def test_a_new_project_starts_planned_at_zero_and_its_first_event_records_its_values(clean_db):
+    planner = _user(clean_db, "planner")
+
+    state = _another_project(clean_db, planner, start_date="2026-03-01", budget_wan=12.5)
+
+    assert (state["status"], state["progress"], state["version"]) == ("planned", 0, 1)
+    [event] = state["history"]
+    assert (event["kind"], event["status"], event["progress"], event["actor"]) == (
+        "create", "planned", 0, "planner用户（县住建局）")
+    assert {k: event["data"][k] for k in ("code", "department", "start_date", "budget_wan")} == {
+        "code": [None, "LC-002"], "department": [None, "县住建局"],
+        "start_date": [None, "2026-03-01"], "budget_wan": [None, 12.5]}
+
+
+def test_a_project_code_that_exists_already_is_a_conflict_naming_it(clean_db, project):
+    planner = _user(clean_db, "planner")
+    _another_project(clean_db, planner, "LC-002")
+
+    with pytest.raises(Conflict, match="'LC-001'"):
+        _another_project(clean_db, planner, "LC-001")
+
+
+def test_a_refused_move_lists_every_stage_that_may_follow(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1, {"status": "approved"})["version"]
+    v = update_project(clean_db, project, planner, v, {"status": "in_progress"})["version"]
+
+    with pytest.raises(WorkflowError,
+                       match=r"next allowed: 完工 \(completed\), 暂停 \(suspended\)$"):
+        update_project(clean_db, project, planner, v, {"status": "accepted", "note": "ok"})
+
+
+def test_an_accepted_project_is_final(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = _advance_to_completed(clean_db, project, planner)
+    v = update_project(clean_db, project, planner, v,
+                       {"status": "accepted", "note": "合格"})["version"]
+
+    with pytest.raises(WorkflowError, match="next allowed: none, it is final$"):
+        update_project(clean_db, project, planner, v, {"status": "in_progress"})
+
+
+def test_a_photo_alone_is_evidence_enough_for_acceptance(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = _advance_to_completed(clean_db, project, planner)
+    _uploaded_photo(clean_db, "a1b2c3")
+
+    with pytest.raises(WorkflowError,
+                       match=r"^acceptance \(验收\) needs evidence: add a note or a photo$"):
+        update_project(clean_db, project, planner, v, {"status": "accepted", "note": "  "})
+    state = update_project(clean_db, project, planner, v,
+                           {"status": "accepted", "photo_id": "a1b2c3"})
+
+    assert state["status"] == "accepted"
+    assert (state["history"][0]["kind"], state["history"][0]["photo_id"]) == ("status", "a1b2c3")
+
+
+def test_a_value_that_cannot_be_read_is_refused_naming_the_field_and_why(clean_db, project):
+    admin = _user(clean_db, "admin", None)
+
+    with pytest.raises(WorkflowError,
+                       match=r"^progress \(进度\(%\)\): '12.5' is not a whole number$"):
+        update_project(clean_db, project, admin, 1, {"progress": "12.5"})
+    with pytest.raises(WorkflowError, match=r"U\+001B.*; is 62 characters long, more than 50$"):
+        update_project(clean_db, project, admin, 1, {"responsible": "张\x1b" + "三" * 60})
+    assert [kind for kind, *_ in _history(clean_db, project)] == ["import"]
+
+
+@pytest.mark.parametrize("campaigns", [["国家园林县城", "省级生态县"], "国家园林县城、省级生态县"])
+def test_campaigns_are_changed_from_a_list_or_from_text(clean_db, project, campaigns):
+    admin = _user(clean_db, "admin", None)
+
+    state = update_project(clean_db, project, admin, 1, {"campaigns": campaigns})
+
+    assert state["campaigns"] == ["national_garden", "provincial_eco"]
+
+
+def _uploaded_photo(engine, photo_id: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(attachments.insert(), {"id": photo_id, "content_type": "image/jpeg",
+                                            "size": 1024, "sha256": "ab" * 32})
+
+
+def test_each_change_is_recorded_as_its_kind_of_event(clean_db, project):
+    admin = _user(clean_db, "admin", None)
+    inspector = _user(clean_db, "inspector", None)
+    _uploaded_photo(clean_db, "a1b2c3")
+
+    v = update_project(clean_db, project, admin, 1, {"name": "城北公园"})["version"]
+    v = update_project(clean_db, project, inspector, v, {"note": "现场已放线"})["version"]
+    state = update_project(clean_db, project, inspector, v, {"photo_id": "a1b2c3"})
+
+    assert [(e["kind"], e["data"]) for e in state["history"][:3]] == [
+        ("photo", {}), ("note", {}), ("edit", {"name": ["城北带状公园建设", "城北公园"]})]
+
+
+def test_a_photo_that_was_never_uploaded_is_not_found(clean_db, project):
+    inspector = _user(clean_db, "inspector", None)
+    _uploaded_photo(clean_db, "a1b2c3")
+
+    with pytest.raises(NotFound, match="no uploaded photo 'zz9'"):
+        update_project(clean_db, project, inspector, 1, {"photo_id": "zz9", "note": "现场"})
+    assert update_project(clean_db, project, inspector, 1, {"photo_id": "a1b2c3"})["version"] == 2
+
+
+def test_a_field_that_cannot_be_changed_is_refused_listing_those_that_can(clean_db, project):
+    admin = _user(clean_db, "admin", None)
+
+    with pytest.raises(WorkflowError, match=(
+            r"^cannot change code, colour; changeable fields: status, progress, note, photo_id, "
+            r"name, category, campaigns, department, responsible, budget_wan, start_date, "
+            r"due_date, description$")):
+        update_project(clean_db, project, admin, 1, {"colour": "red", "code": "LC-9", "note": "x"})
+    with pytest.raises(WorkflowError, match="^note must be text$"):
+        update_project(clean_db, project, admin, 1, {"note": ["现场"]})
+    assert [kind for kind, *_ in _history(clean_db, project)] == ["import"]
+
+
+def test_the_progress_a_project_has_already_is_no_change(clean_db, project):
+    planner = _user(clean_db, "planner")
+
+    with pytest.raises(WorkflowError, match="^nothing to change: give status, progress, a note "
+                                            "or a photo$"):
+        update_project(clean_db, project, planner, 1, {"progress": 0})
+    state = update_project(clean_db, project, planner, 1, {"progress": 0, "note": "未开工"})
+
+    assert (state["history"][0]["kind"], state["history"][0]["data"]) == ("note", {})
+
+
+def test_completion_sets_the_progress_to_100(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1, {"status": "approved"})["version"]
+    v = update_project(clean_db, project, planner, v,
+                       {"status": "in_progress", "progress": 80})["version"]
+
+    assert update_project(clean_db, project, planner, v, {"status": "completed"})["progress"] == 100
+
+
+def test_acceptance_sets_the_progress_to_100_when_the_ledger_said_less(clean_db, tmp_path):
+    ledger = write_ledger(tmp_path, [ledger_row("LC-009", **{"状态": "完工", "进度(%)": "90"})])
+    import_paths(clean_db, [ledger])
+    with clean_db.connect() as conn:
+        project_id = conn.scalar(sa.text("SELECT id FROM projects"))
+    planner = _user(clean_db, "planner")
+
+    state = update_project(clean_db, project_id, planner, 1, {"status": "accepted", "note": "合格"})
+
+    assert (state["status"], state["progress"]) == ("accepted", 100)
+
+
+def test_an_inspector_of_the_projects_own_department_still_cannot_change_its_status(clean_db,
+                                                                                   project):
+    inspector = _user(clean_db, "inspector", "县住建局")
+
+    with pytest.raises(Forbidden, match="needs at least planner"):
+        update_project(clean_db, project, inspector, 1, {"status": "approved"})
+
+
+def test_a_change_moves_the_projects_updated_time_on(clean_db, project):
+    planner = _user(clean_db, "planner")
+    imported = get_project(clean_db, project)["updated_at"]
+
+    assert update_project(clean_db, project, planner, 1, {"progress": 5})["updated_at"] > imported
+
+
+def test_every_event_records_the_status_and_progress_the_project_has_after_it(clean_db, project):
+    planner = _user(clean_db, "planner")
+    v = update_project(clean_db, project, planner, 1,
+                       {"status": "approved", "progress": 5})["version"]
+    v = update_project(clean_db, project, planner, v, {"note": "资金到位"})["version"]
+    v = update_project(clean_db, project, planner, v, {"status": "in_progress"})["version"]
+    update_project(clean_db, project, planner, v, {"status": "completed"})
+
+    assert _history(clean_db, project)[1:] == [
+        ("status", "approved", 5), ("note", "approved", 5), ("status", "in_progress", 5),
+        ("status", "completed", 100)]
+
+
+def test_a_project_that_does_not_exist_is_not_found_saying_where_to_list_them(clean_db):
+    planner = _user(clean_db, "planner")
+
+    with pytest.raises(NotFound, match="^no project with id 999; list them at /api/projects$"):
+        update_project(clean_db, 999, planner, 1, {"progress": 5})
