@@ -261,3 +261,29 @@ def test_backup_is_a_geopackage_other_tools_read(everything, clean_db, tmp_path)
     assert layers["projects"] is None  # an attribute table
     roads = pyogrio.read_dataframe(path, layer="road_segments")
     assert "城南路" in set(roads["name"])
+
+
+def test_restore_into_a_database_as_db_init_leaves_it(everything, clean_db, tmp_path):
+    # `lianchuang db init` seeds the case categories; the backup's own (perhaps edited)
+    # categories replace them, and the database still counts as empty before.
+    from layers.cases.categories import ensure_seed, get_category, save_category
+    from layers.tracking.accounts import User
+
+    admin = User(0, "root", "管理员", "admin", None)
+    with clean_db.connect() as conn:
+        garbage = {k: v for k, v in get_category(conn, "garbage").items()
+                   if k not in ("code", "active", "version", "updated_at", "updated_by")}
+    save_category(clean_db, admin, "garbage", {**garbage, "time_limit": 3},
+                  version=garbage_version(clean_db))
+    before = snapshot(clean_db)
+    backup(clean_db, tmp_path / "backup.gpkg")
+    empty(clean_db)
+    with clean_db.begin() as conn:
+        assert ensure_seed(conn) > 0
+    restore(clean_db, tmp_path / "backup.gpkg")
+    assert snapshot(clean_db) == before
+
+
+def garbage_version(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(sa.text("SELECT version FROM case_categories WHERE code = 'garbage'"))

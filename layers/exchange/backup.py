@@ -44,7 +44,14 @@ from geoalchemy2 import Geometry
 
 from geo.errors import InvalidInput
 from layers.storage.migrate import alembic_config
-from layers.storage.models import STORAGE_SRID, api_tokens, filled_tables, metadata, users
+from layers.storage.models import (
+    SEED_TABLES,
+    STORAGE_SRID,
+    api_tokens,
+    filled_tables,
+    metadata,
+    users,
+)
 
 FORMAT_VERSION = 1
 META_TABLE = "lianchuang_backup"
@@ -119,6 +126,9 @@ def restore(engine: sa.Engine, path: Path) -> dict[str, int]:
         conn.exec_driver_sql("LOCK TABLE " + ", ".join(t.name for t in tables)
                              + " IN ACCESS EXCLUSIVE MODE")
         _check_target(conn, meta)
+        # The categories `db init` seeded give way to the backup's own (edited) ones.
+        conn.execute(sa.text("TRUNCATE " + ", ".join(SEED_TABLES)
+                             + " RESTART IDENTITY CASCADE"))
         for table in tables:
             counts[table.name] = _load_table(conn, gpkg, table)
             _restart_identity(conn, table)

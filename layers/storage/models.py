@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from layers.storage.catalogue import (
     CAMPAIGNS,
-    LAYERS,
     CASE_DUTIES,
+    LAYERS,
     REPORT_STATUSES,
     ROLES,
     STATUSES,
@@ -408,7 +408,13 @@ def layer_table(name: str) -> sa.Table:
     return LAYER_TABLES[get_layer(name).name]
 
 
+#: Reference data ``lianchuang db init`` writes (the seeded case categories): a database that
+#: holds only these is still empty.
+SEED_TABLES = ("case_categories", "case_category_versions")
+
+
 def filled_tables(conn: sa.Connection) -> list[str]:
-    """The names of our tables that hold at least one row (none: an empty database)."""
-    return [t.name for t in metadata.sorted_tables
-            if conn.scalar(sa.select(sa.exists(sa.select(sa.literal(1)).select_from(t))))]
+    """The names of our tables that hold at least one row, the seeded reference data aside
+    (none: an empty database)."""
+    return [t.name for t in metadata.sorted_tables if t.name not in SEED_TABLES
+            and conn.scalar(sa.select(sa.exists(sa.select(sa.literal(1)).select_from(t))))]
