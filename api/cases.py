@@ -18,8 +18,8 @@ from api import params, schemas
 from api.auth import current_user
 from api.database import get_engine
 from api.openapi import Blueprint
-from api.projects import IfMatch, _version
-from api.render import GEOJSON, json_response
+from api.projects import IfMatch, requested_version
+from api.render import GEOJSON, attachment, json_response, with_etag
 from geo.errors import InvalidInput
 from layers import clock
 from layers.cases import bulletin, cases, categories, lifecycle, scoring
@@ -148,7 +148,7 @@ def category(code: str) -> Response:
     """
     with get_engine().connect() as conn:
         found = categories.get_category(conn, plain_text(code, "code"))
-    return _etag(json_response(found), found)
+    return with_etag(json_response(found), found)
 
 
 @bp.get("/case-categories/<code>/versions", parameters=[CODE])
@@ -177,16 +177,13 @@ def save_category(headers: dict, body: dict, code: str) -> Response:
     Admins only. The whole definition (as GET gives it); to change one, send its version
     as If-Match. Every version is kept.
     """
-    header = (headers.get("if_match") or "").strip().removeprefix("W/").strip('"')
-    version = body.pop("version", None)
-    if header:
-        version = _version(headers, None)
+    version = requested_version(headers, body.pop("version", None))
     note, active = body.pop("note", None), body.pop("active", True)
     for member in ("updated_at", "updated_by", "code"):
         body.pop(member, None)
     found = categories.save_category(get_engine(), current_user(), plain_text(code, "code"),
                                      body, version=version, note=note, active=active)
-    return _etag(json_response(found), found)
+    return with_etag(json_response(found), found)
 
 
 # --- cases ----------------------------------------------------------------------------------
@@ -254,7 +251,7 @@ def file_case(body: dict) -> Response:
         description=body["description"], address=body.get("address"),
         photo_id=body.get("photo_id"), project_id=body.get("project_id"),
         feature_layer=layer, feature_fid=fid)
-    return _etag(json_response(found, status=201), found)
+    return with_etag(json_response(found, status=201), found)
 
 
 @bp.get("/cases/<id:case_id>", parameters=[CASE_ID])
@@ -269,7 +266,7 @@ def case(case_id: int) -> Response:
     """
     found = problem_reports.get_report(get_engine(), case_id,
                                        published_only=current_user() is None)
-    return _etag(json_response(found), found)
+    return with_etag(json_response(found), found)
 
 
 @bp.post("/cases/<id:case_id>/steps", parameters=[CASE_ID])
@@ -284,13 +281,10 @@ def take_step(headers: dict, body: dict, case_id: int) -> Response:
     One step of the case (立案, 派遣, 处置, 核查, 结案, 返工, 延期, 挂账, 督办, 评价...),
     by a user holding its duty; a step that is not next is a 409 with the allowed steps.
     """
-    header = (headers.get("if_match") or "").strip().removeprefix("W/").strip('"')
-    version = body.pop("version", None)
-    if header:
-        version = _version(headers, None)
+    version = requested_version(headers, body.pop("version", None))
     found = cases.take_step(get_engine(), case_id, current_user(), body.pop("action"),
                             version=version, **body)
-    return _etag(json_response(found), found)
+    return with_etag(json_response(found), found)
 
 
 @bp.post("/cases/escalations")
@@ -343,7 +337,7 @@ def case_bulletin(query: dict) -> Response:
     since, until = scoring.period_of_month(month)
     with get_engine().connect() as conn:
         if query["format"] == "xlsx":
-            return _attachment(bulletin.workbook(conn, month, since, until), XLSX,
+            return attachment(bulletin.workbook(conn, month, since, until), XLSX,
                                f"bulletin-{month}.xlsx")
         tables = {by: scoring.score(conn, since, until, by)
                   for by in ("unit", "street", "community")}
@@ -354,14 +348,8 @@ def case_bulletin(query: dict) -> Response:
         streets=tables["street"], communities=tables["community"],
         total=scoring.totals(tables["unit"]), definitions=scoring.DEFINITIONS)
     if query["format"] == "pdf":
-        return _attachment(print_pdf(html), "application/pdf", f"bulletin-{month}.pdf")
+        return attachment(print_pdf(html), "application/pdf", f"bulletin-{month}.pdf")
     return current_app.response_class(html, mimetype="text/html")
-
-
-def _attachment(content: bytes, mimetype: str, filename: str) -> Response:
-    response = current_app.response_class(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _period(query: dict) -> tuple[dt.datetime, dt.datetime]:
@@ -380,7 +368,3 @@ def _period(query: dict) -> tuple[dt.datetime, dt.datetime]:
 def _text(query: dict, name: str) -> str | None:
     return plain_text(query[name], name) if name in query else None
 
-
-def _etag(response: Response, found: dict) -> Response:
-    response.headers["ETag"] = f'"{found["version"]}"'
-    return response

@@ -18,6 +18,7 @@ from api.guards import csp_nonce
 from api.i18n import page_language
 from api.metrics import Title
 from api.openapi import Blueprint
+from api.render import attachment
 from layers.green.judging import COUNTY_TITLE, DEFAULT_TITLE
 from layers.green.report import report_context, report_xlsx
 from layers.green.state import current_state
@@ -78,16 +79,9 @@ def report(query: dict) -> Response:
     context = report_context(state, title)
     filename = f"green-report-{title}-{context['data_day']}"
     if query["format"] == "xlsx":
-        return _attachment(report_xlsx(context), XLSX, f"{filename}.xlsx")
+        return attachment(report_xlsx(context), XLSX, f"{filename}.xlsx")
     html = render_template("green_report.html", **context,
                            map_svg=report_map_svg(context["map_layers"], epsg=context["epsg"]))
     if query["format"] == "pdf":
-        return _attachment(print_pdf(html), "application/pdf", f"{filename}.pdf")
+        return attachment(print_pdf(html), "application/pdf", f"{filename}.pdf")
     return Response(html, mimetype="text/html")
-
-
-def _attachment(content: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-

@@ -18,7 +18,7 @@ from api import params, schemas
 from api.auth import current_user
 from api.database import get_engine
 from api.openapi import Blueprint
-from api.render import GEOJSON, json_response, page_links
+from api.render import GEOJSON, json_response, page_links, with_etag
 from geo.errors import LianchuangError, NotFound
 from layers import clock
 from layers.exchange import ledger_export
@@ -145,7 +145,7 @@ def project(project_id: str) -> Response:
             "href": url_for("photos.photo", photo_id=event["photo_id"], _external=True),
             "thumbnail": url_for("photos.photo", photo_id=event["photo_id"], size="thumb",
                                  _external=True)}
-    return _with_etag(json_response(record), record)
+    return with_etag(json_response(record), record)
 
 
 @bp.get("/departments")
@@ -194,7 +194,7 @@ def create_project(body: dict) -> Response:
     Ledger fields; the planner's own department (admins: any).
     """
     project = workflow.create_project(get_engine(), current_user(), body)
-    return _with_etag(json_response(project, status=201), project)
+    return with_etag(json_response(project, status=201), project)
 
 
 @bp.patch("/projects/<id:project_id>", parameters=[PROJECT_ID])
@@ -214,7 +214,7 @@ def update_project(headers: dict, body: dict, project_id: int) -> Response:
     """
     version = _version(headers, body.pop("version", None))
     project = workflow.update_project(get_engine(), project_id, current_user(), version, body)
-    return _with_etag(json_response(project), project)
+    return with_etag(json_response(project), project)
 
 
 @bp.post("/projects/<id:project_id>/features", parameters=[PROJECT_ID])
@@ -232,7 +232,7 @@ def link_feature(headers: dict, body: dict, project_id: int) -> Response:
     project = workflow.link_feature(get_engine(), project_id, current_user(),
                                     _version(headers, body.get("version")),
                                     body["layer"].strip(), body["fid"].strip())
-    return _with_etag(json_response(project), project)
+    return with_etag(json_response(project), project)
 
 
 @bp.delete("/projects/<id:project_id>/features/<layer>/<fid>",
@@ -249,22 +249,26 @@ def unlink_feature(headers: dict, project_id: int, layer: str, fid: str) -> Resp
     """
     project = workflow.link_feature(get_engine(), project_id, current_user(),
                                     _version(headers, None), layer, fid, unlink=True)
-    return _with_etag(json_response(project), project)
+    return with_etag(json_response(project), project)
 
 
-def _version(headers: dict, body_version: int | None) -> int:
+def requested_version(headers: dict, body_version: int | None) -> int | None:
+    """The version the caller read: If-Match (its ETag), else ``version`` in the body, else
+    ``None``."""
     header = (headers.get("if_match") or "").strip().removeprefix("W/").strip('"')
     value = header or body_version
     if value in (None, ""):
-        raise PreconditionRequired(
-            "say which version you are changing: send If-Match with the ETag of your last "
-            "GET, or \"version\" in the body")
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):
         raise params.InvalidQuery(f"the version must be a whole number; got {value!r}") from None
 
 
-def _with_etag(response: Response, project: dict) -> Response:
-    response.headers["ETag"] = f'"{project["version"]}"'
-    return response
+def _version(headers: dict, body_version: int | None) -> int:
+    version = requested_version(headers, body_version)
+    if version is None:
+        raise PreconditionRequired(
+            "say which version you are changing: send If-Match with the ETag of your last "
+            "GET, or \"version\" in the body")
+    return version

@@ -15,7 +15,7 @@ from api.auth import current_user
 from api.database import get_engine
 from api.i18n import page_language
 from api.openapi import Blueprint
-from api.render import json_response
+from api.render import attachment, json_response
 from layers.readiness import entries
 from layers.readiness.checklists import checklist, checklists
 from layers.readiness.readiness import readiness_body
@@ -145,8 +145,6 @@ def report(query: dict, title: str) -> Response:
     html = render_template("readiness.html", **readiness_view(body, "zh"), lang="zh",
                            tab_urls={}, printable=True, static_root=None)
     if query["format"] == "pdf":
-        response = Response(print_pdf(html), mimetype="application/pdf")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="readiness-{title}-{body["as_of"]}.pdf"')
-        return response
+        return attachment(print_pdf(html), "application/pdf",
+                          f"readiness-{title}-{body['as_of']}.pdf")
     return Response(html, mimetype="text/html")

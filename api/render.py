@@ -18,6 +18,19 @@ def json_response(data: Any, mimetype: str = "application/json", status: int = 2
                                       mimetype=mimetype)
 
 
+def attachment(content: bytes, mimetype: str, filename: str) -> Response:
+    """*content* as a file the browser saves as *filename*."""
+    response = current_app.response_class(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def with_etag(response: Response, record: dict) -> Response:
+    """*response* with the ETag of *record* (``"<version>"``), for If-Match."""
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return response
+
+
 def page_links(page: Page, matched: int, returned: int, mimetype: str) -> list[dict[str, str]]:
     """``self``, and ``next`` / ``prev`` when there are pages after / before this one."""
     links = [_link("self", page.offset, mimetype)]

@@ -205,6 +205,13 @@ def unit_for(conn: sa.Connection, category: dict[str, Any], lon: float, lat: flo
     community: its street office), then its default unit.
     """
     point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), STORAGE_SRID)
+    looked_up: list = []
+
+    def community():  # looked up once, and only when a rule asks
+        if not looked_up:
+            looked_up.append(community_at(conn, point))
+        return looked_up[0]
+
     for rule in category.get("unit_rules", ()):
         if rule["within"] == "water_source_areas":
             zones = LAYER_TABLES["water_source_areas"]
@@ -213,14 +220,14 @@ def unit_for(conn: sa.Connection, category: dict[str, Any], lon: float, lat: flo
             if zone:
                 return rule["unit"], f"位于饮用水水源保护区 {zone}"
         elif rule["within"] == "communities":
-            found = _community(conn, point)
+            found = community()
             if found:
                 unit = f"{found.street}办事处" if rule["unit"] == "@street" else rule["unit"]
                 return unit, f"位于{found.name}（{found.street}）"
     unit = category["default_unit"]
     if unit != "@street":
         return unit, f"按类别 {category['name']}"
-    found = _community(conn, point)
+    found = community()
     if found:
         return f"{found.street}办事处", f"位于{found.name}（{found.street}）"
     return FALLBACK_DEPARTMENT, "不在任何社区范围内"
@@ -244,7 +251,8 @@ def known_units(conn: sa.Connection) -> list[str]:
     return sorted(units)
 
 
-def _community(conn: sa.Connection, point) -> Any:
+def community_at(conn: sa.Connection, point) -> Any:
+    """The community (``name``, ``street``) holding *point* (a PostGIS point), or None."""
     communities = LAYER_TABLES["communities"]
     return conn.execute(sa.select(communities.c.street, communities.c.name)
                         .where(sa.func.ST_Intersects(communities.c.geom, point)).limit(1)).first()

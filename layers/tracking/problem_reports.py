@@ -15,10 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from geoalchemy2 import Geography
 
-from geo.errors import Conflict, InvalidInput, NotFound
+from geo.errors import InvalidInput, NotFound
 from layers import clock
 from layers.cases import categories as case_categories
-from layers.cases.cases import clock_of, new_tracking_code, overdue_condition
+from layers.cases.cases import StepRefused, clock_of, new_tracking_code, overdue_condition
 from layers.cases.lifecycle import RATINGS, STEPS, steps_from
 from layers.cases.working_time import load_calendar
 from layers.storage.catalogue import LAYERS, REPORT_STATUSES
@@ -55,16 +55,8 @@ class InvalidReport(InvalidInput):
     """A report that cannot be filed or changed as given."""
 
 
-class StatusByStep(Conflict):
+class StatusByStep(StepRefused):
     """A status change asked outside the case's steps; says which steps are next."""
-
-    def __init__(self, message: str, status: str, allowed: list[str]):
-        super().__init__(message)
-        self.case_status = status
-        self.allowed = allowed
-
-    def body_members(self) -> dict[str, Any]:
-        return {"status": self.case_status, "allowed_steps": self.allowed}
 
 
 def file_report(engine: sa.Engine, user: User | None, *, category: str, lon: float, lat: float,
@@ -131,9 +123,7 @@ def locate(conn: sa.Connection, lon: float, lat: float) -> dict[str, Any]:
     cell = conn.execute(sa.select(grid_cells.c.id, grid_cells.c.community, grid_cells.c.street)
                         .where(sa.func.ST_Intersects(grid_cells.c.geom, point))
                         .order_by(grid_cells.c.id).limit(1)).first()
-    communities = LAYER_TABLES["communities"]
-    found = conn.execute(sa.select(communities.c.street, communities.c.name)
-                         .where(sa.func.ST_Intersects(communities.c.geom, point)).limit(1)).first()
+    found = case_categories.community_at(conn, point)
     return {"cell_id": cell.id if cell else None,
             "community": found.name if found else (cell.community if cell else None),
             "street": found.street if found else (cell.street if cell else None)}
