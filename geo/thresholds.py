@@ -9,15 +9,12 @@ is read once per file and shared: treat it as read-only.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
-from geo.errors import GeoInputError
+from geo.checked_json import read_checked
 
 #: The versioned thresholds and service-radius rules.
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
@@ -50,16 +47,6 @@ def load_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, Any]:
 
 @lru_cache(maxsize=8)
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        table = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise GeoInputError(f"cannot read thresholds from {path}: {exc}") from None
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    problem = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(schema).iter_errors(table))
-    if problem is not None:
-        where = "/".join(map(str, problem.absolute_path)) or "(top level)"
-        raise GeoInputError(f"thresholds file {path} is not valid at {where}: "
-                            f"{problem.message}; see {SCHEMA_FILE.name}")
+    table = read_checked(path, SCHEMA_FILE, "thresholds")
     table["thresholds"] = [Threshold(**row) for row in table["thresholds"]]
     return table

@@ -11,14 +11,12 @@ home.  A broken file raises :class:`GeoInputError` naming the place, at first us
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
+from geo.checked_json import read_checked
 from geo.errors import GeoInputError, NotFound
 from geo.thresholds import load_thresholds
 from layers.storage.catalogue import CAMPAIGNS
@@ -104,17 +102,7 @@ def checklist(title: str) -> Checklist:
 
 @lru_cache(maxsize=4)
 def _load(path: Path) -> dict[str, Checklist]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise GeoInputError(f"cannot read checklists from {path}: {exc}") from None
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    problem = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(schema).iter_errors(data))
-    if problem is not None:
-        where = "/".join(map(str, problem.absolute_path)) or "(top level)"
-        raise GeoInputError(f"checklists file {path} is not valid at {where}: "
-                            f"{problem.message}; see {SCHEMA_FILE.name}")
+    data = read_checked(path, SCHEMA_FILE, "checklists")
     known = {c.code for c in CAMPAIGNS}
     if set(data["titles"]) != known:
         raise GeoInputError(f"checklists file {path} must have one checklist per title: "
