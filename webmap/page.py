@@ -24,6 +24,7 @@ import folium
 from folium import plugins
 
 from geo.errors import LianchuangError
+from layers import clock
 from layers.cases.lifecycle import RATINGS, STEPS
 from layers.i18n import N_, check_language, translator
 from layers.serving.project_links import DISPLAY_PRIORITY
@@ -130,6 +131,8 @@ def page_config(lang: str, api_root: str,
     service_root = api_root.rstrip("/").removesuffix("/api")
     return {
         "lang": lang,
+        # The county's time zone: "today" and day ranges are the county's, not the browser's
+        "zone": clock.zone().key,
         "api": api_root.rstrip("/"),
         "open311": service_root + "/open311/v2",
         "dashboard": service_root + "/dashboard",

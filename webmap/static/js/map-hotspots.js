@@ -63,15 +63,20 @@ function select(options, onChange) {
   return element;
 }
 
-function isoDay(date) {
-  return date.toISOString().slice(0, 10);
+// The day a moment falls on in the county (YYYY-MM-DD): the server counts days there, and a
+// browser's own clock (or UTC) is a day behind Xixiang for eight hours of every day.
+function isoDay(date, zone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit",
+    day: "2-digit" }).format(date);
 }
 
 async function draw(state) {
   const generation = ++state.generation;
   const until = new Date();
   const since = new Date(until.getTime() - (state.days - 1) * 86400000);
-  const query = new URLSearchParams({ since: isoDay(since), until: isoDay(until), size: state.size });
+  const zone = state.app.config.zone;
+  const query = new URLSearchParams({ since: isoDay(since, zone), until: isoDay(until, zone),
+    size: state.size });
   if (state.category) query.set("category", state.category);
   state.note.textContent = _("Loading…");
   let answer;
