@@ -8,7 +8,7 @@ here requests are parsed and answers shaped.
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, render_template, url_for
+from flask import Response, render_template, request, url_for
 
 from api import params, schemas
 from api.auth import current_user
@@ -16,11 +16,12 @@ from api.database import get_engine
 from api.i18n import page_language
 from api.openapi import Blueprint
 from api.render import attachment, json_response
+from webmap import assets
 from layers.readiness import entries
 from layers.readiness.checklists import checklist, checklists
 from layers.readiness.readiness import readiness_body
 from webmap.pdf import print_pdf
-from webmap.readiness import readiness_view
+from webmap.readiness import entry_history, readiness_view
 
 bp = Blueprint("readiness", __name__,
                description="Readiness for each title: every checklist item, veto first.")
@@ -114,10 +115,16 @@ def page(query: dict) -> Response:
     """
     lang = page_language()
     title = query["title"]
-    body = readiness_body(get_engine(), title, lang)
+    engine = get_engine()
+    body = readiness_body(engine, title, lang)
     other = "zh" if lang == "en" else "en"
+    static_root = url_for("webmap.static", filename="").rstrip("/")
     html = render_template(
         "readiness.html", **readiness_view(body, lang), lang=lang,
+        history=entry_history(entries.list_entries(engine, title), body["items"], lang),
+        api_root=request.script_root + "/api",
+        signin_url=url_for("signin.sign_in_page", next=request.full_path.rstrip("?")),
+        page_script=assets.module_url("readiness-page", static_root),
         tab_urls={t["key"]: url_for("readiness.page", title=t["key"],
                                     lang="en" if lang == "en" else None)
                   for t in body["titles"]},
@@ -126,7 +133,7 @@ def page(query: dict) -> Response:
         pdf_url=url_for("readiness.report", title=title, format="pdf"),
         json_url=url_for("readiness.title_readiness", title=title),
         dashboard_url=url_for("dashboard.dashboard_page", lang="en" if lang == "en" else None),
-        static_root=url_for("webmap.static", filename="").rstrip("/"), printable=False)
+        static_root=static_root, printable=False)
     return Response(html, mimetype="text/html")
 
 

@@ -19,6 +19,7 @@ def readiness_view(body: dict[str, Any], lang: str) -> dict[str, Any]:
     check_language(lang)
     _ = translator(lang).gettext
     items = [{**item, "value_text": value_text(item["value"], item["unit"], lang),
+              "unit_text": UNIT_WORDS[lang].get(item["unit"], item["unit"]),
               "threshold_text": threshold_text(item, lang),
               "gap_text": gap_text(item, lang),
               "projection_text": projection_text(item, lang),
@@ -29,6 +30,20 @@ def readiness_view(body: dict[str, Any], lang: str) -> dict[str, Any]:
              for item in body["items"]]
     return {**body, "items": items, "page_title": _("Readiness · {title}").format(
         title=body["title"]["label"])}
+
+
+def entry_history(found: list[dict[str, Any]], items: list[dict[str, Any]], lang: str
+                  ) -> dict[str, list[dict[str, Any]]]:
+    """Every entry (newest first, as :func:`layers.readiness.entries.list_entries` gives
+    them) by item key, each with its value in words of the item's unit."""
+    units = {item["key"]: item["unit"] for item in items}
+    history: dict[str, list[dict[str, Any]]] = {key: [] for key in units}
+    for entry in found:
+        if entry["item"] in units:
+            history[entry["item"]].append(
+                {**entry, "value_text": value_text(entry["value"], units[entry["item"]], lang),
+                 "entered_at_text": entry["entered_at"][:16].replace("T", " ")})
+    return history
 
 
 def value_text(value: Any, unit: str, lang: str) -> str:
