@@ -21,6 +21,7 @@ from layers.readiness import entries
 from layers.readiness.checklists import checklist, checklists
 from layers.readiness.readiness import readiness_body
 from webmap.pdf import print_pdf
+from webmap import readiness_xlsx
 from webmap.readiness import entry_history, readiness_view
 
 bp = Blueprint("readiness", __name__,
@@ -29,6 +30,7 @@ bp = Blueprint("readiness", __name__,
 TITLE = {"in": "path", "name": "title",
          "schema": {"type": "string", "enum": list(checklists())}}
 _WRITE = {"security": [{"token": []}]}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The title the page opens on.
 DEFAULT_TITLE = "national_garden"
 
@@ -55,7 +57,7 @@ class PageQuery(params.LangQuery):
 
 
 class ReportQuery(params.QuerySchema):
-    format = params.Choice(("html", "pdf"), fold_case=True, load_default="html")
+    format = params.Choice(("html", "pdf", "xlsx"), fold_case=True, load_default="html")
 
 
 @bp.get("/api/readiness/<title>", parameters=[TITLE])
@@ -131,6 +133,7 @@ def page(query: dict) -> Response:
         other_url=url_for("readiness.page", title=title, lang=other),
         report_url=url_for("readiness.report", title=title),
         pdf_url=url_for("readiness.report", title=title, format="pdf"),
+        xlsx_url=url_for("readiness.report", title=title, format="xlsx"),
         json_url=url_for("readiness.title_readiness", title=title),
         dashboard_url=url_for("dashboard.dashboard_page", lang="en" if lang == "en" else None),
         static_root=static_root, printable=False)
@@ -139,16 +142,21 @@ def page(query: dict) -> Response:
 
 @bp.get("/api/readiness/<title>/report", parameters=[TITLE])
 @bp.query(ReportQuery)
-@bp.content(200, "The report", "text/html", "application/pdf")
+@bp.content(200, "The report", "text/html", "application/pdf", XLSX)
 @bp.errors(404, 503)
 def report(query: dict, title: str) -> Response:
     """The printable readiness report
 
     The title's checklist in Chinese, self-contained: `html` a printable page, `pdf` the
-    same printed by headless Chromium (503 where it is missing).
+    same printed by headless Chromium (503 where it is missing); `xlsx` a workbook: every
+    item veto first with its value, threshold (待核实 where none), status, gap, evidence,
+    clause and target, the verdict, and a sheet of the snapshots.
     """
     checklist(title)
     body = readiness_body(get_engine(), title, "zh")
+    if query["format"] == "xlsx":
+        return attachment(readiness_xlsx.workbook(body), XLSX,
+                          f"readiness-{title}-{body['as_of']}.xlsx")
     html = render_template("readiness.html", **readiness_view(body, "zh"), lang="zh",
                            tab_urls={}, printable=True, static_root=None)
     if query["format"] == "pdf":
