@@ -8,6 +8,7 @@ here requests are parsed and answers shaped.
 from __future__ import annotations
 
 import marshmallow as ma
+import sqlalchemy as sa
 from flask import Response, render_template, request, url_for
 
 from api import params, schemas
@@ -16,10 +17,12 @@ from api.database import get_engine
 from api.i18n import page_language
 from api.openapi import Blueprint
 from api.render import attachment, json_response
+from geo.errors import NotFound
 from webmap import assets
-from layers.readiness import entries
+from layers.readiness import entries, movers
 from layers.readiness.checklists import checklist, checklists
 from layers.readiness.readiness import readiness_body
+from layers.storage.models import projects
 from webmap.pdf import print_pdf
 from webmap import readiness_xlsx
 from webmap.readiness import entry_history, readiness_view
@@ -68,13 +71,15 @@ def title_readiness(query: dict, title: str) -> Response:
     """Readiness for a title
 
     Every checklist item, veto items first: its value (from the layers, the cases, or the
-    latest entry), status (pass, fail, no_data, unverified_threshold: no threshold found),
+    latest entry), the ledger's projects that move it (`projects`, by the item's
+    `moved_by` rule; null where it has none), status (pass, fail, no_data, unverified_threshold: no threshold found),
     threshold with whether its text was verified, the gap in the item's unit, the clause
     it comes from, its target date and phase, its snapshots and the projection; and the
     verdict, which never passes while a veto item fails or cannot be judged.
     """
     checklist(title)
-    return json_response(readiness_body(get_engine(), title, page_language()))
+    engine = get_engine()
+    return json_response(with_projects(engine, readiness_body(engine, title, page_language())))
 
 
 @bp.get("/api/readiness/<title>/entries", parameters=[TITLE])
@@ -118,7 +123,7 @@ def page(query: dict) -> Response:
     lang = page_language()
     title = query["title"]
     engine = get_engine()
-    body = readiness_body(engine, title, lang)
+    body = with_projects(engine, readiness_body(engine, title, lang))
     other = "zh" if lang == "en" else "en"
     static_root = url_for("webmap.static", filename="").rstrip("/")
     html = render_template(
@@ -136,6 +141,7 @@ def page(query: dict) -> Response:
         xlsx_url=url_for("readiness.report", title=title, format="xlsx"),
         json_url=url_for("readiness.title_readiness", title=title),
         dashboard_url=url_for("dashboard.dashboard_page", lang="en" if lang == "en" else None),
+        map_url=request.script_root + "/" + ("?lang=en" if lang == "en" else ""),
         static_root=static_root, printable=False)
     return Response(html, mimetype="text/html")
 
@@ -153,7 +159,8 @@ def report(query: dict, title: str) -> Response:
     clause and target, the verdict, and a sheet of the snapshots.
     """
     checklist(title)
-    body = readiness_body(get_engine(), title, "zh")
+    engine = get_engine()
+    body = with_projects(engine, readiness_body(engine, title, "zh"))
     if query["format"] == "xlsx":
         return attachment(readiness_xlsx.workbook(body), XLSX,
                           f"readiness-{title}-{body['as_of']}.xlsx")
@@ -163,3 +170,36 @@ def report(query: dict, title: str) -> Response:
         return attachment(print_pdf(html), "application/pdf",
                           f"readiness-{title}-{body['as_of']}.pdf")
     return Response(html, mimetype="text/html")
+
+
+@bp.get("/api/readiness/projects/<int:project_id>",
+        parameters=[{"in": "path", "name": "project_id", "schema": {"type": "integer"}}])
+@bp.query(params.LangQuery)
+@bp.response(200, schemas.Document)
+@bp.errors(404)
+def project_items(query: dict, project_id: int) -> Response:
+    """The readiness items a project moves
+
+    Every title's item whose `moved_by` rule takes this project (its category, a linked
+    feature's layer, or a linked feature inside a first-level water-source zone), with why
+    and a link to the item on the readiness page.
+    """
+    engine = get_engine()
+    with engine.connect() as conn:
+        if conn.scalar(sa.select(projects.c.id).where(projects.c.id == project_id)) is None:
+            raise NotFound(f"no project {project_id}; list them at /api/projects")
+    lang = page_language()
+    found = movers.moved_by_project(engine, project_id)
+    for row in found:
+        row["href"] = url_for("readiness.page", title=row["title"],
+                              lang="en" if lang == "en" else None) + f"#item-{row['item']}"
+    return json_response({"project": project_id, "items": found})
+
+
+def with_projects(engine: sa.Engine, body: dict) -> dict:
+    """*body* with each item's ``projects``: the ledger's projects that move it (``None``
+    where the item has no ``moved_by`` rule)."""
+    moving = movers.movers(engine, checklist(body["title"]["key"]))
+    for item in body["items"]:
+        item["projects"] = moving.get(item["key"])
+    return body

@@ -156,3 +156,41 @@ def test_the_english_page_speaks_english(open_page):
 
     assert form.locator(".rd-error").inner_text() == "Enter a number"
     assert "Entered figures" in page.inner_text("#entries h2")
+
+
+def test_a_project_card_on_the_map_links_back_to_the_items_it_moves(chromium, live_server, city):
+    """Road r1 carries DL-001 (a road project: moves nothing) and YL-001 (园林绿化 with park
+    p1: moves the garden titles' green items); the card's link opens the item's row."""
+    from tests.test_webmap_browser import click_feature
+    from webmap.screenshot import wait_until_ready
+
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    browsed = Browsed(context.new_page())
+    _watch(browsed)
+    page = browsed.page
+    page.goto(live_server + "/")
+    wait_until_ready(page, timeout_ms=15_000)
+    click_feature(page, "road_segments", 0)
+    cards = page.locator(".leaflet-popup-content .lc-card")
+    greening = cards.filter(has_text="YL-001")
+    road = cards.filter(has_text="DL-001")
+
+    greening.locator(".lc-readiness summary").click()
+    links = greening.locator(".lc-readiness li a")
+    links.first.wait_for()
+    texts = links.all_inner_texts()
+    assert "国家园林县城 · 人均公园绿地面积" in texts
+    assert "省级生态园林县城 · 县城绿地率" in texts
+    road.locator(".lc-readiness summary").click()
+    road.locator(".lc-readiness li").first.wait_for()
+    assert road.locator(".lc-readiness li").inner_text() == "暂无"
+
+    href = greening.locator(".lc-readiness li a", has_text="国家园林县城 · 人均公园绿地面积"
+                            ).get_attribute("href")
+    assert href == "/readiness?title=national_garden#item-park_area_per_capita"
+    page.goto(live_server + href)
+    assert page.locator("#item-park_area_per_capita").is_visible()
+    assert page.locator('#item-park_area_per_capita li[data-project]').inner_text().startswith(
+        "YL-001")
+    assert browsed.problems == []
+    context.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from layers.i18n import check_language, translator
+from layers.storage.catalogue import STATUSES
 
 #: Units as the page shows them.
 UNIT_WORDS = {"zh": {"m²/person": "m²/人", "%": "%", "件": "件", "分": "分"},
@@ -20,6 +21,7 @@ def readiness_view(body: dict[str, Any], lang: str) -> dict[str, Any]:
     _ = translator(lang).gettext
     items = [{**item, "value_text": value_text(item["value"], item["unit"], lang),
               "unit_text": UNIT_WORDS[lang].get(item["unit"], item["unit"]),
+              "project_rows": project_rows(item.get("projects"), lang),
               "threshold_text": threshold_text(item, lang),
               "gap_text": gap_text(item, lang),
               "projection_text": projection_text(item, lang),
@@ -30,6 +32,14 @@ def readiness_view(body: dict[str, Any], lang: str) -> dict[str, Any]:
              for item in body["items"]]
     return {**body, "items": items, "page_title": _("Readiness · {title}").format(
         title=body["title"]["label"])}
+
+
+def project_rows(found: list[dict[str, Any]] | None, lang: str) -> list[dict[str, Any]] | None:
+    """The projects moving an item with their status in words (``None``: no rule)."""
+    if found is None:
+        return None
+    labels = {c.code: c.zh if lang == "zh" else c.en for c in STATUSES}
+    return [{**p, "status_text": labels.get(p["status"], p["status"])} for p in found]
 
 
 def entry_history(found: list[dict[str, Any]], items: list[dict[str, Any]], lang: str

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from layers.i18n import translator
 from layers.readiness.readiness import STATUS_WORDS
+from layers.storage.catalogue import STATUSES
 from webmap.readiness import UNIT_WORDS, gap_text
 
 #: The columns of 清单: heading, width.
@@ -25,7 +26,7 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("序号", 6), ("指标", 28), ("否决项", 8), ("现状值", 12), ("单位", 10), ("阈值", 12),
     ("比较", 6), ("阈值已核实", 10), ("达标情况", 14), ("差距", 22), ("测算方式", 14),
     ("佐证", 40), ("出处", 40), ("条文原文", 50), ("原文已核实", 10), ("目标日期", 12),
-    ("阶段", 30),
+    ("阶段", 30), ("推动项目", 40),
 )
 #: "Threshold to be verified": written where no source gives a threshold.
 UNVERIFIED = "待核实"
@@ -98,7 +99,19 @@ def item_row(number: int, item: dict[str, Any]) -> list[Any]:
         " ".join(filter(None, (item["clause"]["document_name"],
                                item["clause"].get("section")))),
         item["clause"]["quote"], "是" if item["clause"]["verified"] else "否",
-        item["target"]["date"], item["target"]["phase_name"]]
+        item["target"]["date"], item["target"]["phase_name"], projects_text(item)]
+
+
+def projects_text(item: dict[str, Any]) -> str:
+    """The ledger's projects that move the item: code, name, status, progress."""
+    found = item.get("projects")
+    if found is None:
+        return ""
+    if not found:
+        return "台账中暂无"
+    labels = {c.code: c.zh for c in STATUSES}
+    return "；".join(f"{p['code']} {p['name']}（{labels.get(p['status'], p['status'])}，"
+                    f"{p['progress']}%）" for p in found)
 
 
 def evidence(item: dict[str, Any]) -> str:
