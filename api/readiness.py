@@ -18,14 +18,17 @@ from api.i18n import page_language
 from api.openapi import Blueprint
 from api.render import attachment, json_response
 from geo.errors import NotFound
+from layers import clock
+from layers.i18n import translator
 from webmap import assets
-from layers.readiness import entries, movers
+from layers.readiness import communities, entries, movers
 from layers.readiness.checklists import checklist, checklists
-from layers.readiness.readiness import readiness_body
+from layers.readiness.measure import Context
+from layers.readiness.readiness import STATUS_WORDS, readiness_body
 from layers.storage.models import projects
 from webmap.pdf import print_pdf
 from webmap import readiness_xlsx
-from webmap.readiness import entry_history, readiness_view
+from webmap.readiness import community_view, entry_history, readiness_view
 
 bp = Blueprint("readiness", __name__,
                description="Readiness for each title: every checklist item, veto first.")
@@ -129,6 +132,9 @@ def page(query: dict) -> Response:
     html = render_template(
         "readiness.html", **readiness_view(body, lang), lang=lang,
         history=entry_history(entries.list_entries(engine, title), body["items"], lang),
+        by_community=community_view(
+            communities.community_readiness(Context(engine, clock.today()), checklist(title)),
+            body["items"], lang),
         api_root=request.script_root + "/api",
         signin_url=url_for("signin.sign_in_page", next=request.full_path.rstrip("?")),
         page_script=assets.module_url("readiness-page", static_root),
@@ -203,3 +209,37 @@ def with_projects(engine: sa.Engine, body: dict) -> dict:
     for item in body["items"]:
         item["projects"] = moving.get(item["key"])
     return body
+
+
+@bp.get("/api/readiness/<title>/map", parameters=[TITLE])
+@bp.query(params.LangQuery)
+@bp.response(200, schemas.Document)
+@bp.errors(404)
+def title_map(query: dict, title: str) -> Response:
+    """Readiness on the map
+
+    Each community coloured by its own values of the title's green items (绿地率,
+    绿化覆盖率, 人均公园绿地…) against the title's thresholds: `communities`, a GeoJSON
+    FeatureCollection whose `status` is the worst of its items; and `zones`, the
+    first-level water-source zones with `marked` (a boundary marker near the boundary)
+    and `open_cases` inside.  `legend` words each status in the page's language.
+    """
+    found = checklist(title)
+    engine = get_engine()
+    lang = page_language()
+    _ = translator(lang).gettext
+    judged = communities.community_readiness(Context(engine, clock.today()), found)
+    shapes = communities.community_shapes(engine)
+    names = {item.key: item.zh if lang == "zh" else item.en for item in found.items}
+    features = [{"type": "Feature", "id": row["fid"], "geometry": shapes.get(row["fid"]),
+                 "properties": {**row, "names": {k: names[k] for k in row["items"]}}}
+                for row in judged["communities"] if shapes.get(row["fid"])]
+    zones = [{"type": "Feature", "id": zone["fid"], "geometry": zone.pop("geometry"),
+              "properties": zone} for zone in communities.level1_zones(engine, found)]
+    return json_response({
+        "title": {"key": found.key, "label": found.zh if lang == "zh" else found.en},
+        "items": [{"key": key, "name": names[key]} for key in judged["items"]],
+        "legend": {status: _(STATUS_WORDS[status]) for status in communities.WORST_FIRST},
+        "note": judged["note"],
+        "communities": {"type": "FeatureCollection", "features": features},
+        "zones": {"type": "FeatureCollection", "features": zones}})

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from layers.i18n import check_language, translator
+from layers.readiness.readiness import STATUS_WORDS
 from layers.storage.catalogue import STATUSES
 
 #: Units as the page shows them.
@@ -32,6 +33,24 @@ def readiness_view(body: dict[str, Any], lang: str) -> dict[str, Any]:
              for item in body["items"]]
     return {**body, "items": items, "page_title": _("Readiness · {title}").format(
         title=body["title"]["label"])}
+
+
+def community_view(found: dict[str, Any], items: list[dict[str, Any]], lang: str
+                   ) -> dict[str, Any]:
+    """The per-community table: the title's green items as columns, each community's value
+    in words with its status (:func:`layers.readiness.communities.community_readiness`)."""
+    _ = translator(lang).gettext
+    by_key = {item["key"]: item for item in items}
+    columns = [{"key": key, "name": by_key[key]["name"], "unit": by_key[key]["unit"]}
+               for key in found["items"] if key in by_key]
+    rows = [{"fid": row["fid"], "name": row["name"], "status": row["status"],
+             "status_words": _(STATUS_WORDS[row["status"]]),
+             "cells": [{"status": row["items"][c["key"]]["status"],
+                        "status_words": _(STATUS_WORDS[row["items"][c["key"]]["status"]]),
+                        "value_text": value_text(row["items"][c["key"]]["value"], c["unit"],
+                                                 lang)} for c in columns]}
+            for row in found["communities"]]
+    return {"columns": columns, "rows": rows, "note": found["note"]}
 
 
 def project_rows(found: list[dict[str, Any]] | None, lang: str) -> list[dict[str, Any]] | None:
