@@ -20,14 +20,13 @@ from api.render import attachment, json_response
 from geo.errors import NotFound
 from layers import clock
 from layers.i18n import translator
-from webmap import assets
 from layers.readiness import communities, entries, movers
 from layers.readiness.checklists import checklist, checklists
 from layers.readiness.measure import Context
 from layers.readiness.readiness import STATUS_WORDS, readiness_body
 from layers.storage.models import projects
+from webmap import assets, readiness_xlsx
 from webmap.pdf import print_pdf
-from webmap import readiness_xlsx
 from webmap.readiness import community_view, entry_history, readiness_view
 
 bp = Blueprint("readiness", __name__,
@@ -75,10 +74,11 @@ def title_readiness(query: dict, title: str) -> Response:
 
     Every checklist item, veto items first: its value (from the layers, the cases, or the
     latest entry), the ledger's projects that move it (`projects`, by the item's
-    `moved_by` rule; null where it has none), status (pass, fail, no_data, unverified_threshold: no threshold found),
-    threshold with whether its text was verified, the gap in the item's unit, the clause
-    it comes from, its target date and phase, its snapshots and the projection; and the
-    verdict, which never passes while a veto item fails or cannot be judged.
+    `moved_by` rule; null where it has none), status (pass, fail, no_data,
+    unverified_threshold: no threshold found), threshold with whether its text was
+    verified, the gap in the item's unit, the clause it comes from, its target date and
+    phase, its snapshots and the projection; and the verdict, which never passes while a
+    veto item fails or cannot be judged.
     """
     checklist(title)
     engine = get_engine()

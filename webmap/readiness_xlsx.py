@@ -42,8 +42,8 @@ def workbook(body: dict[str, Any]) -> bytes:
     sheet.title = "清单"
     sheet.append([f"{body['title']['zh']} 创建达标情况（评估报告）"])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([f"数据日期：{body['as_of']}　当前阶段：{body['phase']['name']}"
-                  f"（至 {body['phase']['end']}）"])
+    sheet.append([(f"数据日期：{body['as_of']}　当前阶段：{body['phase']['name']}"
+                   f"（至 {body['phase']['end']}）")])
     sheet.append([heading for heading, _ in COLUMNS])
     _heading(sheet, 3)
     for number, item in enumerate(body["items"], 1):
@@ -56,9 +56,9 @@ def workbook(body: dict[str, Any]) -> bytes:
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     sheet.cell(sheet.max_row, 2).font = Font(bold=True)
     counts = verdict["counts"]
-    sheet.append(["", f"共 {len(body['items'])} 项：达标 {counts['pass']}，未达标 "
-                      f"{counts['fail']}，缺数据 {counts['no_data']}，阈值待核实 "
-                      f"{counts['unverified_threshold']}"])
+    sheet.append(["", (f"共 {len(body['items'])} 项：达标 {counts['pass']}，未达标 "
+                       f"{counts['fail']}，缺数据 {counts['no_data']}，阈值待核实 "
+                       f"{counts['unverified_threshold']}")])
     if verdict["provisional"]:
         sheet.append(["", "部分达标项所依据的阈值尚未与标准原文核对。"])
     if body.get("veto_note"):
