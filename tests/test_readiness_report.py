@@ -27,6 +27,11 @@ def garden(client, clean_db, planner):  # noqa: F811
                  evidence_text="西政发〔2026〕7号").status_code == 201
     assert enter(client, token, "national_garden", "sewage_treatment_rate", 88.5,
                  evidence_text="住建局统计年报2026").status_code == 201
+    from tests.factories import add_project  # (a plugin: imported late)
+
+    with clean_db.begin() as conn:
+        add_project(conn, "YL-1", "南湖游园提升", category="greening", status="in_progress",
+                    progress=40, features=(("parks", "P1"),))
     for day in ("2026-09-01", "2026-10-01", "2026-11-01"):
         take_snapshot(clean_db, dt.date.fromisoformat(day), ["national_garden"])
     return clean_db
@@ -63,6 +68,8 @@ def test_the_workbook_lists_every_item_veto_first_with_value_threshold_and_evide
     assert rows["县城绿地系统规划编制"]["现状值"] == "缺数据"
     assert rows["县城绿地系统规划编制"]["原文已核实"] == "是"
     assert rows["县城绿地系统规划编制"]["目标日期"] == "2017-12-31"
+    assert rows["人均公园绿地面积"]["推动项目"] == "YL-1 南湖游园提升（在建，40%）"
+    assert rows["绿线划定"]["推动项目"] is None  # no moved_by rule: the cell is empty
     verdict = [values for values in sheet.iter_rows(values_only=True) if values[0] == "结论"]
     assert verdict and "否决项" in verdict[0][1]
 
@@ -100,3 +107,11 @@ def test_an_unknown_format_is_a_400_naming_the_formats(client, clean_db):
 
     assert response.status_code == 400
     assert "xlsx" in response.get_data(as_text=True)
+
+
+def test_an_entry_is_shown_at_the_county_s_time(monkeypatch):
+    from webmap.readiness import local_time
+
+    monkeypatch.setenv("LIANCHUANG_TZ", "Asia/Shanghai")
+    # 23:21 UTC is 07:21 the next morning in Xixiang (UTC+8)
+    assert local_time("2026-12-07T23:21:05+00:00") == "2026-12-08 07:21"

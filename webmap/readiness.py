@@ -4,8 +4,10 @@ words of the page's language, and each item's trend as a small line (SVG points)
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from layers import clock
 from layers.i18n import check_language, translator
 from layers.readiness.readiness import STATUS_WORDS
 from layers.storage.catalogue import STATUSES
@@ -71,8 +73,16 @@ def entry_history(found: list[dict[str, Any]], items: list[dict[str, Any]], lang
         if entry["item"] in units:
             history[entry["item"]].append(
                 {**entry, "value_text": value_text(entry["value"], units[entry["item"]], lang),
-                 "entered_at_text": entry["entered_at"][:16].replace("T", " ")})
+                 "entered_at_text": local_time(entry["entered_at"])})
     return history
+
+
+def local_time(stamp: str) -> str:
+    """An ISO timestamp as the county's clock reads it, to the minute."""
+    moment = dt.datetime.fromisoformat(stamp)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(clock.zone())
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def value_text(value: Any, unit: str, lang: str) -> str:
