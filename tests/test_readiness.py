@@ -372,8 +372,11 @@ def test_the_page_has_the_six_titles_as_tabs_in_chinese_and_english(client, clea
     page = client.get("/readiness").get_data(as_text=True)
     for one in checklists().values():
         assert f'data-title="{one.key}"' in page and one.zh in page
-    assert "<script" not in page.replace('<script type="application/json"', "")
+    # One script, the entry form's module; the printed report has none.
+    scripts = page.replace('<script type="application/json"', "").count("<script")
+    assert scripts == 1 and "js/readiness-page.js" in page
     english = client.get("/readiness?title=provincial_eco&lang=en").get_data(as_text=True)
     assert "Provincial Eco County" in english and "No data" in english
     report = client.get("/api/readiness/national_garden/report")
     assert report.status_code == 200 and "否决项" in report.get_data(as_text=True)
+    assert "<script" not in report.get_data(as_text=True)

@@ -65,6 +65,7 @@ START_VIEWS = ("projects", "all")
 TITLE = N_("Lianchuang · campaign projects map")
 _REPORTS = N_("Problem reports")
 _HOTSPOTS = N_("Case hot spots")
+_READINESS = N_("Readiness by community")
 
 
 def start_view(name: str | None) -> str:
@@ -116,10 +117,12 @@ def build_map(lang: str, basemap: Basemap, *, start_extent: list[float] | None =
                                   show=True).add_to(fmap)
     hotspots = folium.FeatureGroup(name=translator(lang).gettext(_HOTSPOTS), overlay=True,
                                    show=False).add_to(fmap)
+    readiness = folium.FeatureGroup(name=translator(lang).gettext(_READINESS), overlay=True,
+                                    show=False).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     _add_tools(fmap, lang, static_root)
     PageData(page_config(lang, api_root, start_extent), groups=groups,
-             overlays={"reports": reports, "hotspots": hotspots},
+             overlays={"reports": reports, "hotspots": hotspots, "readiness": readiness},
              js=assets.urls(assets.APP_JS, static_root),
              css=assets.urls(assets.APP_CSS, static_root)).add_to(fmap)
     return fmap

@@ -4,9 +4,13 @@ words of the page's language, and each item's trend as a small line (SVG points)
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from layers import clock
 from layers.i18n import check_language, translator
+from layers.readiness.readiness import STATUS_WORDS
+from layers.storage.catalogue import STATUSES
 
 #: Units as the page shows them.
 UNIT_WORDS = {"zh": {"m²/person": "m²/人", "%": "%", "件": "件", "分": "分"},
@@ -19,6 +23,8 @@ def readiness_view(body: dict[str, Any], lang: str) -> dict[str, Any]:
     check_language(lang)
     _ = translator(lang).gettext
     items = [{**item, "value_text": value_text(item["value"], item["unit"], lang),
+              "unit_text": UNIT_WORDS[lang].get(item["unit"], item["unit"]),
+              "project_rows": project_rows(item.get("projects"), lang),
               "threshold_text": threshold_text(item, lang),
               "gap_text": gap_text(item, lang),
               "projection_text": projection_text(item, lang),
@@ -29,6 +35,54 @@ def readiness_view(body: dict[str, Any], lang: str) -> dict[str, Any]:
              for item in body["items"]]
     return {**body, "items": items, "page_title": _("Readiness · {title}").format(
         title=body["title"]["label"])}
+
+
+def community_view(found: dict[str, Any], items: list[dict[str, Any]], lang: str
+                   ) -> dict[str, Any]:
+    """The per-community table: the title's green items as columns, each community's value
+    in words with its status (:func:`layers.readiness.communities.community_readiness`)."""
+    _ = translator(lang).gettext
+    by_key = {item["key"]: item for item in items}
+    columns = [{"key": key, "name": by_key[key]["name"], "unit": by_key[key]["unit"]}
+               for key in found["items"] if key in by_key]
+    rows = [{"fid": row["fid"], "name": row["name"], "status": row["status"],
+             "status_words": _(STATUS_WORDS[row["status"]]),
+             "cells": [{"status": row["items"][c["key"]]["status"],
+                        "status_words": _(STATUS_WORDS[row["items"][c["key"]]["status"]]),
+                        "value_text": value_text(row["items"][c["key"]]["value"], c["unit"],
+                                                 lang)} for c in columns]}
+            for row in found["communities"]]
+    return {"columns": columns, "rows": rows, "note": found["note"]}
+
+
+def project_rows(found: list[dict[str, Any]] | None, lang: str) -> list[dict[str, Any]] | None:
+    """The projects moving an item with their status in words (``None``: no rule)."""
+    if found is None:
+        return None
+    labels = {c.code: c.zh if lang == "zh" else c.en for c in STATUSES}
+    return [{**p, "status_text": labels.get(p["status"], p["status"])} for p in found]
+
+
+def entry_history(found: list[dict[str, Any]], items: list[dict[str, Any]], lang: str
+                  ) -> dict[str, list[dict[str, Any]]]:
+    """Every entry (newest first, as :func:`layers.readiness.entries.list_entries` gives
+    them) by item key, each with its value in words of the item's unit."""
+    units = {item["key"]: item["unit"] for item in items}
+    history: dict[str, list[dict[str, Any]]] = {key: [] for key in units}
+    for entry in found:
+        if entry["item"] in units:
+            history[entry["item"]].append(
+                {**entry, "value_text": value_text(entry["value"], units[entry["item"]], lang),
+                 "entered_at_text": local_time(entry["entered_at"])})
+    return history
+
+
+def local_time(stamp: str) -> str:
+    """An ISO timestamp as the county's clock reads it, to the minute."""
+    moment = dt.datetime.fromisoformat(stamp)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(clock.zone())
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def value_text(value: Any, unit: str, lang: str) -> str:

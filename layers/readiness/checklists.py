@@ -19,7 +19,7 @@ from typing import Any
 from geo.checked_json import read_checked
 from geo.errors import GeoInputError, NotFound
 from geo.thresholds import load_thresholds
-from layers.storage.catalogue import CAMPAIGNS
+from layers.storage.catalogue import CAMPAIGNS, LAYERS, PROJECT_CATEGORIES
 
 CHECKLISTS_FILE = Path(__file__).with_name("checklists.json")
 SCHEMA_FILE = Path(__file__).with_name("checklists.schema.json")
@@ -53,6 +53,8 @@ class Item:
     clause: dict[str, Any]
     measure: dict[str, Any]
     phase: Phase
+    #: Which ledger projects move the item (``categories``, ``layers``, ``within``), if any.
+    moved_by: dict[str, Any] | None = None
 
     @property
     def kind(self) -> str:
@@ -129,7 +131,7 @@ def _load(path: Path) -> dict[str, Checklist]:
             _check_measure(raw, thresholds, at)
             items.append(Item(key, raw["key"], raw["zh"], raw["en"], raw["veto"], raw["unit"],
                               *_threshold(raw, thresholds, at), raw["clause"], raw["measure"],
-                              by_key[raw["phase"]]))
+                              by_key[raw["phase"]], _moved_by(raw.get("moved_by"), at)))
         # Veto items first, as every answer lists them.
         items.sort(key=lambda item: not item.veto)
         result[key] = Checklist(key, title["zh"], title["en"], phases, tuple(items),
@@ -150,6 +152,23 @@ def _check_measure(raw: dict[str, Any], thresholds: dict[str, Any], at: str) -> 
     if measure["kind"] == "entered" and (measure["value_type"] == "yes_no") != (
             raw["unit"] == "yes_no"):
         raise GeoInputError(f"{at}: a yes/no item has unit 'yes_no', and only it")
+
+
+def _moved_by(rule: dict[str, Any] | None, at: str) -> dict[str, Any] | None:
+    """*rule* checked: its categories are the ledger's, its layers the catalogue's."""
+    if rule is None:
+        return None
+    categories = {c.code for c in PROJECT_CATEGORIES}
+    layers = {spec.name for spec in LAYERS}
+    for name in rule.get("categories", []):
+        if name not in categories:
+            raise GeoInputError(f"{at}: moved_by: unknown project category {name!r}; known: "
+                                + ", ".join(sorted(categories)))
+    for name in rule.get("layers", []):
+        if name not in layers:
+            raise GeoInputError(f"{at}: moved_by: unknown layer {name!r}; known: "
+                                + ", ".join(sorted(layers)))
+    return rule
 
 
 def _threshold(raw: dict[str, Any], thresholds: dict[str, Any], at: str) -> tuple:

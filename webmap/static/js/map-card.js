@@ -61,7 +61,8 @@ export function projectCard(app, project, state) {
     due.append(flag);
   }
   fact(facts, _("Due"), due);
-  card.append(head, facts, historyToggle(app, project, state && state.record));
+  card.append(head, facts, historyToggle(app, project, state && state.record),
+    readinessToggle(app, project));
   const tools = app.cardTools ? app.cardTools(project, card, state) : null;
   if (tools) card.append(tools);
   return card;
@@ -103,6 +104,36 @@ function historyToggle(app, project, record) {
     details.dataset.loaded = "yes";
     getJSON(app.config.api + "/projects/" + encodeURIComponent(project.id))
       .then((loaded) => fillTimeline(app, list, loaded.history))
+      .catch((error) => list.append(el("li", "lc-error", error.message)))
+      .then(() => keepPopupOnMap(app));
+  });
+  return details;
+}
+
+function readinessToggle(app, project) {
+  // The readiness items the project moves (GET /api/readiness/projects/<id>, by each
+  // item's moved_by rule), asked for when first opened; each links to its row on the page.
+  const details = el("details", "lc-readiness");
+  const list = el("ul", "lc-readiness-items");
+  details.append(el("summary", null, _("Readiness items it moves")), list);
+  details.addEventListener("toggle", () => {
+    if (!details.open || details.dataset.loaded) return;
+    details.dataset.loaded = "yes";
+    const english = document.documentElement.lang === "en";
+    getJSON(app.config.api + "/readiness/projects/" + encodeURIComponent(project.id)
+      + (english ? "?lang=en" : ""))
+      .then((found) => {
+        if (!found.items.length) list.append(el("li", "lc-muted", _("None")));
+        found.items.forEach((item) => {
+          const link = el("a", null, (english ? item.title_en : item.title_zh) + " · "
+            + (english ? item.en : item.zh));
+          link.href = item.href;  // a path of this service (with the row's #item-)
+          const row = el("li", null, link);
+          row.dataset.item = item.item;
+          if (item.veto) row.append(el("span", "lc-flag", _("Veto item")));
+          list.append(row);
+        });
+      })
       .catch((error) => list.append(el("li", "lc-error", error.message)))
       .then(() => keepPopupOnMap(app));
   });
