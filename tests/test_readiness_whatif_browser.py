@@ -54,3 +54,29 @@ def test_a_project_opened_from_its_card_shows_its_effect(open_green, sample):  #
     assert "无此项目 → 有此项目" in page.inner_text(".lcg-readiness-table thead")
     assert page.locator(".lcg-readiness-table tbody tr").count() >= 2
     assert browsed.problems == []
+
+
+def test_a_park_project_card_links_to_its_effect_and_a_road_card_does_not(chromium,
+                                                                          live_server, city):
+    from tests.test_webmap_browser import Browsed, _watch, click_feature
+    from webmap.screenshot import wait_until_ready
+
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    try:
+        browsed = Browsed(context.new_page())
+        _watch(browsed)
+        browsed.page.goto(live_server + "/")
+        wait_until_ready(browsed.page, timeout_ms=15_000)
+        page = browsed.page
+        click_feature(page, "parks", 0)  # p1 牧马河公园, drawn by YL-001
+        link = page.locator(".leaflet-popup-content .lc-card-readiness")
+        link.wait_for()
+        assert link.inner_text() == "对创建达标的影响"
+        assert link.get_attribute("href").endswith(f"/green?project={city['YL-001']}")
+        page.keyboard.press("Escape")
+        click_feature(page, "road_segments", 1)  # r2 东环路: a road project draws no green
+        page.locator(".leaflet-popup-content .lc-card").first.wait_for()
+        assert page.locator(".leaflet-popup-content .lc-card-readiness").count() == 0
+        assert browsed.problems == []
+    finally:
+        context.close()
