@@ -15,9 +15,9 @@ import json
 
 import pytest
 
+from geo.scenario import AddGreen
 from layers.readiness.checklists import CHECKLISTS_FILE, checklists
 from layers.readiness.whatif import project_whatif, readiness_whatif
-from geo.scenario import AddGreen
 from tests.files import X0, Y0, square
 from tests.green_town import NEW_PARK_SITE, build_green_town, geojson, lonlat
 from tests.test_readiness import enter, planner  # noqa: F401  (a fixture)

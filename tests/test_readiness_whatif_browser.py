@@ -6,14 +6,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from layers.storage.models import projects
-from tests.test_green_page_browser import SCENARIO_DONE, api, open_green, sample  # noqa: F401
+from tests.test_green_page_browser import SCENARIO_DONE, open_green, sample  # noqa: F401
 
 pytest_plugins = ["tests.factories"]
 
 READINESS_DONE = "body[data-readiness-state=done], body[data-readiness-state=error]"
 
 
-def test_a_drawn_scenario_shows_its_effect_on_each_title(open_green, api):  # noqa: F811
+def test_a_drawn_scenario_shows_its_effect_on_each_title(open_green):  # noqa: F811
     browsed = open_green()
     page = browsed.page
     box = page.locator(".folium-map").bounding_box()

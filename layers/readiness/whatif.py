@@ -94,11 +94,6 @@ def project_whatif(engine: sa.Engine, project_id: int, lang: str, *,
             **body, "sides": _sides("project", lang)}
 
 
-def project_has_drawn_green(engine: sa.Engine, project_id: int) -> bool:
-    """Whether the project links a park or green space that is in the layers."""
-    return bool(_drawn_green(engine, project_id))
-
-
 def compare(engine: sa.Engine, before: GreenState, after: GreenState, lang: str, *,
             on: dt.date | None = None,
             found: dict[str, Checklist] | None = None) -> dict[str, Any]:
