@@ -154,23 +154,15 @@ _bodies_lock = threading.Lock()
 
 
 def readiness_stamp(engine: sa.Engine) -> tuple:
-    """What the answers depend on, read in one statement: each layer's row count and latest
-    ``imported_at``; the cases' count, latest update and summed versions (every step bumps
-    a case's version); the case steps', entries' and snapshots' count and latest."""
-    selects = [sa.select(sa.literal(name), sa.func.count(),
-                         sa.func.max(table.c.imported_at).cast(sa.Text))
-               .select_from(table) for name in STAMPED_LAYERS for table in (layer_table(name),)]
-    r, e, ent, snap = reports.c, report_events.c, readiness_entries.c, readiness_snapshots.c
-    selects += [
-        sa.select(sa.literal("reports"), sa.func.count(),
-                  sa.func.concat(sa.func.max(r.updated_at), "/", sa.func.sum(r.version),
-                                 "/", sa.func.max(r.id))),
-        sa.select(sa.literal("report_events"), sa.func.count(), sa.func.max(e.id).cast(sa.Text)),
-        sa.select(sa.literal("readiness_entries"), sa.func.count(),
-                  sa.func.max(ent.id).cast(sa.Text)),
-        sa.select(sa.literal("readiness_snapshots"), sa.func.count(),
-                  sa.func.max(snap.taken_at).cast(sa.Text)),
-    ]
+    """What the answers depend on, read in one statement: the row count and the newest row
+    version (``xmin``, the transaction that wrote the row: every insert or update gives a
+    larger one, even into a table emptied with its ids restarted) of each layer read and of
+    the cases, case steps, entries and snapshots."""
+    tables = [layer_table(name) for name in STAMPED_LAYERS] + [
+        reports, report_events, readiness_entries, readiness_snapshots]
+    newest = sa.func.max(sa.literal_column("xmin::text::bigint"))
+    selects = [sa.select(sa.literal(table.name), sa.func.count(), newest).select_from(table)
+               for table in tables]
     try:
         with engine.connect() as conn:
             return tuple(sorted(tuple(row) for row in conn.execute(sa.union_all(*selects))))
