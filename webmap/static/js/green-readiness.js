@@ -7,7 +7,7 @@
  * For tests: document.body.dataset.readinessState is "computing", "done" or "error".
  */
 import { _, pgettext, fill, getJSON, el } from "./common.js";
-import { number } from "./green.js";
+import { number, unitOf } from "./green.js";
 
 function effectUrl(app, query) {
   const params = new URLSearchParams({ lang: app.config.lang, ...query });
@@ -55,7 +55,8 @@ export function clearReadinessEffect(app) {
 function valueText(app, side, unit) {
   if (side.value === null || side.value === undefined) return _("No data");
   if (typeof side.value === "boolean") return side.value ? _("yes") : _("no");
-  return number(side.value) + (unit && unit !== "yes_no" ? " " + unit : "");
+  const shown = unit && unit !== "yes_no" ? unitOf(app, null, unit) : "";
+  return number(side.value) + (shown ? " " + shown : "");
 }
 
 function statusCell(side) {
