@@ -10,6 +10,7 @@ Chromium (:mod:`webmap.pdf`), ``format=xlsx`` the workbook (without the map).
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import Response, current_app, render_template, request, url_for
 
 from api import params
@@ -22,6 +23,7 @@ from api.render import attachment
 from layers.green.judging import COUNTY_TITLE, DEFAULT_TITLE
 from layers.green.report import report_context, report_xlsx
 from layers.green.state import current_state
+from layers.tracking.projects import MAX_PROJECT_ID
 from webmap.green_page import render_green_page, report_map_svg
 from webmap.pdf import print_pdf
 
@@ -34,6 +36,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class GreenPageQuery(params.LangQuery):
     title = Title(load_default=COUNTY_TITLE)
+    project = params.Whole(validate=ma.validate.Range(min=1, max=MAX_PROJECT_ID), metadata={
+        "description": "A project whose effect on readiness (its drawn parks and green "
+                       "space, GET /api/readiness/whatif) the page shows at once."})
 
 
 class ReportQuery(params.QuerySchema):
@@ -51,13 +56,13 @@ def page(query: dict) -> Response:
 
     Green-space indicators on a map (HTML), in Chinese unless `lang=en` (or the browser
     prefers English); `title` selects the thresholds title first shown (by default the
-    county's own, LIANCHUANG_TITLE).
+    county's own, LIANCHUANG_TITLE); `project` shows that project's effect on readiness.
     """
     html = render_green_page(page_language(), current_app.config["BASEMAP"],
                              api_root=request.script_root + "/api",
                              static_root=url_for("webmap.static", filename=""),
                              home=request.script_root + "/", title=query["title"],
-                             script_nonce=csp_nonce())
+                             script_nonce=csp_nonce(), project=query.get("project"))
     return Response(html, mimetype="text/html")
 
 

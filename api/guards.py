@@ -6,8 +6,8 @@ byte is read (Werkzeug's ``max_content_length``): a photo or an Open311 request 
 may carry the photo limit and some form fields, every other body a JSON document.  A write
 (POST, PUT, PATCH, DELETE) needs a valid token before anything else is looked at, so a
 caller without one learns that first (401), not that the body or If-Match was wrong; which
-role it needs is each route's own business (403).  The what-if scenario is a POST that
-writes nothing, open to readers like the indicators it recomputes.
+role it needs is each route's own business (403).  The what-if scenario (and its effect on
+readiness) is a POST that writes nothing, open to readers like the indicators it recomputes.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Writes open to anyone who may read: they store nothing (signing in and out check the
 #: form's CSRF token themselves), or they are the public's own (a citizen's report, rate-
 #: limited; its rating, by tracking code).
-PUBLIC_WRITES = frozenset({"metrics.scenario", "signin.sign_in", "signin.sign_out",
-                           "public.file_report", "public.rate"})
+PUBLIC_WRITES = frozenset({"metrics.scenario", "readiness_whatif.scenario_effect",
+                           "signin.sign_in", "signin.sign_out", "public.file_report",
+                           "public.rate"})
 
 
 def register_request_guards(app: Flask) -> None:

@@ -62,7 +62,8 @@ CONTEXT_LAYERS = ("built_up_area", "communities", "parks", "shantytown_zones")
 
 def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
                       api_root: str = "/api", static_root: str = "/static", home: str = "/",
-                      title: str | None = None, script_nonce: str | None = None) -> str:
+                      title: str | None = None, script_nonce: str | None = None,
+                      project: int | None = None) -> str:
     """The whole HTML page for *lang* (``zh`` or ``en``).
 
     Parameters
@@ -79,12 +80,15 @@ def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
         default when not given.
     script_nonce
         The nonce of the page's Content-Security-Policy, put on its inline scripts.
+    project
+        A project whose effect on readiness (its drawn parks and green space) the page
+        shows at once, as the project's card links to it.
     """
     check_language(lang)
     basemap = basemap or Basemap("none")
     page_title = translator(lang).gettext(TITLE)
     figure, fmap = map_shell(page_title, basemap, lang, static_root)
-    PageData(green_config(lang, api_root, home=home, title=title),
+    PageData(green_config(lang, api_root, home=home, title=title, project=project),
              css=assets.urls(APP_CSS, static_root)).add_to(fmap)
     return render_map_page(figure, lang=lang, title=page_title, static_root=static_root,
                            page_script=assets.module_url("green", static_root),
@@ -92,7 +96,7 @@ def render_green_page(lang: str = "zh", basemap: Basemap | None = None, *,
 
 
 def green_config(lang: str, api_root: str, *, home: str = "/",
-                 title: str | None = None) -> dict[str, Any]:
+                 title: str | None = None, project: int | None = None) -> dict[str, Any]:
     """Settings and labels the page script needs."""
     _ = translator(lang).gettext
     return {
@@ -100,6 +104,7 @@ def green_config(lang: str, api_root: str, *, home: str = "/",
         "api": api_root.rstrip("/"),
         "home": home,
         "title": title,
+        "project": project,
         "indicators": {key: _(name) for key, name in INDICATOR_NAMES.items()},
         "choropleth": list(CHOROPLETH_INDICATORS),
         "colors": list(CHOROPLETH_COLORS),

@@ -139,6 +139,7 @@ def page_config(lang: str, api_root: str,
         "api": api_root.rstrip("/"),
         "open311": service_root + "/open311/v2",
         "dashboard": service_root + "/dashboard",
+        "green": service_root + "/green",  # a project's effect on readiness: ?project=<id>
         "startExtent": start_extent,
         "pageSize": PAGE_SIZE,
         "maxFeaturesInView": MAX_FEATURES_IN_VIEW,

@@ -50,6 +50,12 @@ class Context:
     on: dt.date
     _green: GreenState | None = field(default=None, repr=False)
 
+    @classmethod
+    def with_green(cls, engine: sa.Engine, on: dt.date, state: GreenState) -> Context:
+        """A context whose green layers are *state* (a what-if's), not the stored ones: the
+        items computed from the green layers change, cases and entries stay."""
+        return cls(engine, on, _green=state)
+
     @property
     def green(self) -> GreenState:
         if self._green is None:

@@ -6,19 +6,30 @@ The body of ``GET /api/readiness/<title>`` and of the page ``/readiness``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import threading
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from layers import clock
+from layers.green.state import READ_LAYERS
 from layers.i18n import N_, translator
 from layers.readiness import judge
 from layers.readiness.checklists import CHECKLISTS_FILE, Checklist, Item, checklists
 from layers.readiness.checklists import checklist as checklist_of
 from layers.readiness.measure import Context, measure
+from layers.storage.db import unreachable
+from layers.storage.models import (
+    layer_table,
+    readiness_entries,
+    readiness_snapshots,
+    report_events,
+    reports,
+)
 
 #: Item statuses in words (达标, 未达标, 缺数据, 阈值待核实).
 STATUS_WORDS = {
@@ -77,7 +88,13 @@ def _judged(item: Item, measured: dict[str, Any]) -> dict[str, Any]:
 def readiness_body(engine: sa.Engine, title: str, lang: str, *, on: dt.date | None = None,
                    found: Checklist | None = None, history: dict | None = None
                    ) -> dict[str, Any]:
-    """The whole answer for *title* in *lang*: title, phases, verdict and items."""
+    """The whole answer for *title* in *lang*: title, phases, verdict and items.
+
+    Asked for today (no *on*, *found* or *history*), the answer comes from
+    :func:`cached_readiness_body`: computed again only when something it reads has changed.
+    """
+    if on is None and found is None and history is None:
+        return cached_readiness_body(engine, title, lang)
     from layers.readiness.snapshots import series  # (snapshots reads this module)
 
     found = found or checklist_of(title)
@@ -124,3 +141,61 @@ def readiness_body(engine: sa.Engine, title: str, lang: str, *, on: dt.date | No
 def _documents() -> dict[str, dict[str, str]]:
     """The source documents' names (the checklists file's ``documents``)."""
     return json.loads(CHECKLISTS_FILE.read_text(encoding="utf-8"))["documents"]
+
+
+# --- the answers kept while nothing they read has changed ------------------------------------
+
+#: Layers an item reads: the green layers (as :mod:`layers.green.state` stamps them) and the
+#: water-source zones with their boundary markers.
+STAMPED_LAYERS = (*READ_LAYERS, "water_source_areas", "facilities")
+
+_bodies: dict[tuple, tuple[tuple, dict[str, Any]]] = {}
+_bodies_lock = threading.Lock()
+
+
+def readiness_stamp(engine: sa.Engine) -> tuple:
+    """What the answers depend on, read in one statement: the row count and the newest row
+    version (``xmin``, the transaction that wrote the row: every insert or update gives a
+    larger one, even into a table emptied with its ids restarted) of each layer read and of
+    the cases, case steps, entries and snapshots."""
+    tables = [layer_table(name) for name in STAMPED_LAYERS] + [
+        reports, report_events, readiness_entries, readiness_snapshots]
+    newest = sa.func.max(sa.literal_column("xmin::text::bigint"))
+    selects = [sa.select(sa.literal(table.name), sa.func.count(), newest).select_from(table)
+               for table in tables]
+    try:
+        with engine.connect() as conn:
+            return tuple(sorted(tuple(row) for row in conn.execute(sa.union_all(*selects))))
+    except sa.exc.OperationalError as exc:
+        raise unreachable(exc) from None
+
+
+def cached_readiness_body(engine: sa.Engine, title: str, lang: str, *,
+                          stamp: tuple | None = None) -> dict[str, Any]:
+    """:func:`readiness_body` of *title* in *lang* today, computed again only when the day,
+    the layers, the cases, the entries or the snapshots have changed
+    (:func:`readiness_stamp`; give *stamp* to share one reading between titles)."""
+    checklist_of(title)  # an unknown title: 404 before anything is read
+    day = clock.today()
+    stamp = (day, readiness_stamp(engine) if stamp is None else stamp)
+    key = (engine.url.render_as_string(hide_password=True), title, lang)
+    with _bodies_lock:
+        kept = _bodies.get(key)
+    if kept is None or kept[0] != stamp:
+        kept = (stamp, readiness_body(engine, title, lang, on=day))
+        with _bodies_lock:
+            _bodies[key] = kept
+    return copy.deepcopy(kept[1])
+
+
+def all_readiness(engine: sa.Engine, lang: str) -> dict[str, dict[str, Any]]:
+    """Every title's :func:`readiness_body` today, the stamp read once for all."""
+    stamp = readiness_stamp(engine)
+    return {title: cached_readiness_body(engine, title, lang, stamp=stamp)
+            for title in checklists()}
+
+
+def forget_readiness() -> None:
+    """Drop every kept answer (the benchmark's cold start)."""
+    with _bodies_lock:
+        _bodies.clear()

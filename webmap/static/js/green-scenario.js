@@ -5,6 +5,7 @@
  */
 import { _, fill, getJSON, el, showStatus } from "./common.js";
 import { metricsUrl, number, round, signed, unitOf, verdictBadge, vetoWords } from "./green.js";
+import { clearReadinessEffect, runReadinessEffect } from "./green-readiness.js";
 
 // --- scenarios --------------------------------------------------------------------------
 
@@ -85,7 +86,10 @@ function removeChange(app, index) {
   if (item && item.layer) app.layers.scenario.removeLayer(item.layer);
   renderChanges(app);
   if (app.changes.length) runScenario(app);
-  else app.ui.result.replaceChildren();
+  else {
+    app.ui.result.replaceChildren();
+    clearReadinessEffect(app);
+  }
 }
 
 export function renderChanges(app) {
@@ -119,6 +123,7 @@ export async function runScenario(app, lastIsNew) {
     renderScenario(app, answer);
     showStatus(app, "");
     document.body.dataset.scenarioState = "done";
+    runReadinessEffect(app, app.changes.map((item) => item.change), run);
   } catch (error) {
     if (run !== app.scenarioRun) return;
     if (lastIsNew) {
@@ -127,6 +132,7 @@ export async function runScenario(app, lastIsNew) {
       renderChanges(app);
     }
     app.ui.result.replaceChildren();
+    clearReadinessEffect(app);
     showStatus(app, error.message, true);
     document.body.dataset.scenarioState = "error";
   }

@@ -7,6 +7,8 @@
  *   GET  {api}/metrics/green/unserved   the residential land no park serves (GeoJSON)
  *   GET  {api}/layers/{name}/features   communities, parks, shantytown zones, built-up area
  *   POST {api}/metrics/green/scenario   indicators before and after the planned changes
+ *   POST {api}/readiness/whatif         their effect on each title's checklist items
+ *                                       (green-readiness.js; ?project=<id>: a project's)
  * Strings come from the page's catalogue (common.js _).  Data from the API is put into
  * the page as text, never as HTML.
  *
@@ -23,6 +25,7 @@ import {
   addChange, addCorner, classLabel, currentClass, finishDrawing, renderChanges, runScenario,
   startDrawing, stopDrawing,
 } from "./green-scenario.js";
+import { clearReadinessEffect, loadProjectEffect } from "./green-readiness.js";
 
 const FEATURE_LIMIT = 5000;
 /* Panes keep the drawing order whatever loads first; the built-up outline is on top. */
@@ -49,6 +52,7 @@ function start(map, config) {
   guardBasemap(map, () => { app.ui.basemapNote.hidden = false; });
   map.invalidateSize();
   load(app);
+  if (config.project) loadProjectEffect(app, config.project);
   return app;
 }
 
@@ -317,13 +321,16 @@ function buildScenario(app) {
     app.layers.scenario.clearLayers();
     renderChanges(app);
     app.ui.result.replaceChildren();
+    clearReadinessEffect(app);
   });
   const result = el("div", "lcg-result");
+  const readiness = el("div", "lcg-readiness");
   section.append(el("h2", null, _("What if")),
     el("p", "lcg-small", _("Draw planned green space, or change a shantytown zone or park "
                            + "from its popup, and see every indicator change.")), tools,
-                 drawingBar, el("h3", null, _("Changes")), list, clear, result);
-  app.ui = Object.assign(app.ui || {}, { cls, draw, drawingBar, finish, list, clear, result });
+                 drawingBar, el("h3", null, _("Changes")), list, clear, result, readiness);
+  app.ui = Object.assign(app.ui || {}, { cls, draw, drawingBar, finish, list, clear, result,
+                                         readiness });
   renderChanges(app);
   return section;
 }

@@ -28,7 +28,11 @@ export function popupContent(app, spec, feature) {
   const root = el("div", "lc-popup");
   root.append(el("div", "lc-popup-layer", spec.title),
     el("h3", "lc-popup-title", props.name || feature.id));
-  props.projects.forEach((project) => root.append(projectCard(app, project)));
+  props.projects.forEach((project) => {
+    const card = projectCard(app, project);
+    if (GREEN_LAYERS.includes(spec.name)) card.append(readinessLink(app, project));
+    root.append(card);
+  });
   if (!props.projects.length && spec.mission) {
     root.append(el("p", "lc-muted", _("No project is linked to this feature yet")));
   }
@@ -36,6 +40,18 @@ export function popupContent(app, spec, feature) {
   if (attributes) root.append(attributes);
   if (app.featureCases) root.append(app.featureCases(spec, feature));
   return root;
+}
+
+/* Layers whose feature is a project's drawn green space: its card links to the project's
+ * effect on each title's checklist (the green-space page, ?project=<id>). */
+const GREEN_LAYERS = ["parks", "green_spaces"];
+
+function readinessLink(app, project) {
+  const link = el("a", "lc-card-readiness", _("Effect on readiness"));
+  const params = new URLSearchParams({ project: String(project.id) });
+  if (app.config.lang === "en") params.set("lang", "en");
+  link.href = app.config.green + "?" + params;
+  return el("p", "lc-card-link", link);
 }
 
 export function projectCard(app, project, state) {
