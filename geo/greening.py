@@ -81,7 +81,7 @@ def river_greening_rate(built_up: gpd.GeoDataFrame, watercourses: gpd.GeoDataFra
 def road_greening_indicator(study: GreenStudy, distance: float) -> Indicator:
     """:func:`road_greening_rate` on a prepared study (roads: ``study.streets``)."""
     mids, lengths = _line_samples(study.streets)
-    greened = _near(mids, study.green, distance)
+    greened = _near(mids, study.green_land, distance)
     total = _length_by_zone(mids, lengths, study.zones)
     near = _length_by_zone(mids[greened], lengths[greened], study.zones)
     return study.indicator("road_greening_rate", "城市道路绿化普及率（近似）", near, total,
@@ -95,7 +95,7 @@ def river_greening_indicator(study: GreenStudy, distance: float) -> Indicator:
                      shapely.boundary(study.water), study.water)
     mids, lengths, owner = _line_samples(banks, with_owner=True)
     greened = study.water_greened[owner] | _near(
-        mids, study.green, distance)
+        mids, study.green_land, distance)
     total = _length_by_zone(mids, lengths, study.zones)
     near = _length_by_zone(mids[greened], lengths[greened], study.zones)
     return study.indicator("river_greening_rate", "河道绿化普及率（近似）", near, total,
