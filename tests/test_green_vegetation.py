@@ -280,3 +280,14 @@ def test_readiness_passes_the_warning_on_and_keeps_the_value(clean_db):
     assert found["value"] == pytest.approx(1.5, rel=1e-6)  # a warning, not 缺数据
     assert "green coverage is below the green space ratio" in found["note"]
     assert found["details"]["warnings"][0]["missing"][0] == "street_tree_canopy"
+
+
+def test_canopy_wholly_outside_the_built_up_area_is_not_carried_at_all():
+    from geo.green_study import CANOPY_CLASS, GreenStudy
+
+    study = GreenStudy(layers(segments=roads([line(X0 - 500, Y0 + 500, X0 - 100, Y0 + 500),
+                                              line(X0 - 50, Y0 + 500, X0 + 50, Y0 + 500)],
+                                             [3.0, 3.0])))
+
+    assert (study.cls == CANOPY_CLASS).sum() == 1
+    assert shapely.area(study.green).tolist() == pytest.approx([300.0])  # clipped at x = X0
