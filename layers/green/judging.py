@@ -164,15 +164,14 @@ def warnings_body(indicator: Indicator, lang: str, fid: str | None = None
             places = [_("the built-up area")] if "" in warning.zones else []
             communities = [zone for zone in warning.zones if zone]
             if communities:
-                places.append(_("%(count)d of %(total)d communities") % {
-                    "count": len(communities), "total": len(indicator.communities)})
+                places.append(_("{count} of {total} communities").format(
+                    count=len(communities), total=len(indicator.communities)))
             where = comma.join(places)
         found.append({
             "code": warning.code, "zones": list(warning.zones),
             "missing": list(warning.missing),
-            "message": _("Green coverage is below the green space ratio in %(where)s; "
-                         "likely missing: %(missing)s") % {"where": where,
-                                                            "missing": missing}})
+            "message": _("Green coverage is below the green space ratio in {where}; "
+                         "likely missing: {missing}").format(where=where, missing=missing)})
     return found
 
 
