@@ -291,3 +291,63 @@ def test_canopy_wholly_outside_the_built_up_area_is_not_carried_at_all():
 
     assert (study.cls == CANOPY_CLASS).sum() == 1
     assert shapely.area(study.green).tolist() == pytest.approx([300.0])  # clipped at x = X0
+
+
+# --- import, export, migration -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer, field, fid, value", [
+    ("road_segments", "canopy_w", "RD-02", 7.0),
+    ("streets", "canopy_w", "ST-001", 7.0),
+    ("watercourses", "bank_w", "WC-01", 20.0),
+])
+def test_the_widths_import_from_the_sample_and_export_back_unchanged(
+        client, clean_db, tmp_path, layer, field, fid, value):
+    from layers.exchange.importer import import_paths
+    from layers.exchange.layer_export import selection
+    from tests.conftest import SAMPLE
+    from tests.test_export import assert_same_features, empty, export, unpack
+
+    import_paths(clean_db, [SAMPLE])
+    before = selection(clean_db, layer)
+    assert before.set_index("fid").loc[fid, field] == value
+    files = unpack(export(client, layer, format="shp"), tmp_path)
+    empty(clean_db)
+
+    assert import_paths(clean_db, files).committed
+    assert_same_features(selection(clean_db, layer), before, layer)
+
+
+def test_migration_0009_adds_the_width_columns_and_its_downgrade_drops_them(database_url):
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from layers.storage import migrate
+
+    schema = "migration_0009"
+    admin = sa.create_engine(database_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        conn.execute(sa.text(f"CREATE TABLE {schema}.alembic_version ("
+                             "version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+    url = make_url(database_url).update_query_dict(
+        {"options": f"-csearch_path={schema},public"}).render_as_string(hide_password=False)
+
+    def columns() -> set[tuple[str, str]]:
+        with admin.connect() as conn:
+            return set(conn.execute(sa.text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = :s AND column_name IN ('canopy_w', 'bank_w')"),
+                {"s": schema}).all())
+
+    try:
+        migrate.upgrade(url, "0009")
+        assert columns() == {("road_segments", "canopy_w"), ("streets", "canopy_w"),
+                             ("watercourses", "bank_w")}
+        migrate.command.downgrade(migrate.alembic_config(url), "0008")
+        assert columns() == set()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
