@@ -351,3 +351,14 @@ def test_migration_0009_adds_the_width_columns_and_its_downgrade_drops_them(data
         with admin.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
+
+
+def test_the_assessors_report_shows_the_warning_and_the_canopy_rule(client, clean_db):
+    build_green_town(clean_db)
+
+    page = client.get("/api/metrics/green/report?title=national_garden&format=html")
+
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert text.count("数据提示：") == 1  # on the coverage row only
+    assert "行道树树冠投影" in text and "canopy_w" in text and "bank_w" in text
