@@ -61,7 +61,7 @@ class GreenStudy:
         The green-space features alone (parks and ``green_spaces``), the head of ``green``.
     residential, streets, water, water_greened
         Residential land touching the built-up area, all the street lines, watercourses
-        touching it and their ``greened`` flag.
+        touching it and whether their banks are greened (``greened`` or ``bank_w`` > 0).
 
     Raises
     ------

@@ -1,7 +1,8 @@
 """Road and river greening rates (城市道路绿化普及率, 河道绿化普及率): approximations.
 
-Our layers hold no street-tree rows or bank planting, so a stretch of road or bank counts as
-greened when green space lies close to it; lines are judged in pieces of
+Road greening does not yet read the street-tree canopy (``canopy_w``, which green coverage
+counts: :mod:`geo.vegetation`), so a stretch of road or bank counts as greened when green
+space lies close to it (a bank also when its watercourse is ``greened`` or has ``bank_w``); lines are judged in pieces of
 :data:`SAMPLE_STEP` metres, each counted in the zone holding its midpoint.
 """
 
@@ -58,8 +59,8 @@ def river_greening_rate(built_up: gpd.GeoDataFrame, watercourses: gpd.GeoDataFra
 
     Bank length greened ÷ bank length inside the built-up area.  A river polygon's banks are
     its outline; a river line stands for its banks (both banks alike).  A stretch of bank is
-    greened when its watercourse is flagged ``greened`` or green space lies within
-    *distance* metres.
+    greened when its watercourse is flagged ``greened`` or has a planted bank width
+    (``bank_w`` > 0), or green space lies within *distance* metres.
 
     Parameters
     ----------
