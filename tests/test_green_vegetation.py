@@ -362,3 +362,18 @@ def test_the_assessors_report_shows_the_warning_and_the_canopy_rule(client, clea
     assert page.status_code == 200
     assert text.count("数据提示：") == 1  # on the coverage row only
     assert "行道树树冠投影" in text and "canopy_w" in text and "bank_w" in text
+
+
+def test_the_assessors_workbook_has_the_warning_in_its_last_column(client, clean_db):
+    import io
+
+    from openpyxl import load_workbook
+
+    build_green_town(clean_db)
+    response = client.get("/api/metrics/green/report?title=national_garden&format=xlsx")
+
+    sheet = load_workbook(io.BytesIO(response.data))["指标"]
+    assert [c.value for c in sheet[5]][-1] == "数据提示"
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=6, values_only=True)}
+    assert "绿化覆盖率低于绿地率" in rows["建成区绿化覆盖率"][-1]
+    assert rows["建成区绿地率"][-1] is None

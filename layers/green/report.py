@@ -138,7 +138,7 @@ def report_xlsx(context: dict[str, Any]) -> bytes:
     sheet.append(["否决项", veto_words(context["veto_state"])])
     sheet.append([])
     sheet.append(["指标", "数值", "单位", "分子", "分子单位", "分母", "分母单位", "标准",
-                  "阈值", "判定", "否决项", "阈值已核实", "差距", "标准条款"])
+                  "阈值", "判定", "否决项", "阈值已核实", "差距", "标准条款", "数据提示"])
     for row in context["built_up"]["indicators"]:
         threshold = row["threshold"] or {}
         sheet.append([row["title"], row["value"], row["unit"], row["numerator"],
@@ -147,11 +147,12 @@ def report_xlsx(context: dict[str, Any]) -> bytes:
                       _verdict_zh(row["passed"], row["threshold"]), "是" if row["veto"] else "",
                       {True: "是", False: "否"}.get(threshold.get("verified"), ""),
                       row["message"], " ".join(filter(None, (threshold.get("standard"),
-                                                             threshold.get("clause"))))])
+                                                             threshold.get("clause")))),
+                      "；".join(w["message"] for w in row["warnings"]) or None])
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in sheet[5]:
         cell.font = Font(bold=True)
-    _widths(sheet, (30, 12, 10, 14, 8, 14, 8, 6, 8, 8, 8, 10, 60, 40))
+    _widths(sheet, (30, 12, 10, 14, 8, 14, 8, 6, 8, 8, 8, 10, 60, 40, 60))
 
     communities = book.create_sheet("社区")
     keys = context["community_keys"]
