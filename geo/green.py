@@ -15,6 +15,13 @@ Rules where the data leaves a choice (the tests pin each one):
   Where green spaces overlap each other the highest share wins.  So each square metre has
   exactly one share, and the vegetated area is the sum of area × share.  Every class counts
   here, EG included: vegetation is vegetation wherever it lies in the built-up area.
+* **Green coverage (绿化覆盖率)** is the vertical projection of all vegetation in the
+  built-up area: the vegetated green land above, attached green (XG) included, plus the
+  street-tree canopy of ``streets`` and ``road_segments`` (``canopy_w``) and the planted
+  banks of ``watercourses`` (``bank_w``), drawn by :mod:`geo.vegetation`, fully vegetated,
+  each square metre once.  Where coverage comes out below the green-space ratio (which no
+  complete data allows) the indicator carries a :class:`~geo.green_model.DataWarning`
+  naming the likely missing layer (:func:`coverage_warnings`).
 * **Green-space ratio (绿地率)** counts G1, G2, XG whole and G3 squares by their green part,
   taken as area × ``veg_ratio`` (``None``: the whole square is green); EG is outside the
   ratio.  Where a G3 overlaps other green space, the larger green share wins.
@@ -41,14 +48,15 @@ layers once for all of them and :mod:`geo.green_model` holds their inputs and ou
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
 
-from geo.green_model import PARK_CLASSES, GreenLayers, GreenReport, Indicator
-from geo.green_study import GreenStudy
+from geo.green_model import PARK_CLASSES, DataWarning, GreenLayers, GreenReport, Indicator
+from geo.green_study import BANK_CLASS, CANOPY_CLASS, GreenStudy
 from geo.greening import (
     RIVER_GREEN_DISTANCE,
     ROAD_GREEN_DISTANCE,
@@ -62,6 +70,9 @@ def green_coverage_rate(built_up: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
                         green_spaces: gpd.GeoDataFrame, *,
                         communities: gpd.GeoDataFrame | None = None) -> Indicator:
     """Green coverage rate 建成区绿化覆盖率: vegetated area ÷ built-up area, in %.
+
+    Only the green-space layers are given here, so no street-tree canopy or bank planting
+    counts (:func:`green_indicators` reads those from ``GreenLayers``).
 
     Parameters
     ----------
@@ -79,7 +90,8 @@ def green_coverage_rate(built_up: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
     Indicator
         Numerator: vegetated m² (area × share, each square metre once); denominator: m².
     """
-    return _coverage(GreenStudy(GreenLayers(built_up, parks, green_spaces, communities)))
+    study = GreenStudy(GreenLayers(built_up, parks, green_spaces, communities))
+    return coverage_warnings(_coverage(study), _green_ratio(study), study)
 
 
 def green_space_ratio(built_up: gpd.GeoDataFrame, parks: gpd.GeoDataFrame,
@@ -160,6 +172,8 @@ def green_indicators(layers: GreenLayers, *, walking: bool = True) -> GreenRepor
     # longest tasks go first.
     with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1)) as pool:
         found = {indicator.key: indicator for indicator in pool.map(lambda t: t(), tasks)}
+    found["green_coverage_rate"] = coverage_warnings(
+        found["green_coverage_rate"], found["green_space_ratio"], study)
     order = ("green_coverage_rate", "green_space_ratio", "park_area_per_capita",
              "comprehensive_park_area_per_capita", "community_park_area_per_capita",
              "park_service_coverage", "park_service_coverage_walking", "road_greening_rate",
@@ -167,6 +181,58 @@ def green_indicators(layers: GreenLayers, *, walking: bool = True) -> GreenRepor
     return GreenReport(study.crs.to_epsg(), float(study.zone_area[0]),
                        dict(zip(study.zone_keys, study.zone_names)),
                        {key: found[key] for key in order if key in found})
+
+
+#: The vegetation a green coverage below the green space ratio likely lacks (key → what to
+#: say), most likely first; :func:`coverage_warnings` names those the data shows missing.
+MISSING_VEGETATION = {
+    "street_tree_canopy": "no street-tree canopy: road_segments and streets have no canopy_w",
+    "attached_green": "no attached green: green_spaces has no XG (附属绿地) feature",
+    "water_side_planting": "no water-side planting: watercourses has no bank_w",
+    "other_vegetation": "green land counts whole in the ratio but only its vegetated share "
+                        "(veg_ratio) in coverage, and no other vegetation makes up for it: "
+                        "map the trees over paving, roofs and other land",
+}
+
+
+def coverage_warnings(coverage: Indicator, ratio: Indicator, study: GreenStudy) -> Indicator:
+    """*coverage* with a ``coverage_below_ratio`` warning where it is below *ratio*.
+
+    All vegetation covers at least the green land's vegetation, so coverage below the ratio
+    (in the built-up area, or in a community) means vegetation is missing from the data.
+    The warning names where, and the likely missing layers: street-tree canopy, attached
+    green, water-side planting when the data has none of them, and always, last, the
+    vegetation on other land no layer holds.  Nothing is said when coverage ≥ ratio.
+    """
+    below = [""] if _below(coverage.numerator, ratio.numerator) else []
+    below += [key for key, measure in coverage.communities.items()
+              if key in ratio.communities
+              and _below(measure.numerator, ratio.communities[key].numerator)]
+    if not below:
+        return coverage
+    missing = []
+    if CANOPY_CLASS not in study.cls:
+        missing.append("street_tree_canopy")
+    if "XG" not in study.cls:
+        missing.append("attached_green")
+    if len(study.water) and BANK_CLASS not in study.cls:
+        missing.append("water_side_planting")
+    missing.append("other_vegetation")
+    where = []
+    if below[0] == "":
+        where.append(f"the built-up area ({coverage.value:.1f} % < {ratio.value:.1f} %)")
+    communities = [key for key in below if key]
+    if communities:
+        where.append(f"{len(communities)} of {len(coverage.communities)} communities")
+    message = ("green coverage is below the green space ratio in " + " and ".join(where)
+               + "; likely missing: " + "; ".join(MISSING_VEGETATION[m] for m in missing))
+    warning = DataWarning("coverage_below_ratio", tuple(below), tuple(missing), message)
+    return dataclasses.replace(coverage, warnings=(*coverage.warnings, warning))
+
+
+def _below(coverage_m2: float, ratio_m2: float) -> bool:
+    """Coverage below the ratio by more than rounding (both over the same zone area)."""
+    return coverage_m2 < ratio_m2 - 1e-6 * max(1.0, abs(ratio_m2))
 
 
 def _coverage(study: GreenStudy) -> Indicator:

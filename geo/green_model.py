@@ -27,6 +27,21 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class DataWarning:
+    """A doubt about the data behind an indicator, with the layers that are likely missing.
+
+    ``code`` says what was seen (``coverage_below_ratio``); ``zones`` where: ``""`` for the
+    built-up area, else community keys; ``missing`` the likely gaps, most likely first
+    (keys of :data:`geo.green.MISSING_VEGETATION`); ``message`` says it all in English.
+    """
+
+    code: str
+    zones: tuple[str, ...]
+    missing: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
 class Indicator:
     """An indicator for the whole built-up area, and per community.
 
@@ -47,6 +62,7 @@ class Indicator:
     approximation: bool = False
     notes: tuple[str, ...] = ()
     communities: dict[str, Measure] = field(default_factory=dict)
+    warnings: tuple[DataWarning, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -57,7 +73,10 @@ class GreenLayers:
     """The layers the indicators read, as GeoDataFrames with a CRS (any CRS).
 
     ``population`` overrides the sum of ``built_up.population`` (城区常住人口).
-    ``streets`` is the walking network and the road set of road greening.
+    ``streets`` is the walking network and the road set of road greening.  Street-tree
+    canopy (``canopy_w``, metres each side) is read from ``streets`` and ``road_segments``
+    (which may repeat the same lines: each square metre counts once); water-side planting
+    (``bank_w``, metres each bank) from ``watercourses``.
     """
 
     built_up: gpd.GeoDataFrame
@@ -68,6 +87,7 @@ class GreenLayers:
     streets: gpd.GeoDataFrame | None = None
     watercourses: gpd.GeoDataFrame | None = None
     population: float | None = None
+    road_segments: gpd.GeoDataFrame | None = None
 
     def replace(self, **changes: Any) -> "GreenLayers":
         return dataclasses.replace(self, **changes)

@@ -29,6 +29,11 @@ from geo.polygons import (
     zone_pairs,
 )
 from geo.service_radius import service_radius
+from geo.vegetation import bank_planting, street_canopy
+
+#: Class codes (``GreenStudy.cls``) of the vegetation drawn from attributes, which no
+#: green-space class list holds: they count in green coverage and nowhere else.
+CANOPY_CLASS, BANK_CLASS = "canopy", "bank"
 
 
 class GreenStudy:
@@ -49,10 +54,14 @@ class GreenStudy:
         Per zone: area (m²), key (a community's ``fid``), name, resident population.
     green, is_park, cls, veg
         Green features touching the built-up area, parks first: geometry, whether it is a
-        park, class code, vegetated share (``nan``: whole).
+        park, class code, vegetated share (``nan``: whole).  After the green-space features
+        come the street-tree canopy and planted banks (:mod:`geo.vegetation`), clipped to the
+        built-up area, of class :data:`CANOPY_CLASS` / :data:`BANK_CLASS`.
+    green_land
+        The green-space features alone (parks and ``green_spaces``), the head of ``green``.
     residential, streets, water, water_greened
         Residential land touching the built-up area, all the street lines, watercourses
-        touching it and their ``greened`` flag.
+        touching it and whether their banks are greened (``greened`` or ``bank_w`` > 0).
 
     Raises
     ------
@@ -96,17 +105,48 @@ class GreenStudy:
         self.cls = np.concatenate([self._all_park_cls[parks_in], self._all_green_cls[green_in]])
         self.veg = np.r_[np.full(parks_in.sum(), np.nan),
                          _column(green, "veg_ratio", float)[green_in]]
-        self._cluster, self._alone = overlap_clusters(self.green)
-        self._alone_pairs = zone_pairs(self.green[self._alone], self.zones)
-        self._cluster_zones = cluster_zone_pairs(self.green, self._cluster, self.zones)
         residential = self._geoms(_frame(layers.residential_land, "residential_land"))
         self.residential = residential[self._inside(residential)]
-        self.streets = self._geoms(_frame(layers.streets, "streets"), polygonal=False)
+        streets = _frame(layers.streets, "streets")
+        self.streets = self._geoms(streets, polygonal=False)
         water = _frame(layers.watercourses, "watercourses")
         water_geoms = self._geoms(water, polygonal=False)
         inside = self._inside(water_geoms)
         self.water = water_geoms[inside]
-        self.water_greened = _column(water, "greened", bool)[inside]
+        bank_w = _column(water, "bank_w", float)[inside]
+        self.water_greened = _column(water, "greened", bool)[inside] | (bank_w > 0)
+        # Vegetation outside the green-space polygons (geo.vegetation): it counts in green
+        # coverage only, as further features of class "canopy" / "bank", fully vegetated.
+        # A street drawn again as a road segment (the segments are lines of the network)
+        # takes its canopy from the segment, which knows the road's width.
+        segments = _frame(layers.road_segments, "road_segments")
+        segment_lines = self._geoms(segments, polygonal=False)
+        street_canopy_w = _column(streets, "canopy_w", float)
+        if len(segment_lines) and len(self.streets):
+            street, segment = shapely.STRtree(segment_lines).query(self.streets,
+                                                                   predicate="covered_by")
+            twins = street[shapely.equals(self.streets[street], segment_lines[segment])]
+            street_canopy_w = street_canopy_w.copy()
+            street_canopy_w[twins] = np.nan
+        canopy = np.concatenate([
+            street_canopy(self.streets, street_canopy_w, _column(streets, "width_m", float)),
+            street_canopy(segment_lines, _column(segments, "canopy_w", float),
+                          _column(segments, "width_m", float))])
+        banks = bank_planting(self.water, bank_w, _column(water, "width_m", float)[inside])
+        extra_cls = np.r_[np.full(len(canopy), CANOPY_CLASS, dtype=object),
+                          np.full(len(banks), BANK_CLASS, dtype=object)]
+        extra = polygonal_parts(shapely.intersection(np.concatenate([canopy, banks]), area))
+        kept = ~shapely.is_empty(extra) & (shapely.area(extra) > 0)
+        extra, extra_cls = extra[kept], extra_cls[kept]
+        #: Green-space features only (parks and green_spaces), without canopy and banks.
+        self.green_land = self.green
+        self.green = np.concatenate([self.green_land, extra])
+        self.is_park = np.r_[self.is_park, np.zeros(len(extra), bool)]
+        self.cls = np.concatenate([self.cls, extra_cls]).astype(object)
+        self.veg = np.r_[self.veg, np.full(len(extra), np.nan)]
+        self._cluster, self._alone = overlap_clusters(self.green)
+        self._alone_pairs = zone_pairs(self.green[self._alone], self.zones)
+        self._cluster_zones = cluster_zone_pairs(self.green, self._cluster, self.zones)
 
     @property
     def zones(self) -> np.ndarray:

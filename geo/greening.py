@@ -1,7 +1,8 @@
 """Road and river greening rates (城市道路绿化普及率, 河道绿化普及率): approximations.
 
-Our layers hold no street-tree rows or bank planting, so a stretch of road or bank counts as
-greened when green space lies close to it; lines are judged in pieces of
+Road greening does not yet read the street-tree canopy (``canopy_w``, which green coverage
+counts: :mod:`geo.vegetation`), so a stretch of road or bank counts as greened when green
+space lies close to it (a bank also when its watercourse is ``greened`` or has ``bank_w``); lines are judged in pieces of
 :data:`SAMPLE_STEP` metres, each counted in the zone holding its midpoint.
 """
 
@@ -58,8 +59,8 @@ def river_greening_rate(built_up: gpd.GeoDataFrame, watercourses: gpd.GeoDataFra
 
     Bank length greened ÷ bank length inside the built-up area.  A river polygon's banks are
     its outline; a river line stands for its banks (both banks alike).  A stretch of bank is
-    greened when its watercourse is flagged ``greened`` or green space lies within
-    *distance* metres.
+    greened when its watercourse is flagged ``greened`` or has a planted bank width
+    (``bank_w`` > 0), or green space lies within *distance* metres.
 
     Parameters
     ----------
@@ -81,7 +82,7 @@ def river_greening_rate(built_up: gpd.GeoDataFrame, watercourses: gpd.GeoDataFra
 def road_greening_indicator(study: GreenStudy, distance: float) -> Indicator:
     """:func:`road_greening_rate` on a prepared study (roads: ``study.streets``)."""
     mids, lengths = _line_samples(study.streets)
-    greened = _near(mids, study.green, distance)
+    greened = _near(mids, study.green_land, distance)
     total = _length_by_zone(mids, lengths, study.zones)
     near = _length_by_zone(mids[greened], lengths[greened], study.zones)
     return study.indicator("road_greening_rate", "城市道路绿化普及率（近似）", near, total,
@@ -95,7 +96,7 @@ def river_greening_indicator(study: GreenStudy, distance: float) -> Indicator:
                      shapely.boundary(study.water), study.water)
     mids, lengths, owner = _line_samples(banks, with_owner=True)
     greened = study.water_greened[owner] | _near(
-        mids, study.green, distance)
+        mids, study.green_land, distance)
     total = _length_by_zone(mids, lengths, study.zones)
     near = _length_by_zone(mids[greened], lengths[greened], study.zones)
     return study.indicator("river_greening_rate", "河道绿化普及率（近似）", near, total,

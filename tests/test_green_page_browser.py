@@ -232,3 +232,38 @@ def test_an_unjudged_veto_item_is_never_reported_as_passed(open_green, api):
 
     assert page.inner_text(".lcg-veto") == "否决项尚有未能判定的（阈值未知或缺数据），不能认为均未失分"
     assert "均未失分" not in page.inner_text(".lcg-veto").replace("不能认为均未失分", "")
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("zh", ("数据提示", "建成区", "行道树树冠投影")),
+    ("en", ("Data warning", "the built-up area", "no street-tree canopy")),
+])
+def test_coverage_below_the_ratio_shows_its_warning_next_to_the_indicator(
+        open_green, sample, lang, words):
+    import sqlalchemy as sa
+
+    with sample.begin() as conn:  # the sample without its street-tree canopy
+        for table in ("road_segments", "streets"):
+            conn.execute(sa.text(f"UPDATE {table} SET canopy_w = NULL, imported_at = now()"))
+    browsed = open_green(f"?lang={lang}")
+
+    warning = browsed.page.locator(
+        '.lcg-indicators tr[data-indicator="green_coverage_rate"] .lcg-warning')
+    text = warning.inner_text()
+    assert warning.get_attribute("data-warning") == "coverage_below_ratio"
+    assert all(word in text for word in words), text
+    assert browsed.page.locator(
+        '.lcg-indicators tr[data-indicator="green_space_ratio"] .lcg-warning').count() == 0
+    assert browsed.problems == []
+
+
+def test_the_sample_with_its_canopy_warns_only_of_the_communities_still_below(open_green):
+    browsed = open_green()
+
+    text = browsed.page.locator(
+        '.lcg-indicators tr[data-indicator="green_coverage_rate"] .lcg-warning').inner_text()
+    # coverage 29.6 % >= ratio 29.4 % in the built-up area; 7 communities stay below, where
+    # green land has veg_ratio < 1 and no layer maps the vegetation on other land
+    assert "15个社区中的7个" in text and "建成区" not in text
+    assert "行道树" not in text and "其他用地上的植被" in text
+    assert browsed.problems == []

@@ -49,6 +49,16 @@ INDICATOR_NAMES: dict[str, str] = {
     "road_greening_rate": N_("Road greening rate (approximation)"),
     "river_greening_rate": N_("River greening rate (approximation)"),
 }
+#: What a green-coverage data warning names as likely missing (DataWarning.missing keys,
+#: geo.green.MISSING_VEGETATION), in the page's language.
+MISSING_WORDS: dict[str, str] = {
+    "street_tree_canopy": N_("no street-tree canopy: road_segments and streets have no "
+                             "canopy_w"),
+    "attached_green": N_("no attached green: green_spaces has no XG feature"),
+    "water_side_planting": N_("no water-side planting: watercourses has no bank_w"),
+    "other_vegetation": N_("vegetation on other land (trees over paving, roofs) is in no "
+                           "layer, while green land counts whole in the green space ratio"),
+}
 #: What is said of a title's veto items (``TitleAssessment.veto_state``): the page scripts and
 #: the assessors' report read the same msgids, never "no veto failed" while one is unjudged.
 VETO_WORDS: dict[str, str] = {
@@ -124,11 +134,45 @@ def _indicator_row(indicator: Indicator, judged: TitleAssessment,
         "method": indicator.method,
         "approximation": indicator.approximation,
         "notes": list(indicator.notes),
+        "warnings": warnings_body(indicator, lang),
         "threshold": None if item is None else {
             "value": item.threshold, "comparison": item.comparison, "standard": item.standard,
             "clause": item.clause, "verified": item.verified, "source": item.source},
         **_verdict(item, indicator.key, lang),
     }
+
+
+def warnings_body(indicator: Indicator, lang: str, fid: str | None = None
+                  ) -> list[dict[str, Any]]:
+    """The indicator's data warnings in *lang*: all of them for the built-up area, or
+    (``fid`` given) those naming that community.
+
+    Each is ``{"code", "zones", "missing", "message"}``; ``zones`` lists ``""`` for the
+    built-up area and community keys, ``missing`` the likely missing layers' keys.
+    """
+    _ = translator(lang).gettext
+    comma = "、" if lang == "zh" else ", "
+    found = []
+    for warning in indicator.warnings:
+        if fid is not None and fid not in warning.zones:
+            continue
+        missing = (("；" if lang == "zh" else "; ").join(
+            _(MISSING_WORDS.get(key, key)) for key in warning.missing))
+        if fid is not None:
+            where = _("this community")
+        else:
+            places = [_("the built-up area")] if "" in warning.zones else []
+            communities = [zone for zone in warning.zones if zone]
+            if communities:
+                places.append(_("{count} of {total} communities").format(
+                    count=len(communities), total=len(indicator.communities)))
+            where = comma.join(places)
+        found.append({
+            "code": warning.code, "zones": list(warning.zones),
+            "missing": list(warning.missing),
+            "message": _("Green coverage is below the green space ratio in {where}; "
+                         "likely missing: {missing}").format(where=where, missing=missing)})
+    return found
 
 
 def _verdict(item: Assessment | None, key: str, lang: str) -> dict[str, Any]:
@@ -174,6 +218,7 @@ def _community_judged(report: GreenReport, fid: str, title: str, table: dict[str
     judged = assess(measures, title, table=table)
     return {"vetoed": judged.vetoed, "veto_state": judged.veto_state, "indicators": {
         key: {"value": m.value, "numerator": m.numerator, "denominator": m.denominator,
+              "warnings": warnings_body(report.indicators[key], lang, fid),
               **_verdict(_item(judged, key), key, lang)}
         for key, m in measures.items()}}
 

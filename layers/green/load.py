@@ -43,4 +43,4 @@ def load_green_layers(engine: sa.Engine) -> GreenLayers:
     streets = frames["streets"] if len(frames["streets"]) else frames["road_segments"]
     return GreenLayers(frames["built_up_area"], frames["parks"], frames["green_spaces"],
                        frames["communities"], frames["residential_land"], streets,
-                       frames["watercourses"])
+                       frames["watercourses"], road_segments=frames["road_segments"])

@@ -31,7 +31,10 @@ _METHOD_ZH: tuple[str, ...] = (
     "公园按整体面积计入，园内水体随公园计入。",
     "建成区绿化覆盖率 = 植被垂直投影面积 ÷ 建成区面积。green_spaces 的 veg_ratio 为图斑的植被覆盖"
     "比例（空值视为全部覆盖）；公园视为全部覆盖，但公园内另有绿地图斑时以该图斑的比例为准；"
-    "绿地图斑相互重叠时取较高比例。建成区内的 EG 区域绿地植被同样计入。",
+    "绿地图斑相互重叠时取较高比例。建成区内的 EG 区域绿地植被同样计入。另计行道树树冠投影（道路"
+    "改造路段和街道路网的 canopy_w：每侧树冠投影宽度，树冠以路缘为中心，路幅宽度未知时以道路中心线"
+    "两侧各 canopy_w 计，端部平头）和滨水绿化（河道水系的 bank_w：每岸绿化宽度），与绿地重叠处只计"
+    "一次。覆盖率低于绿地率（数据缺漏的迹象）时，指标附数据提示并指出可能缺少的图层。",
     "建成区绿地率 = 各类城市绿地面积 ÷ 建成区面积：G1、G2、XG 全部计入，G3 广场用地只计绿化部分"
     "（面积 × veg_ratio，空值则全部计入）；EG 区域绿地不计入。",
     "人均公园绿地面积 = 公园绿地（G1）面积 ÷ 城区常住人口（建成区图层 population 之和）；"
@@ -42,7 +45,8 @@ _METHOD_ZH: tuple[str, ...] = (
     "（且不超出直线服务范围）为服务范围，比直线距离法更严格。地图中红色为任何公园都不服务的居住用地"
     "（直线距离法）。",
     "城市道路绿化普及率（近似）：缺少行道树数据，道路中心线 {road} m 以内有绿地的路段视为已绿化，"
-    "道路按每段不超过 {step} m 判断。河道绿化普及率（近似）：河道标记为已绿化，或岸线 {river} m"
+    "道路按每段不超过 {step} m 判断。河道绿化普及率（近似）：河道标记为已绿化或填写了"
+    "岸线绿化宽度，或岸线 {river} m"
     "以内有绿地的岸线长度 ÷ 建成区内岸线总长度。",
     "分社区：各社区先与建成区求交，再按上述规则分别计算，人均指标用社区人口。",
     "判定与差距：指标值按所选称号的阈值判定（“>”为严格大于）；未达标时给出达标还需增加的面积"
@@ -134,7 +138,7 @@ def report_xlsx(context: dict[str, Any]) -> bytes:
     sheet.append(["否决项", veto_words(context["veto_state"])])
     sheet.append([])
     sheet.append(["指标", "数值", "单位", "分子", "分子单位", "分母", "分母单位", "标准",
-                  "阈值", "判定", "否决项", "阈值已核实", "差距", "标准条款"])
+                  "阈值", "判定", "否决项", "阈值已核实", "差距", "标准条款", "数据提示"])
     for row in context["built_up"]["indicators"]:
         threshold = row["threshold"] or {}
         sheet.append([row["title"], row["value"], row["unit"], row["numerator"],
@@ -143,11 +147,12 @@ def report_xlsx(context: dict[str, Any]) -> bytes:
                       _verdict_zh(row["passed"], row["threshold"]), "是" if row["veto"] else "",
                       {True: "是", False: "否"}.get(threshold.get("verified"), ""),
                       row["message"], " ".join(filter(None, (threshold.get("standard"),
-                                                             threshold.get("clause"))))])
+                                                             threshold.get("clause")))),
+                      "；".join(w["message"] for w in row["warnings"]) or None])
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in sheet[5]:
         cell.font = Font(bold=True)
-    _widths(sheet, (30, 12, 10, 14, 8, 14, 8, 6, 8, 8, 8, 10, 60, 40))
+    _widths(sheet, (30, 12, 10, 14, 8, 14, 8, 6, 8, 8, 8, 10, 60, 40, 60))
 
     communities = book.create_sheet("社区")
     keys = context["community_keys"]

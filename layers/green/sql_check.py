@@ -6,9 +6,10 @@ priority level, ``ST_Difference`` from the levels before it, ``ST_Dump`` into in
 temporary tables, then ``ST_Area(ST_Intersection(…))`` per zone.  Zone 0 is the built-up
 area, the others the communities clipped to it.  Temporary tables live for one transaction.
 
-Covers green coverage rate, green space ratio, park area per capita and the straight-line
-service coverage; the walking variant and the road and river approximations are only in
-:mod:`geo.green`.
+Covers green coverage rate (with the street-tree canopy and planted banks of
+:mod:`geo.vegetation`, but not its data warning), green space ratio, park area per capita
+and the straight-line service coverage; the walking variant and the road and river
+approximations are only in :mod:`geo.green`.
 """
 
 from __future__ import annotations
@@ -41,9 +42,42 @@ FROM communities AS c, area;
 CREATE INDEX ON green_zone USING gist (geom);
 """
 
+#: Street-tree canopy (geo.vegetation.street_canopy), already in the metric CRS: the strip of
+#: ``canopy_w`` centred on each kerb (``width_m`` apart; unknown: ``canopy_w``), flat ends.
+#: A street that is also a road segment takes the segment's canopy.
+_CANOPY = """
+SELECT (CASE WHEN road_w / 2 - canopy_w / 2 > 0
+           THEN ST_Difference(ST_Buffer(g, road_w / 2 + canopy_w / 2, 'endcap=flat'),
+                              ST_Buffer(g, road_w / 2 - canopy_w / 2, 'endcap=flat'))
+           ELSE ST_Buffer(g, road_w / 2 + canopy_w / 2, 'endcap=flat') END) AS geom
+FROM (SELECT ST_Transform(geom, :srid) AS g, canopy_w,
+             COALESCE(NULLIF(width_m, 0), canopy_w) AS road_w
+      FROM road_segments WHERE canopy_w > 0
+      UNION ALL
+      SELECT ST_Transform(s.geom, :srid), s.canopy_w, s.canopy_w FROM streets AS s
+      WHERE s.canopy_w > 0
+        AND NOT EXISTS (SELECT 1 FROM road_segments AS r WHERE ST_Equals(r.geom, s.geom))
+     ) AS lines
+"""
+#: Planted banks (geo.vegetation.bank_planting) of the watercourses touching the built-up
+#: area, already in the metric CRS: a ring ``bank_w`` wide around a water polygon; beyond
+#: each bank of a line ``width_m`` wide (unknown: 0), flat ends.
+_BANKS = """
+SELECT (CASE
+           WHEN ST_Dimension(g) = 2 THEN ST_Difference(ST_Buffer(g, bank_w), g)
+           WHEN water_w > 0 THEN ST_Difference(ST_Buffer(g, water_w / 2 + bank_w, 'endcap=flat'),
+                                               ST_Buffer(g, water_w / 2, 'endcap=flat'))
+           ELSE ST_Buffer(g, bank_w, 'endcap=flat') END) AS geom
+FROM (SELECT ST_Transform(geom, :srid) AS g, bank_w, COALESCE(width_m, 0) AS water_w
+      FROM watercourses
+      WHERE bank_w > 0 AND ST_Intersects(geom, (SELECT ST_Union(geom) FROM built_up_area))
+     ) AS water
+"""
 #: (level, weight, geom) rows: the first level to cover a square metre gives its weight.
-_COVERAGE_FEATURES = """
+_COVERAGE_FEATURES = f"""
 SELECT 0 AS layer_order, COALESCE(veg_ratio, 1.0) AS weight, geom FROM green_spaces
+UNION ALL SELECT 0, 1.0, geom FROM ({_CANOPY}) AS canopy
+UNION ALL SELECT 0, 1.0, geom FROM ({_BANKS}) AS banks
 UNION ALL SELECT 1, 1.0, geom FROM parks
 """
 _RATIO_FEATURES = f"""
@@ -75,7 +109,9 @@ SELECT level, weight, (ST_Dump(ST_Union(geom))).geom AS geom
 FROM (SELECT dense_rank() OVER (ORDER BY layer_order, weight DESC) AS level, weight,
              ST_Transform(geom, :srid) AS geom
       FROM ({features}) AS f
-      WHERE ST_Intersects(geom, (SELECT ST_Union(geom) FROM built_up_area))) AS ranked
+      WHERE CASE WHEN ST_SRID(geom) = :srid THEN true  -- drawn in the metric CRS
+                 ELSE ST_Intersects(geom, (SELECT ST_Union(geom) FROM built_up_area)) END
+     ) AS ranked
 GROUP BY level, weight;
 CREATE INDEX ON {table}_level USING gist (geom);
 CREATE TEMP TABLE {table} ON COMMIT DROP AS

@@ -91,10 +91,18 @@ def _green(key: str, context: Context) -> dict[str, Any]:
                "numerator_unit": indicator.numerator_unit,
                "denominator_unit": indicator.denominator_unit, "method": indicator.method,
                "data_date": data_date.date().isoformat() if data_date else None}
+    # A data warning (green coverage below the green space ratio: a layer likely missing)
+    # travels with the value, in the note and the details; it never withholds the value.
+    warnings = [{"code": w.code, "zones": list(w.zones), "missing": list(w.missing),
+                 "message": w.message} for w in indicator.warnings]
+    if warnings:
+        details["warnings"] = warnings
     if indicator.value is None:
         return {"value": None, "details": details,
-                "note": "; ".join(indicator.notes) or "the layers give no value", "why": "layers"}
-    return {"value": float(indicator.value), "note": None, "details": details}
+                "note": "; ".join([*indicator.notes, *(w["message"] for w in warnings)])
+                or "the layers give no value", "why": "layers"}
+    return {"value": float(indicator.value),
+            "note": "; ".join(w["message"] for w in warnings) or None, "details": details}
 
 
 def _water_source_markers(within_m: float, context: Context) -> dict[str, Any]:

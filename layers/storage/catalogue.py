@@ -87,6 +87,10 @@ OVERDUE_COLOR = "#e53935"
 
 _NAME = FieldSpec("name", "text", "名称", "Name", required=True, max_length=100)
 _NOTE = FieldSpec("note", "text", "备注", "Note", max_length=500)
+#: The projected crown width of the street-tree row (行道树) on each side of the road, in
+#: metres; empty or 0: no street trees.  Green coverage counts the canopy (geo.green).
+_CANOPY = FieldSpec("canopy_w", "real", "行道树树冠投影宽度（每侧，米）",
+                    "Street-tree canopy width (m, each side)", minimum=0, maximum=50)
 
 ROAD_CLASSES = (
     Choice("expressway", "高速公路", "Expressway"),
@@ -149,6 +153,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             FieldSpec("lanes", "integer", "车道数", "Lanes", minimum=1, maximum=12),
             FieldSpec("oneway", "boolean", "单行", "One-way"),
             FieldSpec("reference", "boolean", "改造参照标准", "Reference standard"),
+            _CANOPY,
             _NOTE,
         ),
         LayerStyle(color="#455a64", weight=6),  # a broad solid line
@@ -178,6 +183,8 @@ LAYERS: tuple[LayerSpec, ...] = (
             FieldSpec("kind", "text", "类型", "Kind", required=True, choices=WATERCOURSE_KINDS),
             FieldSpec("width_m", "real", "宽度（米）", "Width (m)", minimum=0, maximum=2000),
             FieldSpec("greened", "boolean", "岸线已绿化", "Banks greened"),
+            FieldSpec("bank_w", "real", "岸线绿化宽度（每岸，米）",
+                      "Planted bank width (m, each bank)", minimum=0, maximum=500),
             _NOTE,
         ),
         LayerStyle(color="#1565c0", fill_color="#64b5f6", weight=3, fill_opacity=0.5,
@@ -279,6 +286,7 @@ LAYERS: tuple[LayerSpec, ...] = (
             FieldSpec("oneway", "boolean", "单行", "One-way"),
             FieldSpec("speed_kmh", "real", "限速（km/h）", "Speed (km/h)", minimum=1,
                       maximum=130),
+            _CANOPY,
         ),
         LayerStyle(color="#90a4ae", weight=1.5),
         description_zh="县城可通行道路网（巡查路线规划用）；单行道沿线要素方向通行",

@@ -112,5 +112,8 @@ export function communityTooltip(app, feature) {
       ? number(measure.value) + " " + unitOf(app, app.choroplethKey) : _("no data")));
   box.append(line);
   if (measure && measure.assessed) box.append(verdictBadge(app, measure.passed));
+  for (const warning of (measure && measure.warnings) || []) {
+    box.append(el("div", "lcg-warning", "⚠ " + warning.message));
+  }
   return box;
 }

@@ -365,6 +365,11 @@ function indicatorRow(app, row) {
     name.append(el("span", "lcg-tag lcg-tag-unverified", _("threshold to verify")));
   }
   if (row.passed === false && row.message) name.append(el("div", "lcg-gap", row.message));
+  for (const warning of row.warnings || []) {
+    const note = el("div", "lcg-warning", "⚠ " + _("Data warning") + ": " + warning.message);
+    note.dataset.warning = warning.code;
+    name.append(note);
+  }
   const threshold = row.threshold && row.threshold.value !== null
     ? row.threshold.comparison + " " + number(row.threshold.value) : "—";
   tr.append(name, el("td", "lcg-num", number(row.value) + " " + unitOf(app, row.key, row.unit)),
