@@ -144,6 +144,23 @@ def item(layer: str, fid: str) -> Response:
     return response
 
 
+@bp.get("/collections/<layer>/items/<path:fid>/versions")
+def item_versions(layer: str, fid: str) -> Response:
+    """Every version of an item, oldest first: what it was, when, by whom, through what,
+    why; the delete of a deleted item is its last version."""
+    _check_args(("f",))
+    spec = ogc.collection_spec(layer)
+    if request.args.get("f", "json") != "json":
+        raise InvalidQuery("the versions are served as GeoJSON only: leave f out or use f=json")
+    found = ogc.item_versions(get_engine(), spec.name, fid)
+    item_url = request.base_url.removesuffix("/versions")
+    return json_response({
+        "type": "FeatureCollection", "features": found,
+        "numberReturned": len(found),
+        "links": [ogc.link(request.base_url, "self", ogc.GEOJSON),
+                  ogc.link(item_url, "item", ogc.GEOJSON)]}, mimetype=ogc.GEOJSON)
+
+
 @bp.after_request
 def _open_to_web_clients(response: Response) -> Response:
     # Map libraries on other sites (a county portal, a MapLibre page) read the service too.

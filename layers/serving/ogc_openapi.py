@@ -40,6 +40,11 @@ def openapi_document(base: str) -> dict[str, Any]:
                        geojson=True)
         item_op["get"]["parameters"].insert(0, {"$ref": "#/components/parameters/featureId"})
         paths[f"{here}/items/{{featureId}}"] = item_op
+        versions_op = _get(f"Every version of one item of {spec.name}", "FeatureCollection",
+                           ["f"], geojson=True)
+        versions_op["get"]["parameters"].insert(
+            0, {"$ref": "#/components/parameters/featureId"})
+        paths[f"{here}/items/{{featureId}}/versions"] = versions_op
     return {
         "openapi": "3.0.3",
         "info": {"title": "Lianchuang 联创 OGC API – Features", "version": "1.0.0",
@@ -86,8 +91,10 @@ _PARAMETERS = {
                            "list), in that CRS's axis order",
             "schema": {"type": "string", "format": "uri"}},
     "datetime": {"name": "datetime", "in": "query", "required": False,
-                 "description": "RFC 3339 instant or interval on imported_at (a date is the "
-                                "whole UTC day)", "schema": {"type": "string"}},
+                 "description": "An RFC 3339 date-time instant: the layer as it was then "
+                                "(from the features' versions). A date (the whole day in "
+                                "the county's zone) or an interval: features whose "
+                                "imported_at falls in it", "schema": {"type": "string"}},
     "limit": {"name": "limit", "in": "query", "required": False,
               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                          "default": DEFAULT_LIMIT}},
