@@ -239,6 +239,18 @@ def _written(layer: str, written: editing.Written, status: int = 200) -> Respons
     return response
 
 
+@bp.post("/collections/<layer>/items/<path:fid>/versions/<int:number>/restore")
+def restore_item_version(layer: str, fid: str, number: int) -> Response:
+    """Restore an earlier version of a feature as a new version (a deleted one comes back);
+    If-Match guards a live feature as for PUT."""
+    _check_args(("note",))
+    spec = ogc.collection_spec(layer)
+    written = editing.restore_version(get_engine(), current_user(), spec.name, fid, number,
+                                      if_match=_if_match(),
+                                      note=request.args.get("note") or None)
+    return _written(spec.name, written)
+
+
 @bp.get("/collections/<layer>/items/<path:fid>/versions")
 def item_versions(layer: str, fid: str) -> Response:
     """Every version of an item, oldest first: what it was, when, by whom, through what,

@@ -221,3 +221,24 @@ def test_every_write_is_a_version_with_who_and_how(client, tokens, clean_db):
 def test_conformance_announces_part_4(client):
     classes = client.get("/ogc/conformance").get_json()["conformsTo"]
     assert any(c.endswith("ogcapi-features-4/1.0/conf/create-replace-delete") for c in classes)
+
+
+def test_an_earlier_version_is_restored_as_a_new_one_even_after_a_delete(client, tokens):
+    location = created(client, tokens, {**park(), "id": "P-1"}).headers["Location"]
+    client.patch(location, json={"properties": {"name": "改过"}}, headers=tokens["wang"])
+    back = client.post(location + "/versions/1/restore", headers={**tokens["wang"],
+                                                                  "If-Match": '"2"'})
+    assert back.status_code == 200 and back.headers["ETag"] == '"3"'
+    assert back.get_json()["properties"]["name"] == "滨河公园"
+    history = client.get(location + "/versions").get_json()["features"]
+    assert [(f["version"]["number"], f["version"]["channel"], f["properties"]["name"])
+            for f in history] == [(1, "api", "滨河公园"), (2, "api", "改过"),
+                                  (3, "restore-version", "滨河公园")]
+    client.delete(location, headers=tokens["wang"])
+    assert client.post(location + "/versions/4/restore",
+                       headers=tokens["wang"]).status_code == 404  # the deletion itself
+    revived = client.post(location + "/versions/2/restore", headers=tokens["wang"])
+    assert revived.status_code == 200 and revived.get_json()["properties"]["name"] == "改过"
+    assert client.post(location + "/versions/9/restore", headers=tokens["wang"]).status_code == 404
+    assert client.post(location + "/versions/1/restore", headers=tokens["li"]).status_code == 403
+    assert client.post(location + "/versions/1/restore").status_code == 401

@@ -143,6 +143,37 @@ def delete(engine: sa.Engine, user: User | None, layer: str, fid: str, *, channe
     return Written(fid, None, [], [])
 
 
+def restore_version(engine: sa.Engine, user: User | None, layer: str, fid: str, number: int,
+                    *, if_match: int | None, note: str | None = None) -> Written:
+    """Bring feature *fid* back to its version *number*, as a new version (channel
+    ``restore-version``): a deleted feature comes back, a live one takes that state."""
+    user = require(user, "planner")
+    spec = get_layer(layer)
+    table = layer_table(spec.name)
+    v = feature_versions.c
+    with engine.begin() as conn:
+        versions.stamp(conn, actor=user.username, channel="restore-version",
+                       note=note or f"restored version {number}")
+        old = conn.execute(sa.select(v.op, v.attrs, v.geom).where(
+            v.layer == spec.name, v.fid == fid, v.version == number)).mappings().first()
+        if old is None or old["op"] == "delete":
+            raise NotFound(f"{spec.name} {fid!r} has no version {number} to restore"
+                           + (" (that version is its deletion)" if old else ""))
+        values = {f.name: old["attrs"].get(f.name) for f in spec.fields}
+        values.update(geom=old["geom"], source=f"restore-version:{user.username}")
+        exists = conn.execute(sa.select(table.c.fid).where(table.c.fid == fid)
+                              .with_for_update()).first()
+        if exists:
+            current = _locked(conn, spec, fid)
+            _check_department(conn, user, spec.name, fid)
+            _check_version(conn, spec, fid, if_match, current)
+            conn.execute(table.update().where(table.c.fid == fid).values(**values))
+        else:
+            conn.execute(table.insert().values(fid=fid, **values))
+        version = _version(conn, spec.name, fid)
+    return Written(fid, version, [], [])
+
+
 def current_version(engine: sa.Engine, layer: str, fid: str) -> int | None:
     """The version number of feature *fid* as it is now (its ETag), ``None`` if none."""
     with engine.connect() as conn:
