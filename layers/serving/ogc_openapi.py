@@ -35,10 +35,18 @@ def openapi_document(base: str) -> dict[str, Any]:
                         ["f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset"],
                         geojson=True)
         items_op["get"]["parameters"] += fields
+        items_op["post"] = _write(f"Add a feature to {spec.name}", "201", "Created: Location "
+                                  "and ETag of the new feature")
         paths[f"{here}/items"] = items_op
         item_op = _get(f"One item of {spec.name}", "Feature", ["f", "lang", "crs"],
                        geojson=True)
         item_op["get"]["parameters"].insert(0, {"$ref": "#/components/parameters/featureId"})
+        for method, summary, status in (("put", "Replace", "200"),
+                                        ("patch", "Merge-patch (RFC 7396)", "200"),
+                                        ("delete", "Delete", "204")):
+            item_op[method] = _write(f"{summary} a feature of {spec.name}", status,
+                                     "Done; 412 when If-Match is stale",
+                                     body=method != "delete", if_match=True)
         paths[f"{here}/items/{{featureId}}"] = item_op
         versions_op = _get(f"Every version of one item of {spec.name}", "FeatureCollection",
                            ["f"], geojson=True)
@@ -51,7 +59,8 @@ def openapi_document(base: str) -> dict[str, Any]:
                  "description": ogc.__doc__.split("\n\n")[0]},
         "servers": [{"url": base}],
         "paths": paths,
-        "components": {"parameters": _PARAMETERS, "schemas": {
+        "components": {"parameters": _PARAMETERS, "securitySchemes": {
+            "token": {"type": "http", "scheme": "bearer"}}, "schemas": {
             "exception": {"type": "object", "required": ["code"],
                           "properties": {"code": {"type": "string"},
                                          "description": {"type": "string"}}}}},
@@ -70,6 +79,29 @@ def _get(summary: str, what: str, parameters: list[str], geojson: bool = False):
                                           HTML: {"schema": {"type": "string"}}}},
                       "400": error, "404": error, "500": error},
     }}
+
+
+def _write(summary: str, status: str, what: str, *, body: bool = True,
+           if_match: bool = False) -> dict[str, Any]:
+    """A Part 4 write: a GeoJSON Feature body, a token, and the answers it can get."""
+    error = {"description": "An OGC exception {code, description}",
+             "content": {JSON_MEDIA: {"schema": {"$ref": "#/components/schemas/exception"}}}}
+    parameters = [{"$ref": "#/components/parameters/featureId"}] if if_match else []
+    if if_match:
+        parameters.append({"name": "If-Match", "in": "header", "required": False,
+                           "description": "The ETag of the item as last read",
+                           "schema": {"type": "string"}})
+    operation: dict[str, Any] = {
+        "summary": summary, "parameters": parameters,
+        "security": [{"token": []}],
+        "responses": {status: {"description": what}, "400": error, "401": error, "403": error,
+                      "404": error, "409": error, "412": error},
+    }
+    if body:
+        operation["requestBody"] = {"required": True, "content": {
+            GEOJSON: {"schema": {"type": "object"}},
+            "application/merge-patch+json": {"schema": {"type": "object"}}}}
+    return operation
 
 
 _PARAMETERS = {
