@@ -17,11 +17,13 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from api import params
+from api.auth import current_user
 from api.database import get_engine
 from api.errors import database_unreachable_message
 from api.i18n import page_language
 from api.render import json_response
 from geo.errors import LianchuangError, NotFound
+from layers.editing import features as editing
 from layers.serving import ogc, ogc_openapi, ogc_params
 from layers.serving.query import InvalidQuery
 
@@ -141,7 +143,129 @@ def item(layer: str, fid: str) -> Response:
                                        "feature": feature})
     response = json_response(feature, mimetype=ogc.GEOJSON)
     response.headers["Content-Crs"] = (crs or ogc_params.parse_crs(ogc_params.CRS84)).header
+    version = editing.current_version(get_engine(), spec.name, fid)
+    if version is not None:
+        response.headers["ETag"] = f'"{version}"'
     return response
+
+
+@bp.post("/collections/<layer>/items")
+def create_item(layer: str) -> Response:
+    """Part 4: add a feature (a GeoJSON Feature; ``projects`` and ``note`` beside it link it
+    and say why); 201 with its Location and ETag."""
+    _check_args(())
+    spec = ogc.collection_spec(layer)
+    written = editing.create(get_engine(), current_user(), spec.name, _feature_body(),
+                             channel=_channel(), crs=_content_crs())
+    response = _written(spec.name, written, status=201)
+    response.headers["Location"] = f"{_base()}/collections/{spec.name}/items/{written.fid}"
+    return response
+
+
+@bp.put("/collections/<layer>/items/<path:fid>")
+def replace_item(layer: str, fid: str) -> Response:
+    """Part 4: replace a feature; with If-Match, only the version it names (else 412)."""
+    _check_args(())
+    spec = ogc.collection_spec(layer)
+    written = editing.replace(get_engine(), current_user(), spec.name, fid, _feature_body(),
+                              channel=_channel(), if_match=_if_match(), crs=_content_crs())
+    return _written(spec.name, written)
+
+
+@bp.patch("/collections/<layer>/items/<path:fid>")
+def update_item(layer: str, fid: str) -> Response:
+    """Part 4: update a feature with a JSON merge patch (RFC 7396) of its geometry and
+    properties; with If-Match, only the version it names (else 412)."""
+    _check_args(())
+    spec = ogc.collection_spec(layer)
+    written = editing.replace(get_engine(), current_user(), spec.name, fid, _feature_body(),
+                              channel=_channel(), if_match=_if_match(), crs=_content_crs(),
+                              merge=True)
+    return _written(spec.name, written)
+
+
+@bp.delete("/collections/<layer>/items/<path:fid>")
+def delete_item(layer: str, fid: str) -> Response:
+    """Part 4: delete a feature (its versions stay); ``note`` says why."""
+    _check_args(("note",))
+    spec = ogc.collection_spec(layer)
+    editing.delete(get_engine(), current_user(), spec.name, fid, channel=_channel(),
+                   if_match=_if_match(), note=request.args.get("note") or None)
+    return current_app.response_class(status=204)
+
+
+def _feature_body() -> dict:
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise InvalidQuery("the body must be a GeoJSON Feature (JSON): "
+                           '{"type": "Feature", "geometry": {...}, "properties": {...}}')
+    if body.get("type", "Feature") != "Feature":
+        raise InvalidQuery(f"the body is a {body.get('type')!r}; send one Feature per request")
+    return body
+
+
+def _content_crs() -> tuple[int, bool]:
+    """(EPSG code, north first) of the body's coordinates: the Content-Crs header (Part 2/4),
+    CRS84 without one."""
+    given = request.headers.get("Content-Crs")
+    if not given:
+        return 4326, False
+    crs = ogc_params.parse_crs(given.strip().removeprefix("<").removesuffix(">"), "Content-Crs")
+    return crs.srid, crs.north_first
+
+
+def _if_match() -> int | None:
+    given = (request.headers.get("If-Match") or "").strip()
+    if not given or given == "*":
+        return None
+    value = given.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidQuery(f"If-Match {given!r} is not an ETag of this service; send the ETag "
+                           "of your last GET of the item (e.g. \"3\")")
+    return int(value)
+
+
+def _channel() -> str:
+    """``api`` for a client with a token, ``map`` for the signed-in page."""
+    return "api" if request.headers.get("Authorization") else "map"
+
+
+def _written(layer: str, written: editing.Written, status: int = 200) -> Response:
+    feature = ogc.item(get_engine(), layer, written.fid)
+    feature["lianchuang"] = {"version": written.version, "repairs": written.repairs,
+                             "notes": written.notes}
+    response = json_response(feature, status=status, mimetype=ogc.GEOJSON)
+    response.headers["ETag"] = f'"{written.version}"'
+    return response
+
+
+@bp.post("/collections/<layer>/items/<path:fid>/versions/<int:number>/restore")
+def restore_item_version(layer: str, fid: str, number: int) -> Response:
+    """Restore an earlier version of a feature as a new version (a deleted one comes back);
+    If-Match guards a live feature as for PUT."""
+    _check_args(("note",))
+    spec = ogc.collection_spec(layer)
+    written = editing.restore_version(get_engine(), current_user(), spec.name, fid, number,
+                                      if_match=_if_match(),
+                                      note=request.args.get("note") or None)
+    return _written(spec.name, written)
+
+
+@bp.get("/collections/<layer>/items/<path:fid>/versions")
+def item_versions(layer: str, fid: str) -> Response:
+    """Every version of an item, oldest first: what it was, when, by whom, through what,
+    why; the delete of a deleted item is its last version."""
+    _check_args(("f",))
+    spec = ogc.collection_spec(layer)
+    if request.args.get("f", "json") != "json":
+        raise InvalidQuery("the versions are served as GeoJSON only: leave f out or use f=json")
+    found = ogc.item_versions(get_engine(), spec.name, fid)
+    item_url = request.base_url.removesuffix("/versions")
+    return json_response({
+        "type": "FeatureCollection", "features": found,
+        "numberReturned": len(found),
+        "links": [ogc.link(request.base_url, "self", ogc.GEOJSON),
+                  ogc.link(item_url, "item", ogc.GEOJSON)]}, mimetype=ogc.GEOJSON)
 
 
 @bp.after_request
@@ -160,7 +284,9 @@ def nothing_here(anything: str) -> Response:
 @bp.errorhandler(LianchuangError)
 def _project_error(exc: LianchuangError) -> Response:
     code = {400: "InvalidParameterValue"}.get(exc.status) or _phrase(exc.status)
-    return _exception(exc.status, code, str(exc))
+    response = _exception(exc.status, code, str(exc), **exc.body_members())
+    response.headers.update(exc.headers())
+    return response
 
 
 @bp.errorhandler(HTTPException)
@@ -179,8 +305,8 @@ def _phrase(status: int) -> str:
     return HTTPStatus(status).phrase.title().replace(" ", "").replace("-", "")
 
 
-def _exception(status: int, code: str, description: str) -> Response:
-    return json_response({"code": code, "description": description}, status=status)
+def _exception(status: int, code: str, description: str, **members) -> Response:
+    return json_response({**members, "code": code, "description": description}, status=status)
 
 
 def _base() -> str:

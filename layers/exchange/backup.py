@@ -43,6 +43,7 @@ from alembic.script import ScriptDirectory
 from geoalchemy2 import Geometry
 
 from geo.errors import InvalidInput
+from layers.storage import versions
 from layers.storage.migrate import alembic_config
 from layers.storage.models import (
     SEED_TABLES,
@@ -126,6 +127,8 @@ def restore(engine: sa.Engine, path: Path) -> dict[str, int]:
         conn.exec_driver_sql("LOCK TABLE " + ", ".join(t.name for t in tables)
                              + " IN ACCESS EXCLUSIVE MODE")
         _check_target(conn, meta)
+        # The backup brings its own feature versions: loading the layers writes none.
+        versions.stamp(conn, actor="restore", channel="restore")
         # The categories `db init` seeded give way to the backup's own (edited) ones.
         conn.execute(sa.text("TRUNCATE " + ", ".join(SEED_TABLES)
                              + " RESTART IDENTITY CASCADE"))

@@ -23,6 +23,7 @@ from layers.exchange import ledger_import
 from layers.exchange.import_report import ImportReport, SourceReport
 from layers.exchange.sources import SourceRef, discover, read_source
 from layers.exchange.validate import validate_layer
+from layers.storage import versions
 from layers.storage.catalogue import get_layer, layer_names
 from layers.storage.models import STORAGE_SRID, filled_tables, layer_table
 
@@ -61,6 +62,9 @@ def import_paths(engine: sa.Engine, paths: list[Path], options: ImportOptions = 
     if report.file_refused:
         raise ValidationFailed("a file was refused as a whole", report)
     with engine.begin() as conn:
+        versions.stamp(conn, actor=options.actor, channel="import",
+                       note=("import of " + ", ".join(ref.label for ref in refs))
+                       [:versions.NOTE_MAX])
         for n, (ref, frame, source) in enumerate(staged):
             _write_layer(conn, ref, frame, source, staging=f"_import_{n}")
         for ref in refs:

@@ -32,6 +32,7 @@ from layers.serving.ogc_params import (
 )
 from layers.serving.project_links import DISPLAY_PRIORITY, linked_projects
 from layers.serving.query import InvalidQuery, Page
+from layers.storage import versions
 from layers.storage.catalogue import LAYERS, UnknownLayer, get_layer
 from layers.storage.models import STORAGE_SRID, layer_table
 from layers.storage.spec import LayerSpec
@@ -49,6 +50,10 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    # Part 4 (create, replace, update, delete), as the draft names its classes
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
 )
 JSON_TYPES = {"text": "string", "integer": "integer", "real": "number", "boolean": "boolean",
                "date": "string"}
@@ -257,7 +262,7 @@ def items(engine: sa.Engine, layer: str, query: ItemsQuery,
           today: dt.date | None = None) -> ItemsPage:
     """One page of the collection's items, ordered by fid, as GeoJSON features text."""
     spec = collection_spec(layer)
-    table = layer_table(spec.name)
+    table = layer_table(spec.name) if query.as_of is None else versions.as_of(spec, query.as_of)
     conditions = _conditions(spec, table, query)
     features = _features(spec, table, conditions, query.crs, today, query.page)
     with engine.connect() as conn:
@@ -291,7 +296,16 @@ def item(engine: sa.Engine, layer: str, fid: str, crs: OutputCrs | None = None,
     return found[0]
 
 
-def _features(spec: LayerSpec, table: sa.Table, conditions: list, crs: OutputCrs | None,
+def item_versions(engine: sa.Engine, layer: str, fid: str) -> list[dict[str, Any]]:
+    """Every version of item *fid* of collection *layer*, oldest first (404 if none)."""
+    spec = collection_spec(layer)
+    if "\x00" in fid:
+        raise NotFound(f"no item {fid!r} in collection {spec.name}")
+    with engine.connect() as conn:
+        return versions.history(conn, spec.name, fid)
+
+
+def _features(spec: LayerSpec, table: sa.FromClause, conditions: list, crs: OutputCrs | None,
               today: dt.date | None, page: Page | None = None) -> sa.Select:
     """How many features, and their JSON array as text: PostGIS writes the GeoJSON.
 
@@ -320,7 +334,7 @@ def serial(conn: sa.Connection) -> None:
     conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
-def _conditions(spec: LayerSpec, table: sa.Table, query: ItemsQuery) -> list:
+def _conditions(spec: LayerSpec, table: sa.FromClause, query: ItemsQuery) -> list:
     conditions = [table.c[name] == value for name, value in query.properties]
     if query.bbox is not None:
         conditions.append(sa.func.ST_Intersects(table.c.geom, _search_area(query)))

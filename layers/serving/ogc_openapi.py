@@ -35,18 +35,32 @@ def openapi_document(base: str) -> dict[str, Any]:
                         ["f", "lang", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset"],
                         geojson=True)
         items_op["get"]["parameters"] += fields
+        items_op["post"] = _write(f"Add a feature to {spec.name}", "201", "Created: Location "
+                                  "and ETag of the new feature")
         paths[f"{here}/items"] = items_op
         item_op = _get(f"One item of {spec.name}", "Feature", ["f", "lang", "crs"],
                        geojson=True)
         item_op["get"]["parameters"].insert(0, {"$ref": "#/components/parameters/featureId"})
+        for method, summary, status in (("put", "Replace", "200"),
+                                        ("patch", "Merge-patch (RFC 7396)", "200"),
+                                        ("delete", "Delete", "204")):
+            item_op[method] = _write(f"{summary} a feature of {spec.name}", status,
+                                     "Done; 412 when If-Match is stale",
+                                     body=method != "delete", if_match=True)
         paths[f"{here}/items/{{featureId}}"] = item_op
+        versions_op = _get(f"Every version of one item of {spec.name}", "FeatureCollection",
+                           ["f"], geojson=True)
+        versions_op["get"]["parameters"].insert(
+            0, {"$ref": "#/components/parameters/featureId"})
+        paths[f"{here}/items/{{featureId}}/versions"] = versions_op
     return {
         "openapi": "3.0.3",
         "info": {"title": "Lianchuang 联创 OGC API – Features", "version": "1.0.0",
                  "description": ogc.__doc__.split("\n\n")[0]},
         "servers": [{"url": base}],
         "paths": paths,
-        "components": {"parameters": _PARAMETERS, "schemas": {
+        "components": {"parameters": _PARAMETERS, "securitySchemes": {
+            "token": {"type": "http", "scheme": "bearer"}}, "schemas": {
             "exception": {"type": "object", "required": ["code"],
                           "properties": {"code": {"type": "string"},
                                          "description": {"type": "string"}}}}},
@@ -65,6 +79,29 @@ def _get(summary: str, what: str, parameters: list[str], geojson: bool = False):
                                           HTML: {"schema": {"type": "string"}}}},
                       "400": error, "404": error, "500": error},
     }}
+
+
+def _write(summary: str, status: str, what: str, *, body: bool = True,
+           if_match: bool = False) -> dict[str, Any]:
+    """A Part 4 write: a GeoJSON Feature body, a token, and the answers it can get."""
+    error = {"description": "An OGC exception {code, description}",
+             "content": {JSON_MEDIA: {"schema": {"$ref": "#/components/schemas/exception"}}}}
+    parameters = [{"$ref": "#/components/parameters/featureId"}] if if_match else []
+    if if_match:
+        parameters.append({"name": "If-Match", "in": "header", "required": False,
+                           "description": "The ETag of the item as last read",
+                           "schema": {"type": "string"}})
+    operation: dict[str, Any] = {
+        "summary": summary, "parameters": parameters,
+        "security": [{"token": []}],
+        "responses": {status: {"description": what}, "400": error, "401": error, "403": error,
+                      "404": error, "409": error, "412": error},
+    }
+    if body:
+        operation["requestBody"] = {"required": True, "content": {
+            GEOJSON: {"schema": {"type": "object"}},
+            "application/merge-patch+json": {"schema": {"type": "object"}}}}
+    return operation
 
 
 _PARAMETERS = {
@@ -86,8 +123,10 @@ _PARAMETERS = {
                            "list), in that CRS's axis order",
             "schema": {"type": "string", "format": "uri"}},
     "datetime": {"name": "datetime", "in": "query", "required": False,
-                 "description": "RFC 3339 instant or interval on imported_at (a date is the "
-                                "whole UTC day)", "schema": {"type": "string"}},
+                 "description": "An RFC 3339 date-time instant: the layer as it was then "
+                                "(from the features' versions). A date (the whole day in "
+                                "the county's zone) or an interval: features whose "
+                                "imported_at falls in it", "schema": {"type": "string"}},
     "limit": {"name": "limit", "in": "query", "required": False,
               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                          "default": DEFAULT_LIMIT}},

@@ -7,9 +7,11 @@ Gauss-Krüger zones (EPSG:4534–4554, e.g. EPSG:4545 for Xixiang) are northing,
 names the first axis X, pointing north).  ``bbox`` is read in ``bbox-crs``'s axis order the
 same way.  The order is read from the EPSG definition (pyproj), not listed by hand.
 
-Time.  The only timestamp every layer has is ``imported_at`` (when the feature last changed
-through an import), so ``datetime`` filters on it.  A date without a time (``2024-05-01``)
-means that whole day in the county's time zone (:mod:`layers.clock`), as a planner means it.
+Time.  A ``datetime`` instant (``2024-05-01T08:00:00Z``) answers the layer as it was at
+that instant, from the features' versions (:func:`layers.storage.versions.as_of`): time
+travel.  A date or an interval filters on ``imported_at`` (when the feature last changed),
+the only timestamp every layer has; a date without a time (``2024-05-01``) means that whole
+day in the county's time zone (:mod:`layers.clock`), as a planner means it.
 
 Every parameter a client can get wrong raises :class:`layers.serving.query.InvalidQuery` (400) saying
 what is allowed.  :mod:`layers.serving.ogc` answers the validated :class:`ItemsQuery`.
@@ -92,6 +94,9 @@ class ItemsQuery:
     bbox_crs: OutputCrs | None = None
     crs: OutputCrs | None = None
     datetime: Interval | None = None
+    #: A ``datetime`` instant (a date-time, not a date or an interval): the layer as it was
+    #: then, from the features' versions.
+    as_of: dt.datetime | None = None
     properties: tuple[tuple[str, Any], ...] = ()
     page: Page = Page()
 
@@ -157,7 +162,10 @@ def items_query(spec: LayerSpec, args: Mapping[str, str], page: Page) -> ItemsQu
         raise InvalidQuery("bbox-crs was given without bbox")
     bbox = _bbox(args["bbox"], bbox_crs) if "bbox" in args else None
     interval = parse_datetime(args["datetime"]) if "datetime" in args else None
-    return ItemsQuery(bbox=bbox, bbox_crs=bbox_crs, crs=crs, datetime=interval,
+    as_of = None
+    if interval is not None and "/" not in args["datetime"] and not interval.end_exclusive:
+        as_of, interval = interval.start, None  # an instant: time travel
+    return ItemsQuery(bbox=bbox, bbox_crs=bbox_crs, crs=crs, datetime=interval, as_of=as_of,
                       properties=property_filters(spec, args), page=page)
 
 

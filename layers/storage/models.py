@@ -403,6 +403,37 @@ inspection_routes = sa.Table(
 )
 
 
+#: Every version of every feature of every layer (issue 16): written by the database's own
+#: triggers on the layer tables (migration 0010), so an import, an edit on the map, the API and
+#: a hand-typed SQL statement alike leave the previous state behind.  A version is the
+#: feature's state during [valid_from, valid_to); a delete is a row of its own (``op``
+#: ``delete``, the last geometry kept).  :mod:`layers.storage.versions` reads them.
+feature_versions = sa.Table(
+    "feature_versions",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("layer", sa.Text, nullable=False, comment="图层"),
+    sa.Column("fid", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, comment="1, 2, ... per feature"),
+    sa.Column("op", sa.Text, nullable=False, comment="insert, update or delete"),
+    sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("valid_to", sa.DateTime(timezone=True),
+              comment="when the next version replaced it; NULL: the current one"),
+    sa.Column("geom", Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True)),
+    sa.Column("attrs", JSONB, nullable=False, comment="every other column of the row"),
+    sa.Column("actor", sa.Text, nullable=False, comment="who (a user name, or the database role)"),
+    sa.Column("channel", sa.Text, nullable=False,
+              comment="map, api, import, restore-version, cli or sql"),
+    sa.Column("note", sa.Text, comment="why"),
+    sa.UniqueConstraint("layer", "fid", "version"),
+    sa.CheckConstraint("op IN ('insert', 'update', 'delete')", name="op_known"),
+    sa.Index("ix_feature_versions_open", "layer", "fid", unique=True,
+             postgresql_where=sa.text("valid_to IS NULL")),
+    sa.Index("ix_feature_versions_period", "layer", "valid_from", "valid_to"),
+    comment="要素的每个版本（由触发器写入，只增不改）",
+)
+
+
 def layer_table(name: str) -> sa.Table:
     """The table of catalogue layer *name* (raises :class:`layers.storage.catalogue.UnknownLayer`)."""
     return LAYER_TABLES[get_layer(name).name]

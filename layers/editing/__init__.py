@@ -1,0 +1,1 @@
+"""Writing features: the map editor, OGC API – Features Part 4 and the upload page."""
