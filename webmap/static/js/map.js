@@ -20,6 +20,7 @@ import { patternFill } from "./map-symbols.js";
 import * as tiles from "./map-tiles.js";
 import * as tracking from "./map-tracking.js";
 import * as hotspots from "./map-hotspots.js";
+import * as editor from "./map-editor.js";
 
 function start(map, groups, config, overlays) {
   const app = {
@@ -61,6 +62,7 @@ function start(map, groups, config, overlays) {
   guardBasemap(map, () => { app.basemapNote.hidden = false; });
   tracking.start(app, overlays || {});
   hotspots.start(app, (overlays || {}).hotspots);
+  editor.start(app);  // edit mode, shown to a signed-in planner or admin (map-editor.js)
   Promise.all([getJSON(config.api + "/layers"), loadDepartments(app)])
     .then(([catalogue]) => {
       orderPanes(app, catalogue.layers);
