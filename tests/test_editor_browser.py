@@ -83,7 +83,7 @@ def frame_the_park(page) -> None:
 def enter_edit_mode(page, layer: str = "parks") -> None:
     page.click(".lc-editor-toggle")
     page.locator(".lc-editor-layer").select_option(layer)
-    page.locator("[data-action=draw-polygon]").wait_for()
+    page.locator("[data-action^=draw-]").first.wait_for()
 
 
 def draw_park(page) -> None:
@@ -225,3 +225,56 @@ def test_a_stale_save_offers_both_versions_and_keeping_mine_saves_it(
     assert bounds[0] == pytest.approx(CORNERS[0][1], abs=2e-5)  # mine: not moved east
     # The 412 itself is the one console line the page may log.
     assert [p for p in planner.problems if "412" not in p] == []
+
+
+#: A road drawn with a vertex in the middle, east of the park p1.
+ROAD = [(32.9715, 107.7430), (32.9715, 107.7450), (32.9725, 107.7470)]
+
+
+def test_a_line_is_split_at_a_vertex_merged_back_and_deleted(planner, live_server, clean_db):
+    page = planner.page
+    frame_the_park(page)
+    enter_edit_mode(page, "road_segments")
+    page.click("[data-action=draw-line]")
+    for lat, lon in ROAD:
+        page.mouse.click(*screen_point(page, lat, lon))
+        page.wait_for_timeout(100)
+    page.mouse.click(*screen_point(page, *ROAD[-1]))  # the last point again: done
+    form = page.locator(".lc-editor-form")
+    form.wait_for()
+    form.locator("input[name=name]").fill("滨河路")
+    form.locator("select[name=road_class]").select_option("local")
+    form.locator("input[name=lanes]").fill("2")
+    save(page)
+    fid = page.evaluate("window.lianchuangMap.editor.state.fid")
+    wait_until_ready(page)
+
+    page.click("[data-action=split]")
+    page.mouse.click(*screen_point(page, *ROAD[1]))
+    page.locator(".lc-editor-msg", has_text="另一部分").wait_for()
+    other = page.locator(".lc-editor-msg").inner_text().split("另一部分为 ")[1].rstrip("。")
+    first = requests.get(f"{live_server}/ogc/collections/road_segments/items/{fid}", timeout=10)
+    second = requests.get(f"{live_server}/ogc/collections/road_segments/items/{other}",
+                          timeout=10)
+    assert first.headers["ETag"] == '"2"' and second.headers["ETag"] == '"1"'
+    assert shape(first.json()["geometry"]).length == pytest.approx(0.002, abs=1e-4)
+    assert second.json()["properties"]["lanes"] == 2  # the other part keeps the attributes
+    wait_until_ready(page)
+
+    page.click("[data-action=merge]")
+    page.mouse.click(*screen_point(page, 32.9720, 107.7460))  # on the other part
+    page.locator(".lc-editor-msg", has_text="合并").wait_for()
+    merged = requests.get(f"{live_server}/ogc/collections/road_segments/items/{fid}", timeout=10)
+    assert merged.headers["ETag"] == '"3"'
+    assert shape(merged.json()["geometry"]).length == pytest.approx(
+        0.002 + (0.002 ** 2 + 0.001 ** 2) ** 0.5, abs=1e-4)
+    assert requests.get(f"{live_server}/ogc/collections/road_segments/items/{other}",
+                        timeout=10).status_code == 404
+
+    page.click("[data-action=delete]")
+    page.locator(".lc-editor .lc-form-msg", has_text="已删除").wait_for()
+    assert requests.get(f"{live_server}/ogc/collections/road_segments/items/{fid}",
+                        timeout=10).status_code == 404
+    assert [op for _, op, _, _ in versions(clean_db, fid)] == [
+        "insert", "update", "update", "delete"]
+    assert planner.problems == []

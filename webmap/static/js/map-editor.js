@@ -218,7 +218,9 @@ function drawn(editor, layer) {
 }
 
 function featureClicked(editor, name, event) {
-  if (!editor.on || name !== editor.layerName || editor.mode === "drawing") return;
+  if (!editor.on || name !== editor.layerName || ["drawing", "split"].includes(editor.mode)) {
+    return;
+  }
   const feature = event.sourceTarget && event.sourceTarget.feature;
   if (!feature) return;
   setTimeout(() => editor.app.map.closePopup(), 0);  // the feature's card opened under us
