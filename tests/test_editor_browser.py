@@ -278,3 +278,32 @@ def test_a_line_is_split_at_a_vertex_merged_back_and_deleted(planner, live_serve
     assert [op for _, op, _, _ in versions(clean_db, fid)] == [
         "insert", "update", "update", "delete"]
     assert planner.problems == []
+
+
+def test_a_repaired_geometry_is_listed_and_drawn_as_the_server_stored_it(planner, live_server):
+    page = planner.page
+    frame_the_park(page)
+    enter_edit_mode(page)
+    draw_park(page)
+    # Geoman refuses to draw a bow tie; a pasted one (as from a GPS file) reaches the server,
+    # which repairs it into two triangles.
+    (a_lat, a_lon), _, (c_lat, c_lon), _ = CORNERS
+    page.evaluate(f"""() => {{
+        const editor = window.lianchuangMap.editor;
+        editor.group.clearLayers();
+        editor.state.layer = L.polygon([[{a_lat}, {a_lon}], [{c_lat}, {c_lon}],
+                                        [{a_lat}, {c_lon}], [{c_lat}, {a_lon}]]);
+        editor.group.addLayer(editor.state.layer);
+    }}""")
+    form = page.locator(".lc-editor-form")
+    form.locator("input[name=name]").fill("蝴蝶形")
+    form.locator("select[name=park_class]").select_option("G12")
+    save(page)
+    assert "修复" in page.locator(".lc-editor-msg").inner_text()
+    assert page.locator(".lc-editor-repairs li").count() >= 1
+    drawn = page.evaluate("window.lianchuangMap.editor.state.layer.toGeoJSON().geometry")
+    fid = page.evaluate("window.lianchuangMap.editor.state.fid")
+    stored = requests.get(f"{live_server}{ITEMS}/{fid}", timeout=10).json()["geometry"]
+    assert shape(drawn).equals(shape(stored)) and stored["type"] == "MultiPolygon"
+    assert len(stored["coordinates"]) == 2
+    assert [p for p in planner.problems if "400" not in p] == []
