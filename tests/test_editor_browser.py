@@ -307,3 +307,52 @@ def test_a_repaired_geometry_is_listed_and_drawn_as_the_server_stored_it(planner
     assert shape(drawn).equals(shape(stored)) and stored["type"] == "MultiPolygon"
     assert len(stored["coordinates"]) == 2
     assert [p for p in planner.problems if "400" not in p] == []
+
+
+def test_cutting_away_the_east_half_of_a_park_keeps_the_west_half(planner, live_server):
+    page = planner.page
+    frame_the_park(page)
+    enter_edit_mode(page)
+    draw_park(page)
+    form = page.locator(".lc-editor-form")
+    form.locator("input[name=name]").fill("滨河新公园")
+    form.locator("select[name=park_class]").select_option("G12")
+    save(page)
+    fid = page.evaluate("window.lianchuangMap.editor.state.fid")
+    area = shape(requests.get(f"{live_server}{ITEMS}/{fid}", timeout=10).json()["geometry"]).area
+    page.click("[data-action=cut]")
+    # A rectangle over the east half, reaching beyond the park on three sides.
+    cut = [(32.9700, 107.7440), (32.9700, 107.7460), (32.9730, 107.7460), (32.9730, 107.7440)]
+    for lat, lon in cut:
+        page.mouse.click(*screen_point(page, lat, lon))
+        page.wait_for_timeout(100)
+    page.mouse.click(*screen_point(page, *cut[0]))
+    page.locator(".lc-editor .lc-form-msg", has_text="已切割").wait_for()
+    save(page)
+    kept = requests.get(f"{live_server}{ITEMS}/{fid}", timeout=10)
+    assert kept.headers["ETag"] == '"2"'
+    assert shape(kept.json()["geometry"]).area == pytest.approx(area / 2, rel=0.05)
+    assert shape(kept.json()["geometry"]).bounds[2] == pytest.approx(107.744, abs=3e-5)
+    assert planner.problems == []
+
+
+def test_the_editor_speaks_english_and_is_hidden_from_anonymous_visitors(
+        planner, live_server, chromium):
+    anonymous = chromium.new_context(viewport=DESKTOP)
+    visitor = anonymous.new_page()
+    visitor.goto(live_server + "/")
+    wait_until_ready(visitor)
+    assert visitor.locator(".lc-editor").count() == 1 and visitor.locator(".lc-editor").is_hidden()
+    anonymous.close()
+    page = planner.page
+    page.goto(live_server + "/?lang=en")
+    wait_until_ready(page)
+    page.locator(".lc-user").wait_for()
+    frame_the_park(page)
+    page.locator(".lc-editor-toggle", has_text="Edit features").click()
+    page.locator(".lc-editor-layer").select_option("parks")
+    draw_park(page)
+    form = page.locator(".lc-editor-form")
+    assert "Park class *" in form.inner_text() and "Link to project" in form.inner_text()
+    assert form.locator("select[name=park_class] option", has_text="Community park").count() == 1
+    assert planner.problems == []
