@@ -23,6 +23,7 @@ from shapely.geometry import shape
 
 from layers.storage.models import feature_versions, project_features
 from layers.tracking.accounts import create_user, issue_token, set_password
+from tests.test_controls_layout_browser import _COLLISIONS
 from tests.test_webmap_browser import Browsed, _watch, wait_until_still
 from webmap.screenshot import wait_until_ready
 
@@ -356,3 +357,14 @@ def test_the_editor_speaks_english_and_is_hidden_from_anonymous_visitors(
     assert "Park class *" in form.inner_text() and "Link to project" in form.inner_text()
     assert form.locator("select[name=park_class] option", has_text="Community park").count() == 1
     assert planner.problems == []
+
+
+@pytest.mark.parametrize("viewport", [(1024, 700), (1280, 800), (1920, 1080)])
+def test_the_editor_and_its_form_cover_no_other_control(planner, viewport):
+    page = planner.page
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    frame_the_park(page)
+    enter_edit_mode(page)
+    draw_park(page)
+    page.wait_for_timeout(300)
+    assert page.evaluate(_COLLISIONS) == []
