@@ -368,3 +368,31 @@ def test_the_editor_and_its_form_cover_no_other_control(planner, viewport):
     draw_park(page)
     page.wait_for_timeout(300)
     assert page.evaluate(_COLLISIONS) == []
+
+
+def test_a_point_is_drawn_then_chosen_again_on_the_map_and_moved(planner, live_server):
+    page = planner.page
+    frame_the_park(page)
+    enter_edit_mode(page, "facilities")
+    page.click("[data-action=draw-point]")
+    page.mouse.click(*screen_point(page, 32.9715, 107.7440))
+    form = page.locator(".lc-editor-form")
+    form.wait_for()
+    form.locator("input[name=name]").fill("公厕二号")
+    form.locator("select[name=kind]").select_option("public_toilet")
+    save(page)
+    fid = page.evaluate("window.lianchuangMap.editor.state.fid")
+    stored = requests.get(f"{live_server}/ogc/collections/facilities/items/{fid}", timeout=10)
+    assert stored.json()["geometry"]["type"] == "Point"
+    assert stored.json()["geometry"]["coordinates"] == pytest.approx([107.744, 32.9715],
+                                                                     abs=2e-5)
+    # Cancel, then choose it again on the map (a click on the layer's marker).
+    form.locator("button", has_text="取消").click()
+    wait_until_ready(page)
+    page.mouse.click(*screen_point(page, 32.9715, 107.7440))
+    page.locator(".lc-editor-form strong", has_text=fid).wait_for()
+    # In edit mode a click chooses the feature: its card closes at once (Leaflet's fade-out
+    # keeps the element 200 ms).
+    page.locator(".leaflet-popup").wait_for(state="detached", timeout=1000)
+    assert page.locator(".lc-editor-form input[name=name]").input_value() == "公厕二号"
+    assert planner.problems == []

@@ -57,6 +57,14 @@ export function start(app) {
   L.DomEvent.disableClickPropagation(editor.box);
   L.DomEvent.disableScrollPropagation(editor.box);
   app.map.on("click", (event) => mapClicked(editor, event));
+  // In edit mode a click on a feature of the layer chooses it: its card does not open.
+  app.map.on("popupopen", (event) => {
+    const source = event.popup._source;
+    if (editor.on && source && source.feature && editor.mode !== "drawing"
+        && app.features[editor.layerName + "/" + source.feature.id] === source) {
+      setTimeout(() => app.map.closePopup(event.popup), 0);  // once it has finished opening
+    }
+  });
   Object.entries(app.groups).forEach(([name, group]) => {
     group.on("click", (event) => featureClicked(editor, name, event));
   });
@@ -223,7 +231,6 @@ function featureClicked(editor, name, event) {
   }
   const feature = event.sourceTarget && event.sourceTarget.feature;
   if (!feature) return;
-  setTimeout(() => editor.app.map.closePopup(), 0);  // the feature's card opened under us
   if (editor.mode === "merge") {
     merge(editor, feature);
     return;
