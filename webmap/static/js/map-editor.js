@@ -93,7 +93,9 @@ function setMode(editor, mode) {
 /* ---- the editor box --------------------------------------------------------------- */
 
 function buildBox(editor) {
-  const box = el("div", "lc-panel lc-editor lc-shrinks leaflet-control");
+  // It shrinks and scrolls with the panel (lc-shrinks) only while open: closed, it is a
+  // button, not an 80-pixel box.
+  const box = el("div", "lc-panel lc-editor leaflet-control");
   box.hidden = true;
   const toggle = el("button", "lc-submit lc-editor-toggle", _("Edit features"));
   toggle.type = "button";
@@ -109,6 +111,7 @@ async function enter(editor) {
   const { app } = editor;
   editor.on = true;
   editor.toggle.textContent = _("Leave edit mode");
+  editor.box.classList.add("lc-shrinks");
   editor.body.hidden = false;
   editor.body.replaceChildren(el("p", "lc-muted", _("Loading…")));
   setMode(editor, "idle");
@@ -129,6 +132,7 @@ function leave(editor) {
   cancelEditing(editor);
   editor.on = false;
   editor.toggle.textContent = _("Edit features");
+  editor.box.classList.remove("lc-shrinks");
   editor.body.hidden = true;
   setMode(editor, "off");
 }
