@@ -239,6 +239,31 @@ def _written(layer: str, written: editing.Written, status: int = 200) -> Respons
     return response
 
 
+@bp.post("/collections/<layer>/items/<path:fid>/merge")
+def merge_items(layer: str, fid: str) -> Response:
+    """Merge another feature of the layer into this one in one step (the map's merge):
+    body ``{"other": id, "other_version": n, "note": why}``; If-Match guards this one,
+    ``other_version`` the other (412 when either is stale)."""
+    _check_args(())
+    spec = ogc.collection_spec(layer)
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("other"), str) \
+            or not body["other"]:
+        raise InvalidQuery('the body must name the feature to merge in: {"other": "<id>", '
+                           '"other_version": <its ETag>, "note": "why"}')
+    other_version = body.get("other_version")
+    if other_version is not None and (not isinstance(other_version, int)
+                                      or isinstance(other_version, bool)):
+        raise InvalidQuery("other_version: the other feature's ETag as a number, e.g. 3")
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InvalidQuery("note: a text saying why, or leave it out")
+    written = editing.merge(get_engine(), current_user(), spec.name, fid, body["other"],
+                            channel=_channel(), if_match=_if_match(),
+                            other_if_match=other_version, note=note or None)
+    return _written(spec.name, written)
+
+
 @bp.post("/collections/<layer>/items/<path:fid>/versions/<int:number>/restore")
 def restore_item_version(layer: str, fid: str, number: int) -> Response:
     """Restore an earlier version of a feature as a new version (a deleted one comes back);

@@ -15,6 +15,7 @@ _CLUSTER = "vendor/leaflet.markercluster-1.5.3/"
 _FULLSCREEN = "vendor/leaflet.fullscreen-3.0.2/"
 _MEASURE = "vendor/leaflet-measure-3.1.0/"
 _VECTORGRID = "vendor/leaflet.vectorgrid-1.3.0/"
+_GEOMAN = "vendor/leaflet-geoman-free-2.20.2/"
 
 #: (name, path under ``static/``) pairs; the name is the one folium knows the asset by,
 #: so the local copy replaces folium's CDN link instead of being added beside it.
@@ -36,6 +37,17 @@ MEASURE_CSS = (("leaflet_measure_css", _MEASURE + "leaflet-measure.css"),)
 #: The libraries the planners' map script uses besides Leaflet.
 APP_JS = (("leaflet_vectorgrid_js", _VECTORGRID + "Leaflet.VectorGrid.bundled.min.js"),)
 APP_CSS = (("lianchuang_css", "lianchuang.css"),)
+#: Leaflet-Geoman, the drawing and editing toolbar of the map's edit mode (js/map-editor.js).
+#: Loaded on every map page; the toolbar is shown only to a signed-in planner or admin.
+EDITOR_JS = (("leaflet_geoman_js", _GEOMAN + "leaflet-geoman.min.js"),)
+EDITOR_CSS = (("leaflet_geoman_css", _GEOMAN + "leaflet-geoman.css"),)
+#: sha256 of each vendored editor file as npm shipped it (checked by tests/test_webmap_page).
+VENDORED_SHA256 = {
+    _GEOMAN + "leaflet-geoman.min.js":
+        "20d0ba38069526be959287b8ae13234f660f92db28de86782ebcad028dda9ed3",
+    _GEOMAN + "leaflet-geoman.css":
+        "a0df8e0f6301f9f71d772b2c61913bb9094ae0735fd2223ccd1aecd871ea250c",
+}
 
 
 def module_url(module: str, static_root: str) -> str:

@@ -123,8 +123,8 @@ def build_map(lang: str, basemap: Basemap, *, start_extent: list[float] | None =
     _add_tools(fmap, lang, static_root)
     PageData(page_config(lang, api_root, start_extent), groups=groups,
              overlays={"reports": reports, "hotspots": hotspots, "readiness": readiness},
-             js=assets.urls(assets.APP_JS, static_root),
-             css=assets.urls(assets.APP_CSS, static_root)).add_to(fmap)
+             js=assets.urls(assets.APP_JS + assets.EDITOR_JS, static_root),
+             css=assets.urls(assets.APP_CSS + assets.EDITOR_CSS, static_root)).add_to(fmap)
     return fmap
 
 

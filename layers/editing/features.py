@@ -24,7 +24,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 import sqlalchemy as sa
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
 
 from geo.errors import Conflict, InvalidInput, LianchuangError, NotFound
 from layers.exchange.import_report import SourceReport
@@ -172,6 +172,41 @@ def restore_version(engine: sa.Engine, user: User | None, layer: str, fid: str, 
             conn.execute(table.insert().values(fid=fid, **values))
         version = _version(conn, spec.name, fid)
     return Written(fid, version, [], [])
+
+
+def merge(engine: sa.Engine, user: User | None, layer: str, fid: str, other: str, *,
+          channel: str, if_match: int | None, other_if_match: int | None,
+          note: str | None = None) -> Written:
+    """Merge feature *other* of *layer* into *fid* in one transaction: *fid* takes the union
+    of both geometries (its own attributes and links kept, checked and repaired as any
+    write), *other* is deleted; either changed since the writer read it is a 412."""
+    user = require(user, "planner")
+    spec = get_layer(layer)
+    table = layer_table(spec.name)
+    if other == fid:
+        raise InvalidInput(f"other: {fid!r} cannot be merged with itself; choose a second "
+                           "feature of the layer")
+    with engine.begin() as conn:
+        versions.stamp(conn, actor=user.username, channel=channel,
+                       note=note or f"merged {other} into {fid}")
+        current = _locked(conn, spec, fid)
+        absorbed = _locked(conn, spec, other)
+        for each, version, found in ((fid, if_match, current), (other, other_if_match,
+                                                                absorbed)):
+            _check_department(conn, user, spec.name, each)
+            _check_version(conn, spec, each, version, found)
+        union = shapely.union(shape(current["geometry"]), shape(absorbed["geometry"]))
+        row, report = _checked(spec, fid, mapping(union),
+                               {k: v for k, v in current["properties"].items()
+                                if v is not None}, (4326, False))
+        conn.execute(table.update().where(table.c.fid == fid)
+                     .values(**{k: v for k, v in row.items() if k != "fid"},
+                             source=f"{channel}:{user.username}"))
+        conn.execute(table.delete().where(table.c.fid == other))
+        conn.execute(project_features.delete().where(project_features.c.layer == spec.name,
+                                                     project_features.c.fid == other))
+        version = _version(conn, spec.name, fid)
+    return Written(fid, version, *report)
 
 
 def current_version(engine: sa.Engine, layer: str, fid: str) -> int | None:

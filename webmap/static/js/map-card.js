@@ -39,6 +39,7 @@ export function popupContent(app, spec, feature) {
   const attributes = attributeList(app, spec, props);
   if (attributes) root.append(attributes);
   if (app.featureCases) root.append(app.featureCases(spec, feature));
+  if (app.featureHistory) root.append(app.featureHistory(spec, feature));  // map-editor-history
   return root;
 }
 

@@ -86,6 +86,7 @@ function renderAccount(tracking) {
   const { U, app } = tracking;
   const body = tracking.accountBody;
   body.replaceChildren();
+  if (app.onSession) app.onSession(tracking.session);  // the editor shows itself to planners
   if (!tracking.session) {
     const withPassword = U.el("a", "lc-signin-link", _("Sign in with your name and password"));
     withPassword.href = signInUrl(app.config.api);

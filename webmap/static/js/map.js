@@ -21,6 +21,7 @@ import * as tiles from "./map-tiles.js";
 import * as tracking from "./map-tracking.js";
 import * as hotspots from "./map-hotspots.js";
 import * as readiness from "./map-readiness.js";
+import * as editor from "./map-editor.js";
 
 function start(map, groups, config, overlays) {
   const app = {
@@ -63,6 +64,7 @@ function start(map, groups, config, overlays) {
   tracking.start(app, overlays || {});
   hotspots.start(app, (overlays || {}).hotspots);
   readiness.start(app, (overlays || {}).readiness);
+  editor.start(app);  // edit mode, shown to a signed-in planner or admin (map-editor.js)
   Promise.all([getJSON(config.api + "/layers"), loadDepartments(app)])
     .then(([catalogue]) => {
       orderPanes(app, catalogue.layers);
