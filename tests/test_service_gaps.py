@@ -204,14 +204,19 @@ def test_an_unserved_piece_of_exactly_one_square_metre_is_kept():
 
 def test_homes_half_in_a_community_are_split_between_it_and_no_community():
     # _by_community 45 (the outside land taken from the first community, not the built-up
-    # area: 0 m²), 46 (the communities not taken off it: 10,000 m²), 50 (no geometry drawn)
+    # area: 0 m²), 46 (the communities not taken off it: 10,000 m²), 50 (no geometry drawn);
+    # unserved_residential 75, 76 (the None of no community's name left NaN).  It found
+    # that bug too: land in no community beside a community's row came back as NaN.
     west_of_850 = frame([shapely.box(X0, Y0, X0 + 850, Y0 + 1000)], fid=["W"], name=["西"],
                         population=[1000])
 
     gaps = unserved_residential(town(homes(square(X0 + 800, Y0 + 800)),
                                      communities=west_of_850))
 
+    assert list(gaps.columns) == ["community", "name", "residential_m2", "unserved_m2",
+                                  "geometry"]
     assert gaps["community"].tolist() == ["W", None]
+    assert gaps["name"].tolist() == ["西", None]
     assert gaps["residential_m2"].tolist() == pytest.approx([5_000, 5_000])
     assert gaps["unserved_m2"].tolist() == pytest.approx([5_000, 5_000])
     outside = in_metres(gaps).geometry.iloc[1]
