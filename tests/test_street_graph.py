@@ -242,3 +242,23 @@ def test_a_piece_half_a_metre_long_between_two_crossings_is_kept():
     assert sum(d["length"] for *_, d in graph.edges(data=True) if not d["reversed"]) == \
         pytest.approx(300, abs=0.01)
 
+
+
+def test_streets_without_a_crs_are_refused_saying_what_to_do():
+    # street_graph 3: the message altered
+    no_crs = streets([(0, 0), (100, 0)]).set_crs(None, allow_override=True)
+
+    with pytest.raises(GeoInputError) as refused:
+        street_graph(no_crs)
+
+    assert str(refused.value) == \
+        "the streets layer has no CRS; set one before building the graph"
+
+
+def test_each_edge_carries_the_documented_attributes_and_no_others():
+    # street_graph 30, 31 and _street_lines 70, 73: an old index kept as an "index" column
+    graph = street_graph(streets([(0, 0), (100, 0)]))
+
+    for *_, data in graph.edges(data=True):
+        assert set(data) == {"length", "speed_kmh", "travel_time", "road_class", "oneway",
+                             "name", "street", "geometry", "segment", "reversed"}
