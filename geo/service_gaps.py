@@ -68,6 +68,10 @@ def unserved_residential(layers: GreenLayers, *, method: Method = "buffer") -> g
     frame = gpd.GeoDataFrame(rows, columns=["community", "name", "residential_m2",
                                             "unserved_m2", "geometry"],
                              geometry="geometry", crs=study.crs)
+    # pandas reads the None of land in no community as NaN once a community's row is beside
+    # it (NaN is truthy, and not JSON); the documented None is put back.
+    labels = frame[["community", "name"]]
+    frame[["community", "name"]] = labels.astype(object).where(labels.notna(), None)
     return frame.to_crs(4326)
 
 

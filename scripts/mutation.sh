@@ -41,7 +41,7 @@ street_graph|geo/street_graph.py|tests/test_street_graph.py tests/test_walking.p
 walking|geo/walking.py|tests/test_walking.py
 shortest_ways|geo/shortest_ways.py|tests/test_shortest_ways.py tests/test_walking.py
 routing|geo/routing.py|tests/test_routing.py tests/test_route_export.py
-polygons|geo/polygons.py|tests/test_green_geo.py tests/test_service_gaps.py tests/test_green_scenario.py
+polygons|geo/polygons.py|tests/test_green_geo.py tests/test_service_gaps.py tests/test_green_scenario.py tests/test_polygons.py
 service_radius|geo/service_radius.py|tests/test_green_geo.py tests/test_service_gaps.py
 service_coverage|geo/service_coverage.py|tests/test_green_geo.py tests/test_service_gaps.py
 service_gaps|geo/service_gaps.py|tests/test_service_gaps.py

@@ -166,3 +166,70 @@ def test_homes_a_park_reaches_in_a_straight_line_but_not_by_street_are_unserved_
     assert unserved_residential(layers, method="buffer").empty
     assert in_metres(unserved_residential(layers, method="walking"))["unserved_m2"].sum() == \
         pytest.approx(2_500)
+
+
+# Found by mutation testing (docs/mutation.md, geo/service_gaps.py): each test below fails
+# with the mutant named in its comment applied.
+
+
+def test_an_unknown_method_is_told_the_known_ones():
+    # unserved_residential 7: the methods joined by "XX, XX"
+    with pytest.raises(GeoInputError) as refused:
+        unserved_residential(town(homes(square(X0 + 800, Y0 + 800))), method="crow")
+
+    assert str(refused.value) == "unknown service-radius method 'crow'; use one of: buffer, walking"
+
+
+def test_walking_without_streets_says_what_to_do():
+    # unserved_residential 16, 18, 19: the message altered
+    with pytest.raises(GeoInputError) as refused:
+        unserved_residential(town(homes(square(X0 + 800, Y0 + 800))), method="walking")
+
+    assert str(refused.value) == ("the walking method needs the streets layer (or road_segments): "
+                                  "import it, or use the straight-line method")
+
+
+def test_an_unserved_piece_of_exactly_one_square_metre_is_kept():
+    # _by_community 28, 35: `>= SLIVER_M2` made `>`, in a community and in none
+    one_m2 = homes(square(X0 + 800, Y0 + 800, side=1))
+
+    in_east = unserved_residential(town(one_m2))
+    in_none = unserved_residential(town(one_m2, communities=TWO_HALVES.iloc[[0]]))
+
+    assert in_east["community"].tolist() == ["east"]
+    assert in_east["unserved_m2"].iloc[0] == pytest.approx(1.0)
+    assert in_none["community"].tolist() == [None]
+    assert in_none["unserved_m2"].iloc[0] == pytest.approx(1.0)
+
+
+def test_homes_half_in_a_community_are_split_between_it_and_no_community():
+    # _by_community 45 (the outside land taken from the first community, not the built-up
+    # area: 0 m²), 46 (the communities not taken off it: 10,000 m²), 50 (no geometry drawn);
+    # unserved_residential 75, 76 (the None of no community's name left NaN).  It found
+    # that bug too: land in no community beside a community's row came back as NaN.
+    west_of_850 = frame([shapely.box(X0, Y0, X0 + 850, Y0 + 1000)], fid=["W"], name=["西"],
+                        population=[1000])
+
+    gaps = unserved_residential(town(homes(square(X0 + 800, Y0 + 800)),
+                                     communities=west_of_850))
+
+    assert list(gaps.columns) == ["community", "name", "residential_m2", "unserved_m2",
+                                  "geometry"]
+    assert gaps["community"].tolist() == ["W", None]
+    assert gaps["name"].tolist() == ["西", None]
+    assert gaps["residential_m2"].tolist() == pytest.approx([5_000, 5_000])
+    assert gaps["unserved_m2"].tolist() == pytest.approx([5_000, 5_000])
+    outside = in_metres(gaps).geometry.iloc[1]
+    assert outside.symmetric_difference(shapely.box(X0 + 850, Y0 + 800, X0 + 900,
+                                                    Y0 + 900)).area < 1e-3
+
+
+def test_every_piece_of_unserved_land_is_drawn_however_small():
+    # _multi 7: polygons under 1 m² left out of the drawing (but counted in unserved_m2)
+    gaps = unserved_residential(town(homes(square(X0 + 800, Y0 + 800),
+                                           square(X0 + 900, Y0 + 900, side=0.5))))
+
+    assert gaps["unserved_m2"].iloc[0] == pytest.approx(10_000.25)
+    drawn = in_metres(gaps).geometry.iloc[0]
+    assert len(drawn.geoms) == 2
+    assert drawn.area == pytest.approx(10_000.25, abs=1e-3)

@@ -14,7 +14,8 @@ from pyproj import Geod
 from shapely import LineString, Point
 
 from geo.errors import GeoInputError
-from geo.street_graph import driving_view, repair_topology, street_graph, walking_view
+from geo.street_graph import (DEFAULT_SPEEDS_KMH, driving_view, repair_topology, street_graph,
+                               walking_view)
 
 X0, Y0 = 478_500.0, 3_651_000.0  # EPSG:4545 metres near 107.77°E, 32.99°N
 
@@ -198,3 +199,66 @@ def test_each_segment_carries_its_streets_name_and_class_or_none():
         ("", "local"), ("人民路", "arterial")]
     unnamed = street_graph(streets([(0, 0), (100, 0)]))
     assert {d["name"] for *_, d in unnamed.edges(data=True)} == {""}
+
+
+# Found by mutation testing (docs/mutation.md, geo/street_graph.py): each test below fails
+# with the mutants named in its comment applied.
+
+
+def test_a_road_class_whose_speed_is_zero_cannot_be_driven_and_says_which_classes_can():
+    # driving_view 16 (a speed of 0 let through), 26 (the known classes joined by "XX, XX")
+    graph = street_graph(streets([(0, 0), (100, 0)], road_class=["path"]),
+                         speeds_kmh={"path": 0})
+
+    with pytest.raises(GeoInputError) as refused:
+        driving_view(graph)
+
+    assert "(known: expressway, national, arterial, collector, local, approach)" in \
+        str(refused.value)
+
+
+def test_a_road_class_of_half_a_kilometre_an_hour_is_driven_slowly():
+    # driving_view 17: speeds up to 1 km/h refused
+    graph = street_graph(streets([(0, 0), (100, 0)], road_class=["path"]),
+                         speeds_kmh={"path": 0.5})
+
+    assert len(driving_view(graph).edges) == 2
+
+
+def test_a_speed_given_as_text_is_no_speed_and_the_class_speed_is_used():
+    # _speeds 6: the text not coerced to nan, so building the graph fails
+    graph = street_graph(streets([(0, 0), (100, 0)], speed_kmh=["fast"]))
+
+    assert [d["speed_kmh"] for *_, d in graph.edges(data=True)] == \
+        [DEFAULT_SPEEDS_KMH["local"]] * 2
+
+
+def test_a_piece_half_a_metre_long_between_two_crossings_is_kept():
+    # _split_at_junctions 10: pieces under 1 m dropped (x 50–50.5 of the first street,
+    # between two cross streets whose ends are 10 m apart, too far to be joined)
+    graph = street_graph(streets([(0, 0), (100, 0)], [(50, -50), (50, 50)],
+                                 [(50.5, -60), (50.5, 40)]))
+
+    assert sum(d["length"] for *_, d in graph.edges(data=True) if not d["reversed"]) == \
+        pytest.approx(300, abs=0.01)
+
+
+
+def test_streets_without_a_crs_are_refused_saying_what_to_do():
+    # street_graph 3: the message altered
+    no_crs = streets([(0, 0), (100, 0)]).set_crs(None, allow_override=True)
+
+    with pytest.raises(GeoInputError) as refused:
+        street_graph(no_crs)
+
+    assert str(refused.value) == \
+        "the streets layer has no CRS; set one before building the graph"
+
+
+def test_each_edge_carries_the_documented_attributes_and_no_others():
+    # street_graph 30, 31 and _street_lines 70, 73: an old index kept as an "index" column
+    graph = street_graph(streets([(0, 0), (100, 0)]))
+
+    for *_, data in graph.edges(data=True):
+        assert set(data) == {"length", "speed_kmh", "travel_time", "road_class", "oneway",
+                             "name", "street", "geometry", "segment", "reversed"}

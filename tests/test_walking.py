@@ -6,6 +6,7 @@ database.
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pytest
 import shapely
@@ -141,3 +142,101 @@ def test_the_nearest_of_several_entrances_sets_the_walk_past_a_junction():
     for order in (slice(None), slice(None, None, -1)):
         parts = reachable_street_parts(network, segment[order], position[order], 150)
         assert shapely.union_all(parts).length == pytest.approx(240)
+
+
+# Found by mutation testing (docs/mutation.md, geo/walking.py): each test below fails with
+# the mutants named in its comment applied.
+
+
+def assert_empty_network(network: WalkingNetwork) -> None:
+    assert network.node_xy.shape == (0, 2)
+    for ids in (network.tail, network.head):
+        assert ids.shape == (0,) and ids.dtype.kind == "i"
+    assert network.geometry.shape == (0,) and network.geometry.dtype == object
+    assert network.length.shape == (0,) and network.length.dtype.kind == "f"
+
+
+def test_no_lines_give_an_empty_network_of_the_right_shapes_and_types():
+    # walking_network 7–11, 18–36: a wrong shape, size or type for the empty network
+    assert_empty_network(walking_network(np.empty(0, dtype=object), GK))
+
+
+def test_a_graph_without_edges_gives_an_empty_network():
+    # from_graph 35 (the rows unpacked when there are none), 37, 39, 41, 42, 44, 46, 47,
+    # 49, 51–53: a wrong shape for the empty network
+    assert_empty_network(WalkingNetwork.from_graph(nx.MultiDiGraph()))
+
+
+def test_the_network_is_measured_in_the_crs_it_is_given():
+    # walking_network 39, 41: the CRS not passed on, so the graph is built in the data's
+    # Gauss-Krüger zone (EPSG:4545 here), not in the UTM zone given
+    utm = CRS.from_epsg(32648)
+    street = shapely.LineString([(770_000, 3_650_000), (770_100, 3_650_000)])
+
+    network = walking_network(np.array([street]), utm)
+
+    assert network.node_xy.ravel().tolist() == pytest.approx([770_000, 3_650_000,
+                                                              770_100, 3_650_000])
+
+
+def test_no_street_gives_no_access_point_and_empty_indices_still_index():
+    # street_access 7, 9, 10, 12, 14, 17: empty answers of the wrong size or of floats
+    # (numpy refuses float arrays as indices, even empty ones)
+    network = walking_network(np.empty(0, dtype=object), GK)
+    parks = np.array([PARK_WEST])
+
+    polygon, segment, position = street_access(network, parks, 60)
+
+    assert len(polygon) == len(segment) == len(position) == 0
+    assert len(parks[polygon]) == len(network.length[segment]) == 0
+
+
+def test_each_straight_stretch_near_the_park_gives_an_access_point_however_short():
+    # _straight_pieces 49: stretches under 1 m dropped (the 0.5 m step at x = 100)
+    network = walking_network(lines([(0, 0), (100, 0), (100, 0.5), (200, 0.5)]), GK)
+    park = shapely.box(X0 + 90, Y0 + 30, X0 + 110, Y0 + 40)
+
+    _, _, position = street_access(network, np.array([park]), 100)
+
+    assert position.tolist() == pytest.approx([90, 100.5, 110.5])
+
+
+def test_an_entrance_on_a_later_street_is_measured_from_that_streets_start():
+    # _straight_pieces 23, 29, 37, 39: offsets counted across streets, or reset at every
+    # stretch of the second street.  Its second stretch faces the park, 50 m up: 150 m.
+    network = walking_network(lines([(0, 0), (100, 0)], [(300, 0), (400, 0), (400, 100)]), GK)
+    park = shapely.Point(X0 + 420, Y0 + 50).buffer(5)
+
+    _, segment, position = street_access(network, np.array([park]), 20)
+
+    assert network.length[segment].tolist() == pytest.approx([200])
+    assert position.tolist() == pytest.approx([150])
+
+
+def test_a_walk_reaching_a_junction_with_half_a_metre_to_spare_goes_half_a_metre_on():
+    # reachable_street_parts 43, 46: pieces walked in from a node kept only beyond 1 m.
+    # One street drawn away from the junction (walked in from its tail), one towards it
+    # (from its head): 100 m to the junction, then 0.5 m into each.
+    network = walking_network(lines([(0, 0), (100, 0)], [(100, 0), (200, 0)],
+                                    [(100, 100), (100, 0)]), GK)
+
+    assert walked_length(network, PARK_WEST, 100.5) == pytest.approx(101)
+
+
+def test_walking_no_distance_reaches_no_street():
+    # reachable_street_parts 67 (a zero-length piece kept), _substrings 2–6 (the empty
+    # answer of the wrong size or type)
+    network = walking_network(lines([(0, 0), (100, 0)]), GK)
+
+    parts = reachable_street_parts(network, np.array([0]), np.array([50.0]), 0)
+
+    assert parts.shape == (0,) and parts.dtype == object
+
+
+def test_no_access_point_reaches_an_empty_array_of_geometries():
+    # reachable_street_parts 3, 5: the empty answer of floats
+    network = walking_network(lines([(0, 0), (100, 0)]), GK)
+
+    parts = reachable_street_parts(network, np.zeros(0, int), np.zeros(0), 100)
+
+    assert parts.shape == (0,) and parts.dtype == object
