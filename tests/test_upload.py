@@ -254,3 +254,37 @@ def test_the_uploads_are_in_the_openapi_document(client):
 
 def test_the_page_asks_to_sign_in_and_then_shows_the_form(client, tokens):
     assert client.get("/upload").status_code == 302
+
+
+def test_an_edit_and_an_import_are_in_the_feed(client, tokens, live):
+    created = client.post(ITEMS, json={"type": "Feature", "id": "P-9", "geometry": square(107.77),
+                                       "properties": {"name": "新公园", "park_class": "G12"},
+                                       "projects": ["YL-001"]}, headers=tokens["wang"])
+    assert created.status_code == 201, created.get_json()
+    upload_id = post_file(client, tokens["wang"]).get_json()["id"]
+    client.post(f"/api/uploads/{upload_id}/commit", json={}, headers=tokens["wang"])
+    feed = client.get("/feeds/changes.atom?lang=en").get_data(as_text=True)
+    assert "Parks P-9 新公园: added (version 1)" in feed
+    assert "/ogc/collections/parks/items/P-9/versions" in feed
+    assert "Projects: YL-001 牧马河公园建设" in feed
+    # one entry for the whole upload (P-2 changed, P-4 added), one for the seed import
+    assert feed.count("<title>Import into Parks: 1 added, 1 changed, 0 deleted") == 1
+    assert feed.count("<title>Import into Parks: 3 added, 0 changed, 0 deleted") == 1
+    assert "P-4" not in feed  # not an entry per imported feature
+
+
+def test_an_edit_of_a_linked_feature_is_in_the_projects_history(client, tokens, live):
+    client.post(ITEMS, json={"type": "Feature", "id": "P-9", "geometry": square(107.77),
+                             "properties": {"name": "新公园", "park_class": "G12"},
+                             "projects": ["YL-001"]}, headers=tokens["wang"])
+    client.patch(f"{ITEMS}/P-9", json={"properties": {"name": "改名"}},
+                 headers={**tokens["wang"], "If-Match": '"1"'})
+    client.patch(f"{ITEMS}/P-1", json={"properties": {"name": "不相关"}},
+                 headers={**tokens["wang"], "If-Match": '"1"'})
+    with live.connect() as conn:
+        events = conn.execute(sa.select(project_events.c.kind, project_events.c.data)
+                              .where(project_events.c.kind == "feature")
+                              .order_by(project_events.c.id)).all()
+    assert [(e.data["feature"], e.data["version"], e.data["op"]) for e in events] == [
+        ("parks:P-9", 1, "insert"), ("parks:P-9", 2, "update")]
+    assert events[1].data["versions"] == "/ogc/collections/parks/items/P-9/versions"

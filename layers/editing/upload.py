@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 from geo.errors import Conflict, InvalidInput, NotFound
 from layers.errors import ImportRefused, ValidationFailed
+from layers.editing.features import record_project_edits
 from layers.exchange.import_report import ImportReport, SourceReport
 from layers.exchange.importer import ImportOptions, import_paths
 from layers.storage.catalogue import layer_names
@@ -129,7 +130,7 @@ def dry_run(engine: sa.Engine, user: User | None, stream, filename: str | None, 
             fingerprint.update({t: _fingerprint(conn, t) for t, _, _ in written})
 
         def after(conn, written):
-            diff.update(_diff(conn, written))
+            diff.update(_diff(conn, written, replace))
 
         try:
             report = import_paths(engine, [path], options, before_write=before,
@@ -213,22 +214,6 @@ def cancel(user: User | None, upload_id: str) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def record_project_edits(conn: sa.Connection, layers: list[str], actor: str) -> None:
-    """One ``feature`` event in the history of every project linked to a feature of *layers*
-    that this transaction changed (its versions written now), with the version's link."""
-    conn.execute(sa.text(
-        "INSERT INTO project_events (project_id, actor, kind, status, progress, note, data) "
-        "SELECT p.id, :actor, 'feature', p.status, p.progress, v.layer || ' ' || v.fid || "
-        "' v' || v.version || ' (' || v.channel || ')', "
-        "jsonb_build_object('feature', v.layer || ':' || v.fid, 'version', v.version, "
-        "'op', v.op, 'channel', v.channel, 'versions', '/ogc/collections/' || v.layer || "
-        "'/items/' || v.fid || '/versions') "
-        "FROM feature_versions v JOIN project_features pf ON pf.layer = v.layer "
-        "AND pf.fid = v.fid JOIN projects p ON p.id = pf.project_id "
-        "WHERE v.layer = ANY(:layers) AND v.valid_from = now()"),
-        {"layers": layers, "actor": actor})
-
-
 def _staged(upload_id: str) -> tuple[Path, dict[str, Any]]:
     if not _ID.match(upload_id or ""):
         raise NotFound(f"no upload {upload_id!r}: upload the file again")
@@ -270,9 +255,10 @@ def _rejected_ids(source: SourceReport) -> list[str]:
                    if p.action == "rejected" and p.feature is not None})
 
 
-def _diff(conn: sa.Connection, written: list[tuple[str, str, SourceReport]]
+def _diff(conn: sa.Connection, written: list[tuple[str, str, SourceReport]], replace: bool
           ) -> dict[str, dict[str, Any]]:
-    """Added, changed, removed and conflicting features of this (uncommitted) import."""
+    """Added, changed, removed and conflicting features of this (uncommitted) import (a
+    removed feature conflicts only when the upload *replace*s the layer: else it stays)."""
     out = {kind: {"type": "FeatureCollection", "features": []}
            for kind in ("added", "changed", "removed", "conflicts")}
     for target, staging, source in written:
@@ -309,7 +295,7 @@ def _diff(conn: sa.Connection, written: list[tuple[str, str, SourceReport]]
         for row in removed:
             out["removed"]["features"].append(
                 _feature(target, row["fid"], row["geometry"], row["attrs"]))
-            if row["last_channel"] not in ("import", None):
+            if replace and row["last_channel"] not in ("import", None):
                 out["conflicts"]["features"].append(_conflict(target, row, row["attrs"],
                                                               row["geometry"]))
     return out
