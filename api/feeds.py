@@ -162,8 +162,9 @@ def _edit_entry(edit: dict, lang: str) -> dict:
         title = gettext("Import into {layer}: {inserted} added, {updated} changed, "
                         "{deleted} deleted").format(**{**edit, "layer": layer})
         lines = [title, gettext("By {actor}").format(actor=edit["actor"])]
-        if edit["note"]:
-            lines.append(edit["note"])
+        if edit["note"]:  # "import of <files>", as the importer stamps it
+            lines.append(gettext("File: {file}").format(
+                file=edit["note"].removeprefix("import of ")))
         return {"key": f"import/{edit['id']}", "title": title, "updated": edit["at"],
                 "link": url_for("ogc.items", layer=edit["layer"], _external=True),
                 "author": edit["actor"], "category": "import", "content": "\n".join(lines)}

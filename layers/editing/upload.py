@@ -32,14 +32,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from geo.errors import Conflict, InvalidInput, NotFound
-from layers.errors import ImportRefused, ValidationFailed
 from layers.editing.features import record_project_edits
+from layers.errors import ImportRefused, ValidationFailed
 from layers.exchange.import_report import ImportReport, SourceReport
 from layers.exchange.importer import ImportOptions, import_paths
 from layers.storage.catalogue import layer_names
 from layers.storage.models import layer_table
-from layers.tracking.attachments import uploads_dir
 from layers.tracking.accounts import User, require
+from layers.tracking.attachments import uploads_dir
 
 #: The files the upload page takes: a zipped Shapefile, a GeoPackage, GeoJSON, KML/KMZ.
 SUFFIXES = (".zip", ".gpkg", ".geojson", ".json", ".kml", ".kmz")
