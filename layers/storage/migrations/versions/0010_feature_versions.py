@@ -40,6 +40,9 @@ DECLARE
     who text := coalesce(nullif(current_setting('lianchuang.actor', true), ''), session_user);
     how text := coalesce(nullif(current_setting('lianchuang.channel', true), ''), 'sql');
     why text := nullif(current_setting('lianchuang.note', true), '');
+    -- as text: TG_TABLE_NAME is a name, and layer = <a name> cannot use the indexes on
+    -- (layer, fid), which made every version's lookup scan the whole index (quadratic)
+    tbl text := TG_TABLE_NAME;
 BEGIN
     IF how = 'restore' THEN
         RETURN NULL;
@@ -47,22 +50,22 @@ BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE feature_versions v SET valid_to = now()
           FROM old_rows o
-         WHERE v.layer = TG_TABLE_NAME AND v.fid = o.fid AND v.valid_to IS NULL;
+         WHERE v.layer = tbl AND v.fid = o.fid AND v.valid_to IS NULL;
     END IF;
     IF TG_OP = 'DELETE' THEN
         INSERT INTO feature_versions
                (layer, fid, version, op, valid_from, valid_to, geom, attrs, actor, channel, note)
-        SELECT TG_TABLE_NAME, o.fid,
+        SELECT tbl, o.fid,
                coalesce((SELECT max(v.version) FROM feature_versions v
-                          WHERE v.layer = TG_TABLE_NAME AND v.fid = o.fid), 0) + 1,
+                          WHERE v.layer = tbl AND v.fid = o.fid), 0) + 1,
                'delete', now(), now(), o.geom, to_jsonb(o) - 'geom' - 'fid', who, how, why
           FROM old_rows o;
     ELSE
         INSERT INTO feature_versions
                (layer, fid, version, op, valid_from, valid_to, geom, attrs, actor, channel, note)
-        SELECT TG_TABLE_NAME, n.fid,
+        SELECT tbl, n.fid,
                coalesce((SELECT max(v.version) FROM feature_versions v
-                          WHERE v.layer = TG_TABLE_NAME AND v.fid = n.fid), 0) + 1,
+                          WHERE v.layer = tbl AND v.fid = n.fid), 0) + 1,
                lower(TG_OP), now(), NULL, n.geom, to_jsonb(n) - 'geom' - 'fid', who, how, why
           FROM new_rows n;
     END IF;
