@@ -10,9 +10,9 @@ alternating, each in a transaction rolled back (so every run starts from the sam
 Target: the triggers add ≤ 20 %.
 
 (b) **Time travel**: 100,000 features with 10 versions each (generated straight into
-``parks`` and ``feature_versions``), ``GET /ogc/collections/parks/items`` with a bbox (16,000
-features, a page of 1,000) and without one (the first page, with its ``numberMatched``), as the layer
-is now against ``datetime=`` an instant in the middle of the history.  Target: the as-of
+``parks`` and ``feature_versions``), ``GET /ogc/collections/parks/items`` with a bbox (16,400
+features, a page of 1,000) and without one (the first page, with its ``numberMatched``), as
+the layer is now against ``datetime=`` an instant in the middle of the history.  Target: the as-of
 query ≤ 2× the current-state one.
 
 (c) **The upload's dry run**: a GeoJSON of 100,000 parks against a live layer of 100,000 (5 %
