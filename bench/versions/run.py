@@ -12,8 +12,8 @@ Target: the triggers add ≤ 20 %.
 (b) **Time travel**: 100,000 features with 10 versions each (generated straight into
 ``parks`` and ``feature_versions``), ``GET /ogc/collections/parks/items`` with a bbox (16,400
 features, a page of 1,000) and without one (the first page, with its ``numberMatched``), as
-the layer is now against ``datetime=`` an instant in the middle of the history.  Target: the as-of
-query ≤ 2× the current-state one.
+the layer is now against ``datetime=`` an instant in the middle of the history.  Target:
+the as-of query ≤ 2× the current-state one.
 
 (c) **The upload's dry run**: a GeoJSON of 100,000 parks against a live layer of 100,000 (5 %
 changed, 5 % new, 5 % gone), ``POST /api/uploads`` end to end (the importer's reading and
