@@ -71,6 +71,7 @@ from api import (
     reports,
     signin,
     tiles,
+    uploads,
 )
 from api.auth import configure_sessions, register_key_rule, register_read_policy
 from api.errors import register_error_handlers
@@ -120,7 +121,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                       exports.bp, tiles.bp, inspection_routes.bp, metrics.bp, dashboard.bp,
                       feeds.bp, health.bp, docs.bp, map_page.bp, inspection_page.bp,
                       green_page.bp, signin.bp, public_pages.bp, readiness.bp,
-                      readiness_whatif.bp):
+                      readiness_whatif.bp, uploads.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(ogc.bp)  # described by its own document, /ogc/api
     describe_by_hand(api, app, "/ogc", ogc.LANDING_OPERATION)

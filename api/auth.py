@@ -37,7 +37,7 @@ SESSION_COOKIE = "lianchuang_session"
 DEFAULT_SESSION_HOURS = 12
 #: The pages: asked for without a session in viewer mode, they send the browser to sign in.
 PAGES = frozenset({"webmap.index", "green_page.page", "inspection_page.inspection",
-                   "dashboard.dashboard_page", "docs.docs", "readiness.page"})
+                   "dashboard.dashboard_page", "docs.docs", "readiness.page", "uploads.page"})
 #: Open to everyone whatever LIANCHUANG_READ says: the health check, signing in and out, and
 #: the public's reporting (its pages, and the categories it chooses from).
 OPEN_ENDPOINTS = frozenset({"health.healthz", "signin.sign_in_page", "signin.sign_in",

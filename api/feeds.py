@@ -1,6 +1,7 @@
 """``/feeds/changes.atom``: an Atom 1.0 feed (RFC 4287) of project status changes, of
-the projects now overdue and of cases escalated (督办) for being overdue, for planners'
-feed readers and mail-to-feed tools.
+the projects now overdue, of cases escalated (督办) for being overdue and of layer edits
+(each feature version written on the map, through the API or by restoring a version; each
+import as one entry), for planners' feed readers and mail-to-feed tools.
 
 ``lang=en`` titles the entries in English; ``department`` keeps one department's projects.
 Entry ids are stable: a status change is its event; an overdue project is the project at
@@ -21,8 +22,10 @@ from api.database import get_engine
 from api.i18n import page_language
 from api.openapi import Blueprint
 from layers import clock
+from layers.editing.changes import feature_edits
 from layers.i18n import translator
 from layers.serving.query import plain_text
+from layers.storage.catalogue import get_layer, layer_names
 from layers.tracking import dashboard
 from webmap.dashboard import labels
 
@@ -61,7 +64,9 @@ def changes(query: dict) -> Response:
                + [_overdue_entry(project, lang)
                   for project in dashboard.overdue_projects(engine, today, department)]
                + [_escalation_entry(event, lang)
-                  for event in dashboard.case_escalations(engine, FEED_CHANGES, department)])
+                  for event in dashboard.case_escalations(engine, FEED_CHANGES, department)]
+               + [_edit_entry(edit, lang)
+                  for edit in feature_edits(engine, FEED_CHANGES, department)])
     entries.sort(key=lambda entry: entry["updated"], reverse=True)
     xml = ET.tostring(_feed(entries, lang, f"feed/{lang}/{department or ''}"),
                       encoding="unicode")
@@ -145,6 +150,40 @@ def _escalation_entry(event: dict, lang: str) -> dict:
     return {"key": f"case-event/{event['id']}", "title": title, "updated": event["at"],
             "link": url_for("cases.case", case_id=event["case_id"], _external=True),
             "author": event["actor"], "category": "escalation", "content": "\n".join(lines)}
+
+
+def _edit_entry(edit: dict, lang: str) -> dict:
+    """A feature version written on the map, through the API or by a restore; or an import
+    (every version it wrote, as one entry)."""
+    gettext = translator(lang).gettext
+    layer = (getattr(get_layer(edit["layer"]), lang) if edit["layer"] in layer_names()
+             else edit["layer"])
+    if edit["kind"] == "import":
+        title = gettext("Import into {layer}: {inserted} added, {updated} changed, "
+                        "{deleted} deleted").format(**{**edit, "layer": layer})
+        lines = [title, gettext("By {actor}").format(actor=edit["actor"])]
+        if edit["note"]:  # "import of <files>", as the importer stamps it
+            lines.append(gettext("File: {file}").format(
+                file=edit["note"].removeprefix("import of ")))
+        return {"key": f"import/{edit['id']}", "title": title, "updated": edit["at"],
+                "link": url_for("ogc.items", layer=edit["layer"], _external=True),
+                "author": edit["actor"], "category": "import", "content": "\n".join(lines)}
+    what = {"insert": gettext("added"), "update": gettext("edited"),
+            "delete": gettext("deleted")}[edit["op"]]
+    title = gettext("{layer} {fid} {name}: {what} (version {version})").format(
+        layer=layer, fid=edit["fid"], name=edit["name"] or "", what=what,
+        version=edit["version"])
+    lines = [title, gettext("By {actor}").format(actor=edit["actor"]),
+             gettext("Channel: {channel}").format(channel=edit["channel"])]
+    if edit["projects"]:
+        lines.append(gettext("Projects: {projects}").format(
+            projects=", ".join(edit["projects"])))
+    if edit["note"]:
+        lines.append(edit["note"])
+    return {"key": f"feature-version/{edit['id']}", "title": title, "updated": edit["at"],
+            "link": url_for("ogc.item_versions", layer=edit["layer"], fid=edit["fid"],
+                            _external=True),
+            "author": edit["actor"], "category": "feature", "content": "\n".join(lines)}
 
 
 def _map_link(project_id: int, lang: str) -> str:

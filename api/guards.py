@@ -25,13 +25,17 @@ from layers.tracking.attachments import MAX_BYTES as PHOTO_BYTES
 JSON_BODY_BYTES = 1024 * 1024
 #: The largest feature a client may write in one request (OGC API – Features Part 4).
 FEATURE_BODY_BYTES = 8 * 1024 * 1024
+#: The largest layer file uploaded in the browser (a file of 100,000 features and more).
+UPLOAD_BODY_BYTES = 200 * 1024 * 1024
 #: Endpoints whose bodies may be larger: an upload with its form fields.
 BODY_LIMITS = {"photos.upload_photo": PHOTO_BYTES + 64 * 1024,
                "open311.create_request": PHOTO_BYTES + 64 * 1024,
                "public.file_report": PHOTO_BYTES + 64 * 1024,
                # one feature drawn or sent by GIS software: a river's many vertices
                "ogc.create_item": FEATURE_BODY_BYTES, "ogc.replace_item": FEATURE_BODY_BYTES,
-               "ogc.update_item": FEATURE_BODY_BYTES}
+               "ogc.update_item": FEATURE_BODY_BYTES,
+               # a layer file: its dry run (api/uploads.py)
+               "uploads.create_upload": UPLOAD_BODY_BYTES}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Writes open to anyone who may read: they store nothing (signing in and out check the
 #: form's CSRF token themselves), or they are the public's own (a citizen's report, rate-

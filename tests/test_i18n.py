@@ -25,7 +25,8 @@ CATALOGUES = sorted(TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"))
 #: Latin words a Chinese page may show: brands, formats, units, the language switch.
 ALLOWED = {"openstreetmap", "leaflet", "geojson", "gpx", "kml", "xlsx", "pdf", "csv", "html",
            "jpeg", "png", "excel", "atom", "api", "ogc", "json", "openapi", "english", "epsg",
-           "cgcs", "km", "m", "ha", "min", "lianchuang", "lc", "id", "cjj", "gb", "xg", "eg", "g"}
+           "cgcs", "km", "m", "ha", "min", "lianchuang", "lc", "id", "cjj", "gb", "xg", "eg", "g",
+           "shapefile", "zip", "gpkg", "mib"}
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 #: Not words of the UI: {placeholders} the script fills, and commands to type.
 NOT_UI = re.compile(r"\{\w+\}|lianchuang(?: [a-z]+)+")

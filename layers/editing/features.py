@@ -91,6 +91,7 @@ def create(engine: sa.Engine, user: User | None, layer: str, body: dict[str, Any
                            "new one, or replace that feature with PUT")
         conn.execute(table.insert().values(**row, source=f"{channel}:{user.username}"))
         _link(conn, user, spec.name, fid, wanted)
+        record_project_edits(conn, [spec.name], user.label)
         version = _version(conn, spec.name, fid)
     return Written(fid, version, *report)
 
@@ -122,6 +123,7 @@ def replace(engine: sa.Engine, user: User | None, layer: str, fid: str, body: di
                      .values(**{k: v for k, v in row.items() if k != "fid"},
                              source=f"{channel}:{user.username}"))
         _link(conn, user, spec.name, fid, wanted)
+        record_project_edits(conn, [spec.name], user.label)
         version = _version(conn, spec.name, fid)
     return Written(fid, version, *report)
 
@@ -138,6 +140,7 @@ def delete(engine: sa.Engine, user: User | None, layer: str, fid: str, *, channe
         _check_department(conn, user, spec.name, fid)
         _check_version(conn, spec, fid, if_match, current)
         conn.execute(table.delete().where(table.c.fid == fid))
+        record_project_edits(conn, [spec.name], user.label)
         conn.execute(project_features.delete().where(project_features.c.layer == spec.name,
                                                      project_features.c.fid == fid))
     return Written(fid, None, [], [])
@@ -170,6 +173,7 @@ def restore_version(engine: sa.Engine, user: User | None, layer: str, fid: str, 
             conn.execute(table.update().where(table.c.fid == fid).values(**values))
         else:
             conn.execute(table.insert().values(fid=fid, **values))
+        record_project_edits(conn, [spec.name], user.label)
         version = _version(conn, spec.name, fid)
     return Written(fid, version, [], [])
 
@@ -203,10 +207,27 @@ def merge(engine: sa.Engine, user: User | None, layer: str, fid: str, other: str
                      .values(**{k: v for k, v in row.items() if k != "fid"},
                              source=f"{channel}:{user.username}"))
         conn.execute(table.delete().where(table.c.fid == other))
+        record_project_edits(conn, [spec.name], user.label)  # both features' projects
         conn.execute(project_features.delete().where(project_features.c.layer == spec.name,
                                                      project_features.c.fid == other))
         version = _version(conn, spec.name, fid)
     return Written(fid, version, *report)
+
+
+def record_project_edits(conn: sa.Connection, layers: list[str], actor: str) -> None:
+    """One ``feature`` event in the history of every project linked to a feature of *layers*
+    that this transaction changed (its versions written now), with the version's link."""
+    conn.execute(sa.text(
+        "INSERT INTO project_events (project_id, actor, kind, status, progress, note, data) "
+        "SELECT p.id, :actor, 'feature', p.status, p.progress, v.layer || ' ' || v.fid || "
+        "' v' || v.version || ' (' || v.channel || ')', "
+        "jsonb_build_object('feature', v.layer || ':' || v.fid, 'version', v.version, "
+        "'op', v.op, 'channel', v.channel, 'versions', '/ogc/collections/' || v.layer || "
+        "'/items/' || v.fid || '/versions') "
+        "FROM feature_versions v JOIN project_features pf ON pf.layer = v.layer "
+        "AND pf.fid = v.fid JOIN projects p ON p.id = pf.project_id "
+        "WHERE v.layer = ANY(:layers) AND v.valid_from = now()"),
+        {"layers": layers, "actor": actor})
 
 
 def current_version(engine: sa.Engine, layer: str, fid: str) -> int | None:

@@ -9,6 +9,7 @@ touched, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,13 +49,25 @@ class ImportOptions:
     actor: str = "import"
 
 
-def import_paths(engine: sa.Engine, paths: list[Path], options: ImportOptions = ImportOptions()
+#: Called inside the import's transaction with the connection and, per layer source, its
+#: target layer, the temporary table holding the file's features, and its report.
+Hook = Callable[[sa.Connection, list[tuple[str, str, SourceReport]]], None]
+
+
+def import_paths(engine: sa.Engine, paths: list[Path], options: ImportOptions = ImportOptions(),
+                 *, before_write: Hook | None = None, after_write: Hook | None = None
                  ) -> ImportReport:
     """Import files and folders (layers, then ledgers) in one transaction.
 
     Raises :class:`ValidationFailed` (carrying the report) when anything was rejected and
     ``skip_invalid`` is off, or when a whole file was refused (a required column missing, no
     features), whatever ``skip_invalid`` says; nothing is written then.
+
+    *before_write* runs in the transaction before any feature is written (the upload page
+    checks there that the layer did not change since its dry run), *after_write* once the
+    layers are written and before anything is decided (the upload page computes its diff
+    there, and on commit deletes what the file no longer has): what they do is committed or
+    rolled back with the import.
     """
     refs = discover(paths, options.layer)
     report = ImportReport(dry_run=options.dry_run)
@@ -65,8 +78,14 @@ def import_paths(engine: sa.Engine, paths: list[Path], options: ImportOptions = 
         versions.stamp(conn, actor=options.actor, channel="import",
                        note=("import of " + ", ".join(ref.label for ref in refs))
                        [:versions.NOTE_MAX])
+        written = [(ref.target, f"_import_{n}", source)
+                   for n, (ref, _, source) in enumerate(staged)]
+        if before_write:
+            before_write(conn, written)
         for n, (ref, frame, source) in enumerate(staged):
             _write_layer(conn, ref, frame, source, staging=f"_import_{n}")
+        if after_write:
+            after_write(conn, written)
         for ref in refs:
             if ref.is_ledger:
                 report.sources.append(ledger_import.import_ledger(

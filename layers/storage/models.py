@@ -419,7 +419,7 @@ feature_versions = sa.Table(
     sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
     sa.Column("valid_to", sa.DateTime(timezone=True),
               comment="when the next version replaced it; NULL: the current one"),
-    sa.Column("geom", Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True)),
+    sa.Column("geom", Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=False)),
     sa.Column("attrs", JSONB, nullable=False, comment="every other column of the row"),
     sa.Column("actor", sa.Text, nullable=False, comment="who (a user name, or the database role)"),
     sa.Column("channel", sa.Text, nullable=False,
@@ -432,6 +432,13 @@ feature_versions = sa.Table(
     sa.Index("ix_feature_versions_period", "layer", "valid_from", "valid_to"),
     comment="要素的每个版本（由触发器写入，只增不改）",
 )
+#: Time travel's index (:func:`layers.storage.versions.as_of`): layer, period, geometry.
+sa.Index("ix_feature_versions_when", feature_versions.c.layer,
+         sa.func.tstzrange(sa.func.least(feature_versions.c.valid_from,
+                                         feature_versions.c.valid_to),
+                           feature_versions.c.valid_to),
+         feature_versions.c.geom, postgresql_using="gist",
+         postgresql_where=sa.text("op <> 'delete'"))
 
 
 def layer_table(name: str) -> sa.Table:

@@ -86,9 +86,16 @@ def as_of(spec: LayerSpec, moment: dt.datetime) -> sa.Subquery:
                       v.attrs["source"].astext.label("source"),
                       sa.cast(v.attrs["imported_at"].astext,
                               sa.DateTime(timezone=True)).label("imported_at"))
-            .where(v.layer == spec.name, v.op != "delete", v.valid_from <= moment,
-                   sa.or_(v.valid_to.is_(None), v.valid_to > moment))
+            .where(v.layer == spec.name, v.op != "delete", held_at(moment))
             .subquery(spec.name))
+
+
+def held_at(moment: dt.datetime) -> sa.ColumnElement[bool]:
+    """The versions that held at *moment* (valid_from <= moment < valid_to), written as the
+    expression of the index ``ix_feature_versions_when`` so that it is used."""
+    v = feature_versions.c
+    return sa.func.tstzrange(sa.func.least(v.valid_from, v.valid_to), v.valid_to).op("@>")(
+        sa.cast(moment, sa.DateTime(timezone=True)))
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

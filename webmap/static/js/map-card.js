@@ -276,6 +276,7 @@ function eventKind(kind) {
     import: _("Ledger import"), create: _("Created"), status: _("Status change"),
     progress: pgettext("event", "Progress"), note: _("Note"), photo: _("Photo"),
     edit: _("Edited"), link: _("Feature linked"), unlink: _("Feature unlinked"),
+    feature: _("Feature edited"),
   };
   return kinds[kind] || kind;
 }
