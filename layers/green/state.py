@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -79,9 +80,14 @@ def run_scenario(engine: sa.Engine, changes: list[Change], *, walking: bool
                  ) -> tuple[GreenState, ScenarioResult]:
     """The stored layers' indicators before and after *changes* (nothing is written)."""
     state = current_state(engine, walking=walking)
+    return state, what_if(state.layers, changes, sources=scenario_sources(engine),
+                          walking=walking)
+
+
+def scenario_sources(engine: sa.Engine) -> dict[str, Any]:
+    """The layers a scenario's changes may take features from (``convert``, ``remove``)."""
     try:
         with engine.connect() as conn:
-            sources = {name: read_layer(conn, name) for name in SCENARIO_SOURCES}
+            return {name: read_layer(conn, name) for name in SCENARIO_SOURCES}
     except sa.exc.OperationalError as exc:
         raise unreachable(exc) from None
-    return state, what_if(state.layers, changes, sources=sources, walking=walking)

@@ -26,14 +26,12 @@ from geo.errors import Unprocessable
 from geo.green import green_indicators
 from geo.scenario import Change, RemoveFeature, apply_changes
 from layers import clock
-from layers.green.load import SCENARIO_SOURCES, read_layer
-from layers.green.state import GreenState, current_state
+from layers.green.state import GreenState, current_state, scenario_sources
 from layers.i18n import N_, translator
 from layers.readiness import judge
 from layers.readiness.checklists import Checklist, checklists
 from layers.readiness.measure import Context, measure
 from layers.readiness.readiness import STATUS_WORDS, VERDICT_WORDS, _judged
-from layers.storage.db import unreachable
 from layers.storage.models import layer_table, project_features
 from layers.tracking.projects import get_project
 
@@ -59,12 +57,8 @@ def readiness_whatif(engine: sa.Engine, changes: list[Change], lang: str, *,
     empty, outside or too large polygon, an unknown feature).
     """
     today = current_state(engine, walking=False)
-    try:
-        with engine.connect() as conn:
-            sources = {name: read_layer(conn, name) for name in SCENARIO_SOURCES}
-    except sa.exc.OperationalError as exc:
-        raise unreachable(exc) from None
-    after = _state(today, apply_changes(today.layers, changes, sources=sources))
+    after = _state(today, apply_changes(today.layers, changes,
+                                        sources=scenario_sources(engine)))
     body = compare(engine, today, after, lang, on=on, found=found)
     return {"basis": "scenario", "changes": len(changes), **body,
             "sides": _sides("scenario", lang)}

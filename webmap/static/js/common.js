@@ -191,6 +191,19 @@ export function languageUrl(lang) {
 /* ---- DOM and status --------------------------------------------------------------- */
 
 /** A new *tag* element of *className* holding *text* (a string, or a node). */
+/** Show *box* (a panel section) while *overlay* is checked in the layer control, calling
+ * *onShow* each time it is switched on; hide it when it is switched off. */
+export function boxWithOverlay(map, overlay, box, onShow) {
+  map.on("overlayadd", (event) => {
+    if (event.layer !== overlay) return;
+    box.hidden = false;
+    onShow();
+  });
+  map.on("overlayremove", (event) => {
+    if (event.layer === overlay) box.hidden = true;
+  });
+}
+
 export function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;

@@ -5,7 +5,7 @@
  * period, the category and hexagons or cells, and says how many cases the colours count.
  * Text from the server goes in with textContent, never innerHTML.
  */
-import { _, el, getJSON } from "./common.js";
+import { _, boxWithOverlay, el, getJSON } from "./common.js";
 
 //: Five classes, light to dark (ColorBrewer OrRd).
 const COLORS = ["#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"];
@@ -41,14 +41,7 @@ export function start(app, overlay) {
       category.append(option);
     });
   }).catch(() => {});
-  app.map.on("overlayadd", (event) => {
-    if (event.layer !== overlay) return;
-    box.hidden = false;
-    draw(state);
-  });
-  app.map.on("overlayremove", (event) => {
-    if (event.layer === overlay) box.hidden = true;
-  });
+  boxWithOverlay(app.map, overlay, box, () => draw(state));
   app.hotspots = state;  // for tests and screenshots
 }
 

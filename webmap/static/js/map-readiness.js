@@ -7,7 +7,7 @@
  * the key (the statuses' words as the server gives them), so it never covers the legend.
  * Text from the server goes in with textContent, never innerHTML.
  */
-import { _, el, getJSON } from "./common.js";
+import { _, boxWithOverlay, el, getJSON } from "./common.js";
 
 //: The fill of each status (as the readiness page's badges, stronger for the map).
 export const STATUS_COLORS = { pass: "#43a047", fail: "#e53935",
@@ -39,14 +39,7 @@ export function start(app, overlay) {
   state.note = el("div", "lc-muted lc-readiness-note");
   box.append(title, state.key, state.note);
   app.panel.append(box);
-  app.map.on("overlayadd", (event) => {
-    if (event.layer !== overlay) return;
-    box.hidden = false;
-    draw(state);
-  });
-  app.map.on("overlayremove", (event) => {
-    if (event.layer === overlay) box.hidden = true;
-  });
+  boxWithOverlay(app.map, overlay, box, () => draw(state));
   app.readiness = state;  // for tests and screenshots
 }
 
