@@ -12,10 +12,13 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
+from pyproj import CRS
 from shapely import LineString, Point
 
+from geo import routing
 from geo.errors import GeoInputError
 from geo.inspection_problem import inspection_problem
+from geo.route_solvers import or_tools_tours
 from geo.routing import inspection_route, solve_inspection
 from geo.street_graph import street_graph
 
@@ -255,3 +258,117 @@ def test_exact_solver_agrees_with_or_tools_on_small_problems(seed, day_min):
     assert len(exact.dropped) == len(searched.dropped)
     assert tour_cost(problem, exact.routes[0]) == pytest.approx(
         tour_cost(problem, searched.routes[0]), abs=0.5)
+
+
+# Tests written for the survivors of mutation testing (docs/mutation.md, geo/routing.py):
+# each names the mutants it was seen to kill with scripts/mutation_check.py.
+
+
+def test_the_depot_is_called_the_campaign_office_unless_named(square):
+    # inspection_route 1
+    assert route_through(square, stops(B)).depot.name == "创建办"
+
+
+def test_the_snapping_distance_given_is_the_one_used(square):
+    # inspection_route 22 (max_snap_m not passed on: the default 250 m reaches the stop)
+    result = route_through(square, stops(B, (50, -7)), max_snap_m=5)
+    assert [(s.stop_id, s.reason) for s in result.unreachable] == [("s2", "too_far")]
+    assert visited(result) == [["s1"]]
+
+
+def test_the_time_limit_given_is_the_one_or_tools_searches_for(square, monkeypatch):
+    # inspection_route 25, 28; solve_inspection 29 (the default limit used instead)
+    limits = []
+
+    def spy(tasks, time_limit_s):
+        limits.append(time_limit_s)
+        return or_tools_tours(tasks, time_limit_s)
+
+    monkeypatch.setattr(routing, "or_tools_tours", spy)
+    result = route_through(square, stops(B, D), exact_max_stops=0, time_limit_s=0.2)
+    assert result.solver == "or-tools"
+    assert limits == [0.2]
+
+
+def test_as_many_stops_as_exact_max_stops_are_still_solved_exactly(square):
+    # solve_inspection 23 (< for <=)
+    assert route_through(square, stops(B, D), exact_max_stops=2).solver == "exact"
+    assert route_through(square, stops(B, C, D), exact_max_stops=2).solver == "or-tools"
+
+
+def test_the_plan_says_what_it_minimised(square):
+    # solve_inspection 79
+    assert route_through(square, stops(B)).objective == "travel_time"
+    assert route_through(square, stops(B), objective="length").objective == "length"
+
+
+def test_no_stops_give_each_inspector_a_numbered_empty_day(square):
+    # solve_inspection 64, 73, 74; _inspector_route 2, 4, 6, 7, 15, 16
+    result = route_through(square, stops(), inspectors=2)
+    assert [route.inspector for route in result.routes] == [1, 2]
+    for route in result.routes:
+        assert route.visits == ()
+        assert route.geometry.geom_type == "LineString" and route.geometry.is_empty
+        assert (route.distance_m, route.travel_min, route.return_min) == (0, 0, 0)
+
+
+def test_travel_and_return_minutes_of_a_two_stop_day(plain_square):
+    # _inspector_route 46, 50, 64, 67, 69: A→B 10 s, B→D 20 s, D→A 10 s, 10 min at each stop
+    route = route_through(plain_square, stops(B, D)).routes[0]
+    assert route.inspector == 1
+    assert route.distance_m == pytest.approx(400)
+    assert route.travel_min == pytest.approx(40 / 60)
+    assert route.return_min == pytest.approx((10 + 600 + 20 + 600 + 10) / 60)
+
+
+def test_a_visit_carries_its_window_address_note_and_exact_wait(plain_square):
+    # _visit 12-15, 26-29, 43, 44, 51, 54; _optional 1-3: B is reached at 10 s and its
+    # window opens at 20 min, so the inspector waits 1190 s
+    sites = stops(B, D, earliest_min=[20, None], latest_min=[30, None],
+                  address=["西乡县城关镇", None], note=["查看保洁", None])
+    visits = {v.stop_id: v for v in route_through(plain_square, sites).routes[0].visits}
+    windowed, plain = visits["s1"], visits["s2"]
+    assert (windowed.earliest_min, windowed.latest_min) == (20.0, 30.0)
+    assert (windowed.address, windowed.note) == ("西乡县城关镇", "查看保洁")
+    assert plain.earliest_min is None and plain.latest_min is None
+    assert (plain.address, plain.note) == ("", "")
+    assert visits["s2"].wait_min == 0
+    assert route_through(plain_square, stops(B, earliest_min=[20])).routes[0].visits[0] \
+        .wait_min == pytest.approx((20 * 60 - 10) / 60)
+
+
+def test_the_route_line_repeats_no_point_where_its_pieces_meet(plain_square):
+    # _lonlat_line 17 (repeated points kept): A→B→C and back, five corners
+    line = route_through(plain_square, stops(C)).routes[0].geometry
+    xy = np.array(line.coords)
+    assert len(xy) == 5
+    assert (np.diff(xy, axis=0) != 0).any(axis=1).all()
+
+
+def test_a_way_of_no_length_gives_an_empty_line_not_an_error():
+    # _lonlat_line 34, 37 (a line of one point: GEOS refuses it)
+    line = routing._lonlat_line([LineString([point(*A), point(*A)])], CRS.from_epsg(4545))
+    assert line.geom_type == "LineString" and line.is_empty
+
+
+WINDOW_MISSED = "its time window cannot be met within the working day, even as the only stop"
+
+
+def test_a_window_closing_before_the_stop_can_be_reached_is_said_so(plain_square):
+    # _dropped 6, 7, 16: only latest_min, 6 s after the start; B is 10 s away
+    (dropped,) = route_through(plain_square, stops(B, latest_min=[0.1])).dropped
+    assert (dropped.reason, dropped.detail) == ("dropped", WINDOW_MISSED)
+
+
+def test_a_window_opening_after_the_working_day_is_said_so(plain_square):
+    # _dropped 6, 11-14: only earliest_min, after the 480-minute day
+    (dropped,) = route_through(plain_square, stops(B, earliest_min=[500])).dropped
+    assert (dropped.reason, dropped.detail) == ("dropped", WINDOW_MISSED)
+
+
+def test_a_stop_too_long_for_the_day_is_told_the_round_trip_minutes(plain_square):
+    # _dropped 11-14, 18-25: 20 s to C, 100 min there, 20 s back = 100.67 min (100.0 for
+    # any one term missed or subtracted, 99 at 61 s a minute)
+    (dropped,) = route_through(plain_square, stops(C), service_min=100, day_min=60).dropped
+    assert dropped.detail == ("the round trip from the depot alone takes 101 min, more than "
+                              "the working day of 60 min")
