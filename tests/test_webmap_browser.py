@@ -6,6 +6,8 @@ request to any host but the service's own.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -111,7 +113,10 @@ def show_everything(page) -> None:
 
 
 def layer_switch(page, title: str):
-    return page.locator(".leaflet-control-layers-overlays label", has_text=title).locator("input")
+    """The layer control's checkbox titled exactly *title* (社区 is also part of
+    创建达标（分社区）)."""
+    exact = re.compile(rf"^\s*{re.escape(title)}\s*$")
+    return page.locator(".leaflet-control-layers-overlays label", has_text=exact).locator("input")
 
 
 def test_reference_layers_start_unticked_and_load_when_ticked(open_map, city):
