@@ -34,12 +34,12 @@ from layers.storage.catalogue import get_layer
 from layers.storage.models import (
     feature_versions,
     layer_table,
-    project_events,
     project_features,
     projects,
 )
 from layers.storage.spec import LayerSpec
 from layers.tracking.accounts import Forbidden, User, require
+from layers.tracking.workflow import record_link
 
 #: The longest feature id a client may choose.
 FID_MAX = 200
@@ -405,11 +405,4 @@ def _link(conn: sa.Connection, user: User, layer: str, fid: str,
     for project in wanted:
         if project["id"] in linked:
             continue
-        conn.execute(project_features.insert().values(project_id=project["id"], layer=layer,
-                                                      fid=fid))
-        conn.execute(projects.update().where(projects.c.id == project["id"]).values(
-            version=projects.c.version + 1, updated_at=sa.func.now()))
-        conn.execute(project_events.insert().values(
-            project_id=project["id"], actor=user.label, kind="link",
-            status=project["status"], progress=project["progress"],
-            data={"feature": f"{layer}:{fid}"}))
+        record_link(conn, project, user.label, layer, fid)

@@ -114,22 +114,35 @@ def link_feature(engine: sa.Engine, project_id: int, user: User | None, version:
         if unlink:
             if not linked:
                 raise NotFound(f"project {project_id} is not linked to {layer}:{fid}")
-            conn.execute(project_features.delete().where(key))
         else:
             if not conn.scalar(sa.select(sa.func.count()).select_from(table)
                                .where(table.c.fid == fid)):
                 raise NotFound(f"no feature {fid!r} in layer {layer}")
             if linked:
                 raise WorkflowError(f"project {project_id} is already linked to {layer}:{fid}")
-            conn.execute(project_features.insert().values(project_id=project_id, layer=layer,
-                                                          fid=fid))
-        conn.execute(projects.update().where(projects.c.id == project_id).values(
-            version=projects.c.version + 1, updated_at=sa.func.now()))
-        conn.execute(project_events.insert().values(
-            project_id=project_id, actor=user.label, kind="unlink" if unlink else "link",
-            status=current["status"], progress=current["progress"],
-            data={"feature": f"{layer}:{fid}"}))
+        record_link(conn, {"id": project_id, **current}, user.label, layer, fid,
+                    unlink=unlink)
     return get_project(engine, project_id)
+
+
+def record_link(conn: sa.Connection, project: dict[str, Any], actor: str, layer: str,
+                fid: str, *, unlink: bool = False) -> None:
+    """Link *project* (its ``id``, ``status`` and ``progress``) to feature *layer*:*fid*, or
+    unlink it, as an event of its history and a new version of the project; the caller has
+    checked that it may."""
+    key = ((project_features.c.project_id == project["id"])
+           & (project_features.c.layer == layer) & (project_features.c.fid == fid))
+    if unlink:
+        conn.execute(project_features.delete().where(key))
+    else:
+        conn.execute(project_features.insert().values(project_id=project["id"], layer=layer,
+                                                      fid=fid))
+    conn.execute(projects.update().where(projects.c.id == project["id"]).values(
+        version=projects.c.version + 1, updated_at=sa.func.now()))
+    conn.execute(project_events.insert().values(
+        project_id=project["id"], actor=actor, kind="unlink" if unlink else "link",
+        status=project["status"], progress=project["progress"],
+        data={"feature": f"{layer}:{fid}"}))
 
 
 def create_project(engine: sa.Engine, user: User | None, values: dict[str, Any]
