@@ -313,6 +313,12 @@ def test_the_street_graph_is_built_once_per_version_of_the_streets(clean_db, tow
         add_features(conn, "streets", {"fid": "E1", "road_class": "local", "geom":
                                        f"MULTILINESTRING(({X[2]} {Y[1]}, 107.706 {Y[1]}))"})
     assert planning.street_graph_of(clean_db).number_of_edges() > rebuilt.number_of_edges()
+    # an edit on the map leaves imported_at as it was, and is a new version all the same
+    grown = planning.street_graph_of(clean_db)
+    with clean_db.begin() as conn:
+        conn.execute(sa.update(layer_table("streets")).where(layer_table("streets").c.fid == "E1")
+                     .values(road_class="arterial"))
+    assert planning.street_graph_of(clean_db) is not grown
 
 
 # --- the request ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from layers.storage.models import feature_versions, project_events, project_features
 from layers.tracking.accounts import create_user, issue_token
-from tests.factories import add_project
+from tests.factories import add_features, add_project
 from tests.live_server import with_serving
 
 pytest_plugins = ["tests.factories"]
@@ -242,3 +242,21 @@ def test_an_earlier_version_is_restored_as_a_new_one_even_after_a_delete(client,
     assert client.post(location + "/versions/9/restore", headers=tokens["wang"]).status_code == 404
     assert client.post(location + "/versions/1/restore", headers=tokens["li"]).status_code == 403
     assert client.post(location + "/versions/1/restore").status_code == 401
+
+
+def test_an_edit_on_the_map_reaches_the_green_indicators_at_once(client, tokens, clean_db):
+    """The green layers are kept while unchanged: an edit that keeps the row count and the
+    import time (a park renamed, reshaped) must still count as a change."""
+    from layers.green.state import current_state
+
+    with clean_db.begin() as conn:
+        add_features(conn, "built_up_area", {
+            "fid": "b1", "name": "县城建成区",
+            "geom": "MULTIPOLYGON(((107.75 32.97, 107.77 32.97, 107.77 32.99, 107.75 32.99, "
+                    "107.75 32.97)))"})
+    location = created(client, tokens, {**park(), "id": "P-1"}).headers["Location"]
+    before = current_state(clean_db, walking=False).layers.parks
+    assert list(before["name"]) == ["滨河公园"]
+    client.patch(location, json={"properties": {"name": "改名公园"}}, headers=tokens["wang"])
+    after = current_state(clean_db, walking=False).layers.parks
+    assert list(after["name"]) == ["改名公园"]

@@ -19,7 +19,7 @@ from geo.green import green_indicators
 from geo.green_model import GreenLayers, GreenReport
 from geo.scenario import Change, ScenarioResult, what_if
 from layers.green.load import SCENARIO_SOURCES, load_green_layers, read_layer
-from layers.storage.db import unreachable
+from layers.storage.db import change_stamp, unreachable
 from layers.storage.models import layer_table
 
 #: The layers :func:`layers.green.load.load_green_layers` reads (their latest import dates the data).
@@ -66,15 +66,13 @@ def current_state(engine: sa.Engine, *, walking: bool) -> GreenState:
 
 
 def _data_stamp(engine: sa.Engine) -> tuple[tuple, dt.datetime | None]:
-    """Row count and latest import of each layer read, and the latest import of all."""
-    selects = [sa.select(sa.literal(name), sa.func.count(), sa.func.max(table.c.imported_at))
-               .select_from(table) for name in READ_LAYERS
-               for table in (layer_table(name),)]
+    """The change stamp of the layers read (:func:`layers.storage.db.change_stamp`: an edit
+    on the map changes it as an import does), and the latest import of all."""
+    tables = [layer_table(name) for name in READ_LAYERS]
+    latest = sa.func.greatest(*(sa.select(sa.func.max(table.c.imported_at)).scalar_subquery()
+                                for table in tables))
     with engine.connect() as conn:
-        rows = conn.execute(sa.union_all(*selects)).all()
-    stamp = tuple(sorted(tuple(row) for row in rows))
-    dates = [row[2] for row in rows if row[2] is not None]
-    return stamp, max(dates, default=None)
+        return change_stamp(conn, tables), conn.scalar(sa.select(latest))
 
 def run_scenario(engine: sa.Engine, changes: list[Change], *, walking: bool
                  ) -> tuple[GreenState, ScenarioResult]:

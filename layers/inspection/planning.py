@@ -12,7 +12,7 @@ address with ``LIANCHUANG_DEPOT``.
 
 :func:`plan_inspection` orders the visits with :func:`geo.routing.inspection_route` on the
 street graph of the ``streets`` layer, which is built once per version of that layer (its
-row count and latest ``imported_at``) and kept in a small cache, and stores the answer in
+change stamp: row count and newest row version) and kept in a small cache, and stores the answer in
 ``inspection_routes`` with its GPX, KML and printable stop list. A request the stored data
 cannot answer raises :class:`CannotPlanRoute` (422) with a message saying what to change.
 """
@@ -56,6 +56,7 @@ from layers.inspection.stops import (
     Stop,
     select_stops,
 )
+from layers.storage.db import change_stamp
 from layers.storage.models import STORAGE_SRID, inspection_routes, layer_table
 
 DEFAULT_DEPOT_NAME = "县创建办（默认）"
@@ -93,19 +94,18 @@ _graphs_lock = threading.Lock()
 def street_graph_of(engine: sa.Engine) -> nx.MultiDiGraph:
     """The routable graph of the stored ``streets`` layer, rebuilt only when it changed.
 
-    The version of the layer is its row count and latest ``imported_at`` (an import that
-    changes a street stamps it); the last :data:`GRAPH_CACHE_SIZE` graphs are kept.
-    Raises :class:`CannotPlanRoute` when the layer is empty or cannot be routed on.
+    The version of the layer is its change stamp (:func:`layers.storage.db.change_stamp`:
+    an import or an edit on the map changes it); the last :data:`GRAPH_CACHE_SIZE` graphs
+    are kept.  Raises :class:`CannotPlanRoute` when the layer is empty or cannot be routed on.
     """
-    streets = layer_table("streets")
     with engine.connect() as conn:
-        count, latest = conn.execute(sa.select(sa.func.count(),
-                                               sa.func.max(streets.c.imported_at))).one()
+        stamp = change_stamp(conn, [layer_table("streets")])
+    (_, count, _), = stamp
     if not count:
         raise CannotPlanRoute("the streets layer (街道路网) is empty, so there is nothing to "
                               "route on: import it first, e.g. `lianchuang import streets.shp "
                               "--layer streets`")
-    key = (engine.url.render_as_string(hide_password=True), count, latest)
+    key = (engine.url.render_as_string(hide_password=True), stamp)
     with _graphs_lock:
         if key in _graphs:
             _graphs.move_to_end(key)

@@ -22,7 +22,7 @@ from layers.readiness import judge
 from layers.readiness.checklists import CHECKLISTS_FILE, Checklist, Item, checklists
 from layers.readiness.checklists import checklist as checklist_of
 from layers.readiness.measure import Context, measure
-from layers.storage.db import unreachable
+from layers.storage.db import change_stamp, unreachable
 from layers.storage.models import (
     layer_table,
     readiness_entries,
@@ -154,18 +154,13 @@ _bodies_lock = threading.Lock()
 
 
 def readiness_stamp(engine: sa.Engine) -> tuple:
-    """What the answers depend on, read in one statement: the row count and the newest row
-    version (``xmin``, the transaction that wrote the row: every insert or update gives a
-    larger one, even into a table emptied with its ids restarted) of each layer read and of
+    """What the answers depend on (:func:`layers.storage.db.change_stamp`): each layer read,
     the cases, case steps, entries and snapshots."""
     tables = [layer_table(name) for name in STAMPED_LAYERS] + [
         reports, report_events, readiness_entries, readiness_snapshots]
-    newest = sa.func.max(sa.literal_column("xmin::text::bigint"))
-    selects = [sa.select(sa.literal(table.name), sa.func.count(), newest).select_from(table)
-               for table in tables]
     try:
         with engine.connect() as conn:
-            return tuple(sorted(tuple(row) for row in conn.execute(sa.union_all(*selects))))
+            return change_stamp(conn, tables)
     except sa.exc.OperationalError as exc:
         raise unreachable(exc) from None
 

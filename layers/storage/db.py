@@ -82,3 +82,14 @@ def unreachable(exc: sa.exc.DBAPIError) -> DatabaseUnavailable:
         f"cannot reach the database ({detail}); check DATABASE_URL, that PostgreSQL is "
         "running, or run `lianchuang db init`"
     )
+
+
+def change_stamp(conn: sa.Connection, tables: list[sa.Table]) -> tuple:
+    """What changes when any row of *tables* is written, read in one statement: each table's
+    row count and newest row version (``xmin``, the transaction that wrote the row: every
+    insert or update gives a larger one, whichever channel wrote it and even into a table
+    emptied with its ids restarted).  Caches keep a result while this stays equal."""
+    newest = sa.func.max(sa.literal_column("xmin::text::bigint"))
+    selects = [sa.select(sa.literal(table.name), sa.func.count(), newest).select_from(table)
+               for table in tables]
+    return tuple(sorted(tuple(row) for row in conn.execute(sa.union_all(*selects))))
