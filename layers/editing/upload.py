@@ -37,6 +37,7 @@ from layers.errors import ImportRefused, ValidationFailed
 from layers.exchange.import_report import ImportReport, SourceReport
 from layers.exchange.importer import ImportOptions, import_paths
 from layers.storage.catalogue import layer_names
+from layers.storage.db import change_stamp
 from layers.storage.models import layer_table
 from layers.tracking.accounts import User, require
 from layers.tracking.attachments import uploads_dir
@@ -242,12 +243,10 @@ def _check_layer(name: str) -> None:
 
 
 def _fingerprint(conn: sa.Connection, layer: str) -> list[int]:
-    """What changes whenever *layer* does: its versions (count, newest id) and its rows."""
-    count, newest = conn.execute(sa.text(
-        "SELECT count(*), coalesce(max(id), 0) FROM feature_versions WHERE layer = :layer"),
-        {"layer": layer}).one()
-    rows = conn.scalar(sa.text(f"SELECT count(*) FROM {layer_table(layer).name}"))
-    return [int(count), int(newest), int(rows)]
+    """What changes whenever *layer* does (:func:`layers.storage.db.change_stamp`: its row
+    count and newest row version), as JSON keeps it."""
+    (_, rows, newest), = change_stamp(conn, [layer_table(layer)])
+    return [int(rows), int(newest or 0)]
 
 
 def _rejected_ids(source: SourceReport) -> list[str]:
