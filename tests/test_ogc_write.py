@@ -89,6 +89,8 @@ def test_a_self_intersecting_polygon_is_repaired_and_the_repair_said(client, tok
     ({**park(), "geometry": {"type": "Point", "coordinates": [107.76, 32.98]}}, "geometry"),
     ({**park(), "geometry": {"type": "Polygon", "coordinates": "x"}}, "geometry"),
     ({**park(), "geometry": None}, "geometry"),
+    ({**park(), "geometry": {"type": "Blob", "coordinates": []}}, "geometry"),
+    ({**park(), "geometry": {"coordinates": [107.76, 32.98]}}, "geometry"),
     ({**park(), "properties": [1, 2]}, "properties"),
     ({**park(), "projects": "YL-001"}, "projects"),
     ({**park(), "projects": ["NO-1"]}, "NO-1"),

@@ -268,7 +268,7 @@ def _geometry(geometry: Any, crs: tuple[int, bool]) -> shapely.Geometry:
     try:
         geom = shape(geometry)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError,
-            shapely.errors.GEOSException) as exc:
+            shapely.errors.ShapelyError) as exc:  # GEOS's, and an unknown geometry type
         raise InvalidInput(f"geometry: not a GeoJSON geometry ({exc or type(exc).__name__}); "
                            "give type and coordinates as RFC 7946 says") from None
     if crs[1]:  # latitude (or northing) first: put x first for the reprojection
